@@ -1,0 +1,304 @@
+//! Argument definitions for clap. The same definitions produce `--help`,
+//! shell completions (`motif completions SHELL`) and the man page
+//! (`motif man`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// motif — qualitative coding of interview transcripts.
+#[derive(Debug, Parser)]
+#[command(
+    name = "motif",
+    version,
+    about = "Qualitative coding of interview transcripts, in the terminal",
+    long_about = "Qualitative coding of interview transcripts, in the terminal.\n\nRead transcripts, tag passages with codes from a codebook, search themes, pull up quotes and export the tallies. With no command, motif opens the project summary.",
+    after_help = "Examples:\n  motif init study && cd study\n  motif import ~/interviews/*.docx\n  motif code p03 --lines 12-14 frameworks\n  motif export frequencies -o freq.json"
+)]
+pub struct Cli {
+    /// The project folder (default: found upward from the current folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// Who is coding (default: the project's `coder`, then your user name).
+    /// Reports take it as a filter and accept it several times.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub coder: Vec<String>,
+    /// When to use colour in output.
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// More detail on stderr (warnings in full).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// No progress or notices on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a project.
+    #[command(after_help = "Example:\n  motif init mloss-study --name \"MLOSS interviews\"")]
+    Init {
+        /// Folder to create the project in (default: the current folder).
+        dir: Option<PathBuf>,
+        /// The project's name (default: the folder's name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Add transcripts (.txt, .md, .vtt, .srt, .docx; folders are walked).
+    #[command(
+        after_help = "Examples:\n  motif import interview-07.docx zoom-call.vtt\n  motif import ~/wave2 --into wave2 --attr wave=2\n  motif import p03.txt --replace"
+    )]
+    Import {
+        /// Files or folders to import.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Put the transcripts in this subfolder (their ids start with it).
+        #[arg(long, value_name = "FOLDER")]
+        into: Option<String>,
+        /// Replace transcripts that already exist (codings re-attach by quote).
+        #[arg(long)]
+        replace: bool,
+        /// Set an attribute on every imported transcript (KEY=VALUE).
+        #[arg(long = "attr", value_name = "KEY=VALUE")]
+        attrs: Vec<String>,
+    },
+    /// List transcripts: words, speakers, coding progress.
+    #[command(after_help = "Example:\n  motif transcripts --json")]
+    Transcripts {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The codebook tree with counts; subcommands manage it.
+    #[command(
+        after_help = "Examples:\n  motif codes\n  motif codes add community/jobs --description \"Contributions leading to hiring\" --key j\n  motif codes merge forums feedback"
+    )]
+    Codes {
+        #[command(subcommand)]
+        action: Option<CodesAction>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read or write a memo on the project (default), a transcript or a code.
+    #[command(
+        after_help = "Examples:\n  motif memo \"Saturation reached after p09.\"\n  motif memo --code frameworks --edit\n  motif memo --transcript p03"
+    )]
+    Memo {
+        #[command(flatten)]
+        target: MemoTargetArgs,
+        /// Text to add as a new paragraph (without it, the memo is printed).
+        text: Option<String>,
+        /// Open the memo in $EDITOR.
+        #[arg(long, conflicts_with = "text")]
+        edit: bool,
+        /// Replace the memo with TEXT instead of adding to it.
+        #[arg(long, requires = "text")]
+        replace: bool,
+    },
+    /// Code a span, lines, or every match of a regex in a transcript.
+    #[command(
+        after_help = "Examples:\n  motif code p03 --chars 120-245 standardization/frameworks\n  motif code p03 --lines 12-14 frameworks community --memo \"the job story\"\n  motif code p07 --match '(?i)paddle\\w*' frameworks\n  motif code --from codings.csv"
+    )]
+    Code(CodeArgs),
+    /// Remove codings that lie within a span (optionally only some codes).
+    #[command(after_help = "Example:\n  motif uncode p03 --lines 12-14 frameworks")]
+    Uncode {
+        transcript: String,
+        #[command(flatten)]
+        span: SpanArgs,
+        /// Only codings with these codes (default: all of yours in the span).
+        codes: Vec<String>,
+    },
+    /// Undo your last coding change (across sessions).
+    Undo,
+    /// Redo what `undo` undid.
+    Redo,
+    /// Coded segments with their text.
+    #[command(
+        after_help = "Examples:\n  motif segments frameworks --md > quotes.md\n  motif segments --coder ana --transcript p03 --json"
+    )]
+    Segments {
+        /// Only these codes (their subcodes included).
+        codes: Vec<String>,
+        /// Only these transcripts.
+        #[arg(long = "transcript", value_name = "T")]
+        transcripts: Vec<String>,
+        #[command(flatten)]
+        format: FormatArgs,
+        /// Write to FILE instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Exports: frequencies (more to come).
+    #[command(
+        after_help = "Examples:\n  motif export frequencies -o freq.json\n  motif export frequencies --csv --coder ana"
+    )]
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// Integrity report: orphaned codings, changed transcripts, unknown codes.
+    #[command(after_help = "Example:\n  motif check --json")]
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  motif completions bash > ~/.local/share/bash-completion/completions/motif"
+    )]
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  motif man > motif.1 && man ./motif.1")]
+    Man,
+}
+
+/// Without `--transcript` or `--code` a memo is the project's (`--project`
+/// names the project folder everywhere, so the project memo is the default).
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct MemoTargetArgs {
+    /// The project's memo (the default).
+    #[arg(long = "on-project")]
+    pub project: bool,
+    /// A transcript's memo.
+    #[arg(long, value_name = "T")]
+    pub transcript: Option<String>,
+    /// A code's memo.
+    #[arg(long, value_name = "CODE")]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct SpanArgs {
+    /// Code points, 0-based, end-exclusive (A-B).
+    #[arg(long, value_name = "A-B")]
+    pub chars: Option<String>,
+    /// Lines, 1-based, both included (A-B).
+    #[arg(long, value_name = "A-B")]
+    pub lines: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CodeArgs {
+    /// The transcript (its id, e.g. p03 or wave2/p03).
+    #[arg(required_unless_present = "from")]
+    pub transcript: Option<String>,
+    /// Codes to apply (path, unique name or id).
+    pub codes: Vec<String>,
+    /// Code points, 0-based, end-exclusive (A-B).
+    #[arg(long, value_name = "A-B", conflicts_with_all = ["lines", "pattern", "from"])]
+    pub chars: Option<String>,
+    /// Lines, 1-based, both included (A-B).
+    #[arg(long, value_name = "A-B", conflicts_with_all = ["pattern", "from"])]
+    pub lines: Option<String>,
+    /// Code every match of this regular expression.
+    #[arg(long = "match", value_name = "REGEX", conflicts_with = "from")]
+    pub pattern: Option<String>,
+    /// A memo on the new codings.
+    #[arg(long)]
+    pub memo: Option<String>,
+    /// Apply many codings from CSV or JSON (the shape `segments` writes).
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct FormatArgs {
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long)]
+    pub csv: bool,
+    /// Markdown grouped by code.
+    #[arg(long)]
+    pub md: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodesAction {
+    /// Add a code (its parent must exist).
+    Add {
+        /// Path of the new code, e.g. community/jobs.
+        path: String,
+        #[arg(long, short)]
+        description: Option<String>,
+        /// One-key shortcut.
+        #[arg(long, short)]
+        key: Option<char>,
+        /// The code's colour (#rrggbb).
+        #[arg(long, value_name = "#RRGGBB")]
+        rgb: Option<String>,
+    },
+    /// Rename a code (its codings and children follow).
+    Rename { code: String, new_name: String },
+    /// Move a code under another parent (or to the root with --root).
+    Move {
+        code: String,
+        /// The new parent.
+        #[arg(required_unless_present = "root")]
+        parent: Option<String>,
+        #[arg(long, conflicts_with = "parent")]
+        root: bool,
+    },
+    /// Merge code FROM into INTO: FROM's codings count as INTO.
+    Merge { from: String, into: String },
+    /// Delete a code (refuses while codings use it, unless --force).
+    Delete {
+        code: String,
+        /// Also remove the codings that use it.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check the codebook: unused codes, codes without definitions, duplicate names.
+    Lint {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportWhat {
+    /// Code frequencies (motif.frequencies JSON; --csv for CSV).
+    Frequencies {
+        #[arg(long)]
+        csv: bool,
+        /// Only these transcripts.
+        #[arg(long = "transcript", value_name = "T")]
+        transcripts: Vec<String>,
+        /// Write to FILE instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Coded segments (like `motif segments`).
+    Segments {
+        codes: Vec<String>,
+        #[arg(long = "transcript", value_name = "T")]
+        transcripts: Vec<String>,
+        #[command(flatten)]
+        format: FormatArgs,
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

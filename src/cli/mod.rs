@@ -1,0 +1,110 @@
+//! The command line: argument definitions (clap) in [`args`], output
+//! helpers in [`output`], and one function per command in [`commands`],
+//! each a thin adapter over the core.
+
+pub mod args;
+pub mod commands;
+pub mod output;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::core::project::{Project, check_coder};
+use crate::core::text::sanitize;
+
+use args::Cli;
+
+/// What a command ends with: success, a failure already reported, or an
+/// error to print.
+pub type CmdResult = anyhow::Result<ExitCode>;
+
+/// Settings shared by every command.
+pub struct Ctx {
+    pub cli: Cli,
+    pub style: output::Style,
+}
+
+impl Ctx {
+    /// The project, from `--project` or found upward from the current folder.
+    pub fn project(&self) -> anyhow::Result<Project> {
+        Ok(match &self.cli.project {
+            Some(dir) => Project::open(dir)?,
+            None => Project::discover(Path::new("."))?,
+        })
+    }
+
+    /// The acting coder: `--coder`, the project's `coder`, the user name.
+    pub fn coder(&self, project: &Project) -> anyhow::Result<String> {
+        if self.cli.coder.len() > 1 {
+            anyhow::bail!("this command acts as one coder; give --coder once");
+        }
+        let name = self
+            .cli
+            .coder
+            .first()
+            .cloned()
+            .or_else(|| project.config.coder.clone())
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("USERNAME").ok())
+            .unwrap_or_else(|| "coder".into());
+        check_coder(&name)
+            .map_err(|e| anyhow::anyhow!("{e}; pass --coder NAME or set `coder` in motif.toml"))?;
+        Ok(name)
+    }
+
+    /// A notice on stderr, unless `--quiet`.
+    pub fn notice(&self, msg: &str) {
+        if !self.cli.quiet {
+            eprintln!("{}", sanitize(msg, true));
+        }
+    }
+
+    /// Warnings about the project: in full with `-v`, else a summary line.
+    pub fn warn_all(&self, warnings: &[String]) {
+        if warnings.is_empty() || self.cli.quiet {
+            return;
+        }
+        if self.cli.verbose {
+            for w in warnings {
+                eprintln!("warning: {}", sanitize(w, false));
+            }
+        } else {
+            eprintln!(
+                "warning: {} problem(s) in the project ({}); `motif check` lists them",
+                warnings.len(),
+                sanitize(&warnings[0], false)
+            );
+        }
+    }
+}
+
+/// Runs the command line and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let style = output::Style::new(cli.color);
+    let ctx = Ctx { cli, style };
+    match commands::run(&ctx) {
+        Ok(code) => code,
+        Err(e) => {
+            let mut msg = e.to_string();
+            for cause in e.chain().skip(1) {
+                let c = cause.to_string();
+                if !msg.contains(&c) {
+                    msg.push_str(": ");
+                    msg.push_str(&c);
+                }
+            }
+            eprintln!("motif: {}", sanitize(&msg, true));
+            ExitCode::FAILURE
+        }
+    }
+}

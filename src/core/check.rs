@@ -1,0 +1,143 @@
+//! The integrity report behind `motif check`: unreadable transcripts,
+//! damaged journal lines, codings whose transcript changed (re-anchored or
+//! orphaned), codings on missing transcripts or unknown codes, and
+//! attributes for transcripts that do not exist.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::segments::Filter;
+use super::workspace::Workspace;
+
+/// How serious an item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Needs the researcher's attention (codings not counted, data unread).
+    Problem,
+    /// Worth knowing; nothing is lost.
+    Note,
+}
+
+/// One finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub level: Level,
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub transcripts: usize,
+    pub codings: usize,
+    pub items: Vec<Item>,
+}
+
+impl Report {
+    /// Whether any item is a problem.
+    pub fn has_problems(&self) -> bool {
+        self.items.iter().any(|i| i.level == Level::Problem)
+    }
+}
+
+/// Checks a loaded project.
+pub fn check(ws: &Workspace) -> Report {
+    let mut items = Vec::new();
+    let mut push = |level, kind, message: String| {
+        items.push(Item {
+            level,
+            kind,
+            message,
+        });
+    };
+    for e in &ws.unreadable {
+        push(Level::Problem, "unreadable-transcript", e.to_string());
+    }
+    for j in &ws.journals {
+        for p in &j.problems {
+            push(Level::Problem, "journal", p.to_string());
+        }
+    }
+    let (segs, unplaced) = ws.segments(&Filter::default());
+    let code_name = |id: &str| {
+        ws.book
+            .by_id(id)
+            .map_or_else(|| id.to_owned(), |c| c.path.clone())
+    };
+    for c in &unplaced.orphaned {
+        push(
+            Level::Problem,
+            "orphaned-coding",
+            format!(
+                "coding {} by {} ({} at {}-{} of `{}`): its text “{}” is no longer in the transcript; it is kept in codings/{}.jsonl — re-code the passage and `motif uncode` the old span, or restore the transcript",
+                c.id,
+                c.coder,
+                code_name(&c.code),
+                c.start,
+                c.end,
+                c.transcript,
+                super::text::one_line(super::text::take_chars(&c.anchor.quote, 60)),
+                c.coder
+            ),
+        );
+    }
+    for c in &unplaced.no_transcript {
+        push(
+            Level::Problem,
+            "missing-transcript",
+            format!(
+                "coding {} by {} refers to transcript `{}`, which is not in transcripts/",
+                c.id, c.coder, c.transcript
+            ),
+        );
+    }
+    for c in &unplaced.unknown_code {
+        push(
+            Level::Problem,
+            "unknown-code",
+            format!(
+                "coding {} by {} on `{}` uses code id `{}`, which is not in {}",
+                c.id,
+                c.coder,
+                c.transcript,
+                c.code,
+                ws.book.path.display()
+            ),
+        );
+    }
+    let moved: BTreeSet<&str> = segs
+        .iter()
+        .filter(|s| s.moved)
+        .map(|s| s.coding.transcript.as_str())
+        .collect();
+    for t in moved {
+        let n = segs
+            .iter()
+            .filter(|s| s.moved && s.coding.transcript == t)
+            .count();
+        push(
+            Level::Note,
+            "changed-transcript",
+            format!(
+                "transcript `{t}` changed since it was coded; {n} coding(s) were re-attached to their quotes"
+            ),
+        );
+    }
+    for id in ws.attributes.rows.keys() {
+        if !ws.transcripts.contains_key(id) {
+            push(
+                Level::Note,
+                "attributes",
+                format!("attributes.csv has a row for `{id}`, which is not a transcript"),
+            );
+        }
+    }
+    Report {
+        transcripts: ws.transcripts.len(),
+        codings: ws.journals.iter().map(super::journal::Journal::len).sum(),
+        items,
+    }
+}

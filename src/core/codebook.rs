@@ -1,0 +1,836 @@
+//! The codebook: a tree of codes kept in a human-edited TOML file under
+//! `codebooks/`.
+//!
+//! Each code is one `[[codes]]` table with a stable `id` and a `path` of
+//! names from the root (`standardization/frameworks`). Codings refer to
+//! the id, so renaming or moving a code never touches them; merging a code
+//! into another keeps the old id as an alias of the survivor. A code
+//! written by hand without an id gets one derived from its path, which is
+//! written to the file the next time motif saves the codebook.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::error::{Error, IoContext, Result};
+use super::fsio::atomic_write;
+
+/// Colours given to codes that have none, in turn.
+pub const PALETTE: [&str; 12] = [
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+    "#9c755f", "#bab0ac", "#86bcb6", "#d37295",
+];
+
+/// One code of the codebook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Code {
+    /// Stable identifier; codings refer to it.
+    pub id: String,
+    /// Names from the root joined with `/`.
+    pub path: String,
+    pub description: String,
+    pub include: Option<String>,
+    pub exclude: Option<String>,
+    pub example: Option<String>,
+    /// `#rrggbb`.
+    pub color: String,
+    /// One-key shortcut.
+    pub key: Option<char>,
+    /// Ids of codes merged into this one.
+    pub aliases: Vec<String>,
+}
+
+impl Code {
+    /// The last name of the path.
+    pub fn name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+
+    /// The parent's path, `None` at the root.
+    pub fn parent(&self) -> Option<&str> {
+        self.path.rsplit_once('/').map(|(p, _)| p)
+    }
+
+    /// Depth in the tree, 0 at the root.
+    pub fn depth(&self) -> usize {
+        self.path.matches('/').count()
+    }
+}
+
+/// The codebook: codes in tree order (each parent before its children,
+/// siblings in file order).
+#[derive(Debug, Clone, Default)]
+pub struct Codebook {
+    pub path: PathBuf,
+    codes: Vec<Code>,
+    by_id: HashMap<String, usize>,
+    by_path: HashMap<String, usize>,
+    alias: HashMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileForm {
+    #[serde(default)]
+    codes: Vec<toml::Spanned<Entry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    id: Option<toml::Spanned<String>>,
+    path: toml::Spanned<String>,
+    #[serde(default)]
+    description: String,
+    include: Option<String>,
+    exclude: Option<String>,
+    example: Option<String>,
+    color: Option<toml::Spanned<String>>,
+    key: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    aliases: Vec<String>,
+}
+
+/// 1-based line and column of byte `at` in `text`.
+pub fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let at = at.min(text.len());
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, col)
+}
+
+/// Checks one name of a code path.
+pub fn check_name(name: &str) -> std::result::Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("a code name cannot be empty".into());
+    }
+    if name != name.trim() {
+        return Err(format!("code name `{name}` starts or ends with a space"));
+    }
+    if name.contains('/') {
+        return Err(format!(
+            "code name `{name}` contains `/`, which separates levels of the tree"
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("a code name cannot contain control characters".into());
+    }
+    Ok(())
+}
+
+fn check_path(path: &str) -> std::result::Result<(), String> {
+    path.split('/').try_for_each(check_name)
+}
+
+/// Normalizes a colour (`#rgb`, `#rrggbb`, or a basic colour name).
+pub fn parse_color(s: &str) -> Option<String> {
+    let s = s.trim();
+    let named = match s.to_ascii_lowercase().as_str() {
+        "red" => Some("#e15759"),
+        "orange" => Some("#f28e2b"),
+        "yellow" => Some("#edc948"),
+        "green" => Some("#59a14f"),
+        "teal" => Some("#76b7b2"),
+        "blue" => Some("#4e79a7"),
+        "purple" => Some("#b07aa1"),
+        "pink" => Some("#ff9da7"),
+        "brown" => Some("#9c755f"),
+        "gray" | "grey" => Some("#bab0ac"),
+        _ => None,
+    };
+    if let Some(n) = named {
+        return Some(n.into());
+    }
+    let hex = s.strip_prefix('#')?;
+    if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    match hex.len() {
+        6 => Some(format!("#{}", hex.to_ascii_lowercase())),
+        3 => Some(format!(
+            "#{}",
+            hex.chars()
+                .flat_map(|c| [c, c])
+                .collect::<String>()
+                .to_ascii_lowercase()
+        )),
+        _ => None,
+    }
+}
+
+/// The id motif derives for a code written without one.
+pub fn derived_id(path: &str) -> String {
+    blake3::hash(path.as_bytes()).to_hex()[..8].to_owned()
+}
+
+impl Codebook {
+    /// An empty codebook that will be saved at `path`.
+    pub fn empty(path: &Path) -> Codebook {
+        Codebook {
+            path: path.to_path_buf(),
+            ..Codebook::default()
+        }
+    }
+
+    /// Reads and checks a codebook file. A missing file is an empty
+    /// codebook.
+    pub fn load(path: &Path) -> Result<Codebook> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Codebook::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Codebook::empty(path)),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(Error::parse(
+                path,
+                None,
+                None,
+                "the codebook is not UTF-8 text",
+            )),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    /// Parses codebook TOML; errors name the file, line and column.
+    pub fn parse(text: &str, path: &Path) -> Result<Codebook> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let err_at = |at: usize, msg: String| {
+            let (l, c) = line_col(text, at);
+            Error::parse(path, Some(l), Some(c), msg)
+        };
+        let form: FileForm = toml::from_str(text).map_err(|e| {
+            let at = e.span().map_or(0, |s| s.start);
+            err_at(at, e.message().trim().to_owned())
+        })?;
+        let mut codes = Vec::new();
+        let mut seen_ids: HashMap<String, usize> = HashMap::new();
+        let mut seen_paths: HashSet<String> = HashSet::new();
+        let mut seen_keys: HashMap<char, String> = HashMap::new();
+        for (i, entry) in form.codes.into_iter().enumerate() {
+            let entry_at = entry.span().start;
+            let e = entry.into_inner();
+            let path_at = e.path.span().start;
+            let code_path = e.path.into_inner();
+            check_path(&code_path).map_err(|m| err_at(path_at, m))?;
+            if !seen_paths.insert(code_path.clone()) {
+                return Err(err_at(
+                    path_at,
+                    format!("the code `{code_path}` is defined twice"),
+                ));
+            }
+            let id = match e.id {
+                Some(id) => {
+                    let at = id.span().start;
+                    let id = id.into_inner();
+                    if id.is_empty()
+                        || !id
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    {
+                        return Err(err_at(
+                            at,
+                            format!("code id `{id}` may only hold letters, digits, `-` and `_`"),
+                        ));
+                    }
+                    id
+                }
+                None => derived_id(&code_path),
+            };
+            if seen_ids.insert(id.clone(), entry_at).is_some() {
+                return Err(err_at(
+                    entry_at,
+                    format!("two codes share the id `{id}`; ids must be unique"),
+                ));
+            }
+            let color = match e.color {
+                Some(c) => {
+                    let at = c.span().start;
+                    parse_color(c.get_ref()).ok_or_else(|| {
+                        err_at(
+                            at,
+                            format!("`{}` is not a colour; write it as #rrggbb", c.get_ref()),
+                        )
+                    })?
+                }
+                None => PALETTE[i % PALETTE.len()].to_owned(),
+            };
+            let key = match e.key {
+                Some(k) => {
+                    let at = k.span().start;
+                    let s = k.into_inner();
+                    let mut chars = s.chars();
+                    let (Some(c), None) = (chars.next(), chars.next()) else {
+                        return Err(err_at(
+                            at,
+                            format!("the shortcut `{s}` must be a single key"),
+                        ));
+                    };
+                    if c.is_control() || c.is_whitespace() {
+                        return Err(err_at(at, "a shortcut must be a visible key".into()));
+                    }
+                    if let Some(other) = seen_keys.insert(c, code_path.clone()) {
+                        return Err(err_at(
+                            at,
+                            format!("the shortcut `{c}` is already used by `{other}`"),
+                        ));
+                    }
+                    Some(c)
+                }
+                None => None,
+            };
+            codes.push(Code {
+                id,
+                path: code_path,
+                description: e.description,
+                include: e.include,
+                exclude: e.exclude,
+                example: e.example,
+                color,
+                key,
+                aliases: e.aliases,
+            });
+        }
+        // Every parent must be a code too.
+        for c in &codes {
+            if let Some(parent) = c.parent()
+                && !seen_paths.contains(parent)
+            {
+                let at = text.find(&format!("\"{}\"", c.path)).unwrap_or(0);
+                return Err(err_at(
+                    at,
+                    format!(
+                        "`{}` has no parent code `{parent}`; add it or use `motif codes add`",
+                        c.path
+                    ),
+                ));
+            }
+        }
+        let mut book = Codebook {
+            path: path.to_path_buf(),
+            codes,
+            ..Codebook::default()
+        };
+        book.reindex()?;
+        Ok(book)
+    }
+
+    /// Puts codes in tree order and rebuilds the lookups.
+    fn reindex(&mut self) -> Result<()> {
+        let mut children: HashMap<Option<String>, Vec<usize>> = HashMap::new();
+        for (i, c) in self.codes.iter().enumerate() {
+            children
+                .entry(c.parent().map(str::to_owned))
+                .or_default()
+                .push(i);
+        }
+        let mut order = Vec::with_capacity(self.codes.len());
+        let mut stack: Vec<usize> = children.get(&None).cloned().unwrap_or_default();
+        stack.reverse();
+        while let Some(i) = stack.pop() {
+            order.push(i);
+            if let Some(kids) = children.get(&Some(self.codes[i].path.clone())) {
+                stack.extend(kids.iter().rev());
+            }
+        }
+        let mut old: Vec<Option<Code>> = std::mem::take(&mut self.codes)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.codes = order.into_iter().filter_map(|i| old[i].take()).collect();
+        self.by_id.clear();
+        self.by_path.clear();
+        self.alias.clear();
+        for (i, c) in self.codes.iter().enumerate() {
+            self.by_id.insert(c.id.clone(), i);
+            self.by_path.insert(c.path.clone(), i);
+        }
+        for c in &self.codes {
+            for a in &c.aliases {
+                if self.by_id.contains_key(a) {
+                    return Err(Error::parse(
+                        &self.path,
+                        None,
+                        None,
+                        format!(
+                            "`{}` lists `{a}` as an alias, but a code still has that id",
+                            c.path
+                        ),
+                    ));
+                }
+                self.alias.insert(a.clone(), c.id.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Codes in tree order.
+    pub fn codes(&self) -> &[Code] {
+        &self.codes
+    }
+
+    /// Number of codes.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// Whether the codebook has no codes.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// A code by id (aliases of merged codes resolve to the survivor).
+    pub fn by_id(&self, id: &str) -> Option<&Code> {
+        let id = self.alias.get(id).map_or(id, String::as_str);
+        self.by_id.get(id).map(|&i| &self.codes[i])
+    }
+
+    /// Position of a code in tree order, by id (aliases resolve).
+    pub fn position(&self, id: &str) -> Option<usize> {
+        let id = self.alias.get(id).map_or(id, String::as_str);
+        self.by_id.get(id).copied()
+    }
+
+    /// A code by path.
+    pub fn by_path(&self, path: &str) -> Option<&Code> {
+        self.by_path.get(path).map(|&i| &self.codes[i])
+    }
+
+    /// Finds a code from what a researcher typed: a path, an id, a unique
+    /// name, or a shortcut key written as one character.
+    pub fn resolve(&self, spec: &str) -> Result<&Code> {
+        let spec = spec.trim().trim_matches('/');
+        if let Some(c) = self.by_path(spec).or_else(|| self.by_id(spec)) {
+            return Ok(c);
+        }
+        let lower = spec.to_lowercase();
+        let named: Vec<&Code> = self
+            .codes
+            .iter()
+            .filter(|c| c.name().to_lowercase() == lower || c.path.to_lowercase() == lower)
+            .collect();
+        match named.as_slice() {
+            [one] => Ok(one),
+            [] => {
+                let near: Vec<&str> = self
+                    .codes
+                    .iter()
+                    .filter(|c| c.path.to_lowercase().contains(&lower))
+                    .map(|c| c.path.as_str())
+                    .take(5)
+                    .collect();
+                let hint = if near.is_empty() {
+                    "; `motif codes` lists the codebook, `motif codes add` creates a code"
+                        .to_owned()
+                } else {
+                    format!("; did you mean {}?", near.join(", "))
+                };
+                Err(Error::invalid(format!(
+                    "unknown code `{}` in {}{hint}",
+                    super::text::one_line(spec),
+                    self.path.display()
+                )))
+            }
+            many => Err(Error::invalid(format!(
+                "`{}` names several codes ({}); give the full path",
+                super::text::one_line(spec),
+                many.iter()
+                    .map(|c| c.path.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// Ids of a code and all its descendants (aliases included).
+    pub fn subtree_ids(&self, id: &str) -> Vec<String> {
+        let Some(code) = self.by_id(id) else {
+            return Vec::new();
+        };
+        let prefix = format!("{}/", code.path);
+        self.codes
+            .iter()
+            .filter(|c| c.path == code.path || c.path.starts_with(&prefix))
+            .flat_map(|c| std::iter::once(c.id.clone()).chain(c.aliases.iter().cloned()))
+            .collect()
+    }
+
+    /// Direct children of a code (or the roots for `None`).
+    pub fn children(&self, parent: Option<&str>) -> impl Iterator<Item = &Code> {
+        self.codes.iter().filter(move |c| c.parent() == parent)
+    }
+
+    /// Adds a code; its parent must exist. Returns the new code.
+    pub fn add(
+        &mut self,
+        path: &str,
+        description: &str,
+        key: Option<char>,
+        color: Option<&str>,
+    ) -> Result<&Code> {
+        let path = path.trim().trim_matches('/');
+        check_path(path).map_err(Error::invalid)?;
+        if self.by_path(path).is_some() {
+            return Err(Error::invalid(format!("the code `{path}` already exists")));
+        }
+        if let Some((parent, _)) = path.rsplit_once('/')
+            && self.by_path(parent).is_none()
+        {
+            return Err(Error::invalid(format!(
+                "there is no code `{parent}`; add it first (`motif codes add {parent}`)"
+            )));
+        }
+        self.check_key(key, None)?;
+        let color = match color {
+            Some(c) => parse_color(c).ok_or_else(|| {
+                Error::invalid(format!("`{c}` is not a colour; write it as #rrggbb"))
+            })?,
+            None => PALETTE[self.codes.len() % PALETTE.len()].to_owned(),
+        };
+        let mut id = super::ids::new_id()[..8].to_owned();
+        while self.by_id(&id).is_some() {
+            super::ids::new_id()[..8].clone_into(&mut id);
+        }
+        self.codes.push(Code {
+            id: id.clone(),
+            path: path.to_owned(),
+            description: description.to_owned(),
+            include: None,
+            exclude: None,
+            example: None,
+            color,
+            key,
+            aliases: Vec::new(),
+        });
+        self.reindex()?;
+        Ok(self.by_id(&id).expect("just added"))
+    }
+
+    fn check_key(&self, key: Option<char>, except: Option<&str>) -> Result<()> {
+        if let Some(k) = key
+            && let Some(other) = self
+                .codes
+                .iter()
+                .find(|c| c.key == Some(k) && Some(c.id.as_str()) != except)
+        {
+            return Err(Error::invalid(format!(
+                "the shortcut `{k}` is already used by `{}`",
+                other.path
+            )));
+        }
+        Ok(())
+    }
+
+    /// Sets the path of a code and carries its descendants along.
+    fn repath(&mut self, id: &str, new_path: &str) -> Result<()> {
+        let old = self.by_id(id).expect("known code").path.clone();
+        if old == new_path {
+            return Ok(());
+        }
+        if self.by_path(new_path).is_some() {
+            return Err(Error::invalid(format!(
+                "the code `{new_path}` already exists"
+            )));
+        }
+        let prefix = format!("{old}/");
+        for c in &mut self.codes {
+            if c.path == old {
+                new_path.clone_into(&mut c.path);
+            } else if let Some(rest) = c.path.strip_prefix(&prefix) {
+                c.path = format!("{new_path}/{rest}");
+            }
+        }
+        self.reindex()
+    }
+
+    /// Renames a code (its last name); children follow.
+    pub fn rename(&mut self, spec: &str, new_name: &str) -> Result<(String, String)> {
+        check_name(new_name).map_err(Error::invalid)?;
+        let code = self.resolve(spec)?.clone();
+        let new_path = match code.parent() {
+            Some(p) => format!("{p}/{new_name}"),
+            None => new_name.to_owned(),
+        };
+        self.repath(&code.id, &new_path)?;
+        Ok((code.path, new_path))
+    }
+
+    /// Moves a code under a new parent (`None`: to the root).
+    pub fn move_to(&mut self, spec: &str, parent: Option<&str>) -> Result<(String, String)> {
+        let code = self.resolve(spec)?.clone();
+        let new_path = match parent {
+            Some(p) => {
+                let parent = self.resolve(p)?.clone();
+                if parent.path == code.path || parent.path.starts_with(&format!("{}/", code.path)) {
+                    return Err(Error::invalid(format!(
+                        "cannot move `{}` under itself (`{}`)",
+                        code.path, parent.path
+                    )));
+                }
+                format!("{}/{}", parent.path, code.name())
+            }
+            None => code.name().to_owned(),
+        };
+        self.repath(&code.id, &new_path)?;
+        Ok((code.path, new_path))
+    }
+
+    /// Merges code `from` into `into`: `from` disappears, its id becomes an
+    /// alias of `into`, its children move under `into`.
+    pub fn merge(&mut self, from: &str, into: &str) -> Result<(Code, Code)> {
+        let src = self.resolve(from)?.clone();
+        let dst = self.resolve(into)?.clone();
+        if src.id == dst.id {
+            return Err(Error::invalid(format!(
+                "cannot merge `{}` into itself",
+                src.path
+            )));
+        }
+        if dst.path.starts_with(&format!("{}/", src.path)) {
+            return Err(Error::invalid(format!(
+                "cannot merge `{}` into its own descendant `{}`",
+                src.path, dst.path
+            )));
+        }
+        // Children of the merged code move under the survivor.
+        let kids: Vec<String> = self
+            .children(Some(&src.path))
+            .map(|c| c.id.clone())
+            .collect();
+        for kid in kids {
+            let name = self.by_id(&kid).expect("child").name().to_owned();
+            let target = format!("{}/{name}", dst.path);
+            if self.by_path(&target).is_some() {
+                return Err(Error::invalid(format!(
+                    "`{}` already has a child `{name}`; merge or rename the children of `{}` first",
+                    dst.path, src.path
+                )));
+            }
+            self.repath(&kid, &target)?;
+        }
+        let pos = self.position(&src.id).expect("source");
+        let removed = self.codes.remove(pos);
+        let d = self.position(&dst.id).expect("target");
+        let survivor = &mut self.codes[d];
+        survivor.aliases.push(removed.id.clone());
+        survivor.aliases.extend(removed.aliases.iter().cloned());
+        if survivor.key.is_none() {
+            survivor.key = removed.key;
+        }
+        let survivor = survivor.clone();
+        self.reindex()?;
+        Ok((removed, survivor))
+    }
+
+    /// Removes a code that has no children.
+    pub fn delete(&mut self, spec: &str) -> Result<Code> {
+        let code = self.resolve(spec)?.clone();
+        if self.children(Some(&code.path)).next().is_some() {
+            return Err(Error::invalid(format!(
+                "`{}` has child codes; move, merge or delete them first",
+                code.path
+            )));
+        }
+        let pos = self.position(&code.id).expect("code");
+        let removed = self.codes.remove(pos);
+        self.reindex()?;
+        Ok(removed)
+    }
+
+    /// Sets or clears a code's description.
+    pub fn set_description(&mut self, spec: &str, description: &str) -> Result<()> {
+        let id = self.resolve(spec)?.id.clone();
+        let i = self.position(&id).expect("code");
+        description.clone_into(&mut self.codes[i].description);
+        Ok(())
+    }
+
+    /// Sets a code's shortcut and colour.
+    pub fn set_key(&mut self, spec: &str, key: Option<char>) -> Result<()> {
+        let id = self.resolve(spec)?.id.clone();
+        self.check_key(key, Some(&id))?;
+        let i = self.position(&id).expect("code");
+        self.codes[i].key = key;
+        Ok(())
+    }
+
+    /// The codebook as TOML, in tree order.
+    pub fn to_toml(&self) -> String {
+        let mut out = String::from(
+            "# motif codebook. Each [[codes]] table is one code; `path` places it in the\n\
+             # tree (names joined with /). Keep `id`: codings refer to it. Rename and move\n\
+             # codes with `motif codes rename|move` or by editing `path` (children too).\n",
+        );
+        for c in &self.codes {
+            out.push_str("\n[[codes]]\n");
+            let _ = writeln!(out, "id = {}", toml_str(&c.id));
+            let _ = writeln!(out, "path = {}", toml_str(&c.path));
+            let _ = writeln!(out, "description = {}", toml_str(&c.description));
+            for (k, v) in [
+                ("include", &c.include),
+                ("exclude", &c.exclude),
+                ("example", &c.example),
+            ] {
+                if let Some(v) = v {
+                    let _ = writeln!(out, "{k} = {}", toml_str(v));
+                }
+            }
+            let _ = writeln!(out, "color = {}", toml_str(&c.color));
+            if let Some(k) = c.key {
+                let _ = writeln!(out, "key = {}", toml_str(&k.to_string()));
+            }
+            if !c.aliases.is_empty() {
+                let list: Vec<String> = c.aliases.iter().map(|a| toml_str(a)).collect();
+                let _ = writeln!(out, "aliases = [{}]", list.join(", "));
+            }
+        }
+        out
+    }
+
+    /// Writes the codebook atomically.
+    pub fn save(&self) -> Result<()> {
+        atomic_write(&self.path, self.to_toml().as_bytes())
+    }
+
+    /// Loads the file at `self.path` again to check it parses (used after
+    /// a save in tests and by `codes lint`).
+    pub fn reload(&self) -> Result<Codebook> {
+        let text = std::fs::read_to_string(&self.path).at(&self.path)?;
+        Codebook::parse(&text, &self.path)
+    }
+}
+
+/// A TOML string literal (basic string, or multi-line for long text).
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOOK: &str = r##"
+[[codes]]
+id = "std"
+path = "standardization"
+description = "Converging on shared tools."
+key = "s"
+
+[[codes]]
+id = "fw"
+path = "standardization/frameworks"
+description = "One framework for everyone."
+color = "#ABC"
+
+[[codes]]
+path = "community"
+description = "Users, contributors."
+
+[[codes]]
+id = "ct"
+path = "community/contributors"
+description = "Users who contribute."
+"##;
+
+    fn book() -> Codebook {
+        Codebook::parse(BOOK, Path::new("codebooks/c.toml")).unwrap()
+    }
+
+    #[test]
+    fn parses_tree_with_derived_ids_and_colors() {
+        let b = book();
+        let paths: Vec<&str> = b.codes().iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "standardization",
+                "standardization/frameworks",
+                "community",
+                "community/contributors"
+            ]
+        );
+        assert_eq!(b.by_id("fw").unwrap().color, "#aabbcc");
+        assert_eq!(b.by_path("community").unwrap().id, derived_id("community"));
+        assert_eq!(b.resolve("frameworks").unwrap().id, "fw");
+        assert!(
+            b.resolve("s")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown code")
+        );
+    }
+
+    #[test]
+    fn children_listed_before_parents_are_reordered() {
+        let text = "[[codes]]\npath = \"a\"\n[[codes]]\npath = \"b\"\n[[codes]]\npath = \"a/x\"\n";
+        let b = Codebook::parse(text, Path::new("c.toml")).unwrap();
+        let paths: Vec<&str> = b.codes().iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(paths, ["a", "a/x", "b"]);
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let cases = [
+            (
+                "[[codes]]\npath = \"a\"\nkey = \"xy\"\n",
+                "c.toml:3:7",
+                "single key",
+            ),
+            ("[[codes]]\npath = \"a/b\"\n", "c.toml:2:8", "no parent"),
+            (
+                "[[codes]]\npath = \"a\"\n[[codes]]\npath = \"a\"\n",
+                "c.toml:4:8",
+                "defined twice",
+            ),
+            (
+                "[[codes]]\npath = \"a\"\ncolor = \"teal-ish\"\n",
+                "c.toml:3:9",
+                "not a colour",
+            ),
+            (
+                "[[codes]]\npath = \"a\"\nbogus = 1\n",
+                "c.toml:3:1",
+                "bogus",
+            ),
+            ("[[codes]\npath = \"a\"\n", "c.toml:1:", ""),
+        ];
+        for (text, at, msg) in cases {
+            let e = Codebook::parse(text, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with(at), "{e}");
+            assert!(e.contains(msg), "{e}");
+        }
+    }
+
+    #[test]
+    fn rename_move_merge_delete_keep_ids() {
+        let mut b = book();
+        b.rename("standardization", "standards").unwrap();
+        assert_eq!(b.by_id("fw").unwrap().path, "standards/frameworks");
+        b.move_to("fw", Some("community")).unwrap();
+        assert_eq!(b.by_id("fw").unwrap().path, "community/frameworks");
+        assert!(b.move_to("community", Some("fw")).is_err());
+        let (gone, kept) = b.merge("ct", "fw").unwrap();
+        assert_eq!(gone.id, "ct");
+        assert_eq!(kept.id, "fw");
+        assert_eq!(b.by_id("ct").unwrap().id, "fw");
+        assert!(b.delete("community").is_err());
+        b.delete("fw").unwrap();
+        assert_eq!(b.len(), 2);
+    }
+
+    #[test]
+    fn toml_round_trip_with_non_ascii() {
+        let mut b = book();
+        b.add(
+            "community/éducation",
+            "Tutoriels, cours — 教程 \"quoted\"\nsecond line",
+            Some('é'),
+            None,
+        )
+        .unwrap();
+        let text = b.to_toml();
+        let again = Codebook::parse(&text, Path::new("c.toml")).unwrap();
+        assert_eq!(again.codes(), b.codes());
+    }
+}

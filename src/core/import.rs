@@ -1,0 +1,597 @@
+//! Reading transcripts from the formats researchers have: plain text and
+//! Markdown, `WebVTT` and `SubRip` subtitles (Zoom, Teams, Otter exports) and
+//! Word `.docx`. Everything becomes normalized UTF-8 text with `\n` line
+//! ends; subtitle cues become `[hh:mm:ss] Speaker: text` turns.
+
+use std::fmt::Write as _;
+use std::io::Read;
+use std::path::Path;
+
+use super::error::{Error, Result};
+
+/// The largest transcript motif accepts, in bytes.
+pub const MAX_TRANSCRIPT_BYTES: usize = 64 * 1024 * 1024;
+
+/// The formats motif imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Vtt,
+    Srt,
+    Docx,
+}
+
+impl Format {
+    /// The format of a file by its extension, if motif reads it.
+    pub fn of(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "txt" | "md" | "markdown" => Some(Format::Text),
+            "vtt" => Some(Format::Vtt),
+            "srt" => Some(Format::Srt),
+            "docx" => Some(Format::Docx),
+            _ => None,
+        }
+    }
+}
+
+/// Normalized text plus what was done to get it.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub text: String,
+    /// Things the researcher should know (e.g. "decoded as Windows-1252").
+    pub notices: Vec<String>,
+}
+
+/// Which byte encodings [`decode`] may fall back to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Legacy {
+    /// Bytes that are not UTF-8 are decoded as Windows-1252, with a notice.
+    Windows1252,
+    /// Bytes that are not UTF-8 are an error.
+    Refuse,
+}
+
+/// Decodes the bytes of a text file and normalizes line ends.
+///
+/// Strips a UTF-8 BOM, decodes UTF-16 with a BOM, refuses binary and empty
+/// files, and turns CRLF and lone CR into LF.
+pub fn decode(bytes: &[u8], path: &Path, legacy: Legacy) -> Result<Decoded> {
+    let mut notices = Vec::new();
+    if bytes.len() > MAX_TRANSCRIPT_BYTES {
+        return Err(Error::parse(
+            path,
+            None,
+            None,
+            format!(
+                "the file is {} MB; motif accepts transcripts up to {} MB — split it into several interviews",
+                bytes.len() / 1_000_000,
+                MAX_TRANSCRIPT_BYTES / 1_000_000
+            ),
+        ));
+    }
+    let text = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        utf8(rest, path, legacy, &mut notices)?
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        utf16(rest, path, u16::from_le_bytes)?
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        utf16(rest, path, u16::from_be_bytes)?
+    } else {
+        if looks_binary(bytes) {
+            return Err(Error::parse(
+                path,
+                None,
+                None,
+                "this is a binary file, not a text transcript (import .txt, .md, .vtt, .srt or .docx)",
+            ));
+        }
+        utf8(bytes, path, legacy, &mut notices)?
+    };
+    let text = normalize_newlines(&text);
+    if text.trim().is_empty() {
+        return Err(Error::parse(
+            path,
+            None,
+            None,
+            "the transcript is empty; there is nothing to code",
+        ));
+    }
+    Ok(Decoded { text, notices })
+}
+
+fn looks_binary(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(8192)];
+    head.contains(&0)
+        || head.starts_with(b"%PDF")
+        || head.starts_with(b"PK\x03\x04")
+        || head.starts_with(b"\x89PNG")
+        || head.starts_with(b"\xFF\xD8\xFF")
+}
+
+fn utf8(bytes: &[u8], path: &Path, legacy: Legacy, notices: &mut Vec<String>) -> Result<String> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_owned()),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let line = bytecount_newlines(&bytes[..at]) + 1;
+            match legacy {
+                Legacy::Refuse => Err(Error::parse(
+                    path,
+                    Some(line),
+                    None,
+                    format!(
+                        "the file is not UTF-8 (byte 0x{:02X}); it may be Latin-1 or Windows-1252 — import it with `motif import`, which converts it, or save it as UTF-8",
+                        bytes[at]
+                    ),
+                )),
+                Legacy::Windows1252 => {
+                    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+                    notices.push(format!(
+                        "{}: not UTF-8 (first odd byte 0x{:02X} on line {line}); decoded as Windows-1252 (Latin-1) — check accented letters",
+                        path.display(),
+                        bytes[at]
+                    ));
+                    Ok(text.into_owned())
+                }
+            }
+        }
+    }
+}
+
+fn bytecount_newlines(bytes: &[u8]) -> usize {
+    bytes.iter().fold(0, |n, &b| n + usize::from(b == b'\n'))
+}
+
+fn utf16(bytes: &[u8], path: &Path, read: fn([u8; 2]) -> u16) -> Result<String> {
+    if !bytes.len().is_multiple_of(2) {
+        return Err(Error::parse(
+            path,
+            None,
+            None,
+            "the file claims to be UTF-16 but has an odd number of bytes",
+        ));
+    }
+    let units: Vec<u16> = bytes.chunks_exact(2).map(|c| read([c[0], c[1]])).collect();
+    String::from_utf16(&units).map_err(|_| {
+        Error::parse(
+            path,
+            None,
+            None,
+            "the file claims to be UTF-16 but holds invalid UTF-16",
+        )
+    })
+}
+
+/// CRLF and lone CR become LF.
+pub fn normalize_newlines(text: &str) -> String {
+    if !text.contains('\r') {
+        return text.to_owned();
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// Reads a file of any supported format into normalized transcript text.
+pub fn read_transcript(path: &Path) -> Result<Decoded> {
+    let format = Format::of(path).ok_or_else(|| {
+        Error::parse(
+            path,
+            None,
+            None,
+            "motif imports .txt, .md, .vtt, .srt and .docx files",
+        )
+    })?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if format == Format::Docx {
+        let text = docx_text(&bytes, path)?;
+        return decode(text.as_bytes(), path, Legacy::Refuse);
+    }
+    let decoded = decode(&bytes, path, Legacy::Windows1252)?;
+    let text = match format {
+        Format::Text | Format::Docx => decoded.text,
+        Format::Vtt => subtitles(&decoded.text, path, true)?,
+        Format::Srt => subtitles(&decoded.text, path, false)?,
+    };
+    Ok(Decoded {
+        text,
+        notices: decoded.notices,
+    })
+}
+
+/// One subtitle cue.
+struct Cue {
+    seconds: u64,
+    speaker: Option<String>,
+    text: String,
+}
+
+/// Parses VTT (`vtt` true) or SRT into turns, merging consecutive cues of
+/// the same speaker.
+fn subtitles(text: &str, path: &Path, vtt: bool) -> Result<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut i = 0;
+    if vtt {
+        if !lines
+            .first()
+            .is_some_and(|l| l.trim_start().starts_with("WEBVTT"))
+        {
+            return Err(Error::parse(
+                path,
+                Some(1),
+                None,
+                "a WebVTT file must start with the line WEBVTT",
+            ));
+        }
+        i = 1;
+    }
+    let mut cues: Vec<Cue> = Vec::new();
+    while i < lines.len() {
+        let line = lines[i].trim();
+        if line.is_empty() {
+            i += 1;
+            continue;
+        }
+        if vtt && (line.starts_with("NOTE") || line == "STYLE" || line == "REGION") {
+            while i < lines.len() && !lines[i].trim().is_empty() {
+                i += 1;
+            }
+            continue;
+        }
+        // A cue: an optional identifier line, then the timing line.
+        let timing_at = if line.contains("-->") {
+            i
+        } else if lines.get(i + 1).is_some_and(|l| l.contains("-->")) {
+            i + 1
+        } else {
+            return Err(Error::parse(
+                path,
+                Some(i + 1),
+                None,
+                format!(
+                    "expected a cue timing line like `00:00:01.000 --> 00:00:04.000`, found `{}`",
+                    super::text::one_line(line)
+                ),
+            ));
+        };
+        let start = lines[timing_at].split("-->").next().unwrap_or("").trim();
+        let seconds = parse_timestamp(start).ok_or_else(|| {
+            Error::parse(
+                path,
+                Some(timing_at + 1),
+                None,
+                format!(
+                    "cannot read the cue time `{}`",
+                    super::text::one_line(start)
+                ),
+            )
+        })?;
+        i = timing_at + 1;
+        let mut payload = Vec::new();
+        while i < lines.len() && !lines[i].trim().is_empty() {
+            payload.push(lines[i].trim());
+            i += 1;
+        }
+        let (speaker, body) = cue_speaker(&payload.join(" "));
+        if body.is_empty() {
+            continue;
+        }
+        match cues.last_mut() {
+            Some(last) if last.speaker.is_some() && last.speaker == speaker => {
+                last.text.push(' ');
+                last.text.push_str(&body);
+            }
+            _ => cues.push(Cue {
+                seconds,
+                speaker,
+                text: body,
+            }),
+        }
+    }
+    if cues.is_empty() {
+        return Err(Error::parse(
+            path,
+            None,
+            None,
+            "the subtitle file holds no cues with text",
+        ));
+    }
+    let mut out = String::new();
+    for cue in cues {
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        let (h, m, s) = (cue.seconds / 3600, cue.seconds / 60 % 60, cue.seconds % 60);
+        let _ = write!(out, "[{h:02}:{m:02}:{s:02}] ");
+        if let Some(sp) = cue.speaker {
+            out.push_str(&sp);
+            out.push_str(": ");
+        }
+        out.push_str(&cue.text);
+    }
+    out.push('\n');
+    Ok(out)
+}
+
+/// `hh:mm:ss.mmm`, `mm:ss.mmm` or `hh:mm:ss,mmm` in whole seconds.
+fn parse_timestamp(s: &str) -> Option<u64> {
+    let s = s.split([' ', '\t']).next()?;
+    let whole = s.split(['.', ',']).next()?;
+    let parts: Vec<&str> = whole.split(':').collect();
+    let nums: Option<Vec<u64>> = parts.iter().map(|p| p.parse().ok()).collect();
+    match nums?.as_slice() {
+        [h, m, s] => Some(h * 3600 + m * 60 + s),
+        [m, s] => Some(m * 60 + s),
+        _ => None,
+    }
+}
+
+/// Splits a cue payload into speaker and text: `<v Name>text</v>` or
+/// `Name: text`; strips other tags and decodes the common entities.
+fn cue_speaker(payload: &str) -> (Option<String>, String) {
+    let mut speaker = None;
+    let mut rest = payload;
+    if let Some(after) = rest.strip_prefix("<v")
+        && let Some(close) = after.find('>')
+    {
+        let name = after[..close].trim_start_matches(['.', ' ']);
+        // `<v.loud Name>`: classes come before the first space.
+        let name = if after.starts_with('.') {
+            name.split_once(' ').map_or("", |(_, n)| n)
+        } else {
+            name
+        };
+        if !name.trim().is_empty() {
+            speaker = Some(name.trim().to_owned());
+        }
+        rest = &after[close + 1..];
+    }
+    let mut body = strip_tags(rest);
+    if speaker.is_none()
+        && let Some((name, text)) = body.split_once(": ")
+        && looks_like_name(name)
+    {
+        speaker = Some(name.trim().to_owned());
+        body = text.to_owned();
+    }
+    (speaker, body.trim().to_owned())
+}
+
+fn looks_like_name(s: &str) -> bool {
+    let s = s.trim();
+    !s.is_empty()
+        && s.chars().count() <= 40
+        && s.split_whitespace().count() <= 4
+        && s.chars().next().is_some_and(char::is_alphanumeric)
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || " .'’_-()".contains(c))
+}
+
+fn strip_tags(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", " ")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The largest `word/document.xml` motif decompresses.
+const MAX_DOCX_XML: u64 = 256 * 1024 * 1024;
+
+/// The text of a `.docx`: one paragraph per block, blank line between.
+pub fn docx_text(bytes: &[u8], path: &Path) -> Result<String> {
+    let bad = |m: String| Error::parse(path, None, None, m);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| bad(format!("not a readable .docx (zip) file: {e}")))?;
+    let file = archive
+        .by_name("word/document.xml")
+        .map_err(|_| bad("not a Word document: word/document.xml is missing".into()))?;
+    let mut xml = Vec::new();
+    file.take(MAX_DOCX_XML + 1)
+        .read_to_end(&mut xml)
+        .map_err(|e| bad(format!("cannot decompress word/document.xml: {e}")))?;
+    if xml.len() as u64 > MAX_DOCX_XML {
+        return Err(bad(
+            "word/document.xml is larger than 256 MB when decompressed".into(),
+        ));
+    }
+    docx_xml_text(&xml).map_err(bad)
+}
+
+/// The text of `WordprocessingML` `document.xml`.
+pub fn docx_xml_text(xml: &[u8]) -> std::result::Result<String, String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut paragraphs: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut in_text = false;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::DocType(_)) => {
+                return Err("the document declares a DTD, which motif does not read".into());
+            }
+            Ok(Event::Start(e)) => match e.local_name().as_ref() {
+                "t" => in_text = true,
+                "p" => current.clear(),
+                _ => {}
+            },
+            Ok(Event::Empty(e)) => match e.local_name().as_ref() {
+                "tab" => current.push('\t'),
+                "br" | "cr" => current.push('\n'),
+                "p" => paragraphs.push(String::new()),
+                _ => {}
+            },
+            Ok(Event::End(e)) => match e.local_name().as_ref() {
+                "t" => in_text = false,
+                "p" => paragraphs.push(std::mem::take(&mut current)),
+                _ => {}
+            },
+            Ok(Event::Text(t)) if in_text => {
+                current.push_str(&unescape_xml(&t.xml10_content())?);
+            }
+            Ok(Event::GeneralRef(r)) if in_text => {
+                let name: &str = r.as_ref();
+                current.push_str(&unescape_xml(&format!("&{name};"))?);
+            }
+            Ok(Event::Eof) => break,
+            Err(e) => {
+                return Err(format!(
+                    "word/document.xml is malformed at byte {}: {e}",
+                    reader.error_position()
+                ));
+            }
+            _ => {}
+        }
+        buf.clear();
+    }
+    // Drop empty paragraphs at the ends; keep one blank line between blocks.
+    let blocks: Vec<String> = paragraphs
+        .into_iter()
+        .map(|p| p.trim_end().to_owned())
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    let mut text = blocks.join("\n\n");
+    text.push('\n');
+    Ok(text)
+}
+
+/// Resolves the five predefined XML entities and character references;
+/// anything else is refused (no DTD entities are ever expanded).
+pub fn unescape_xml(s: &str) -> std::result::Result<String, String> {
+    if !s.contains('&') {
+        return Ok(s.to_owned());
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let tail = &rest[amp + 1..];
+        let semi = tail
+            .find(';')
+            .ok_or_else(|| "an `&` without `;` in XML text".to_owned())?;
+        let name = &tail[..semi];
+        let c = match name {
+            "lt" => '<',
+            "gt" => '>',
+            "amp" => '&',
+            "quot" => '"',
+            "apos" => '\'',
+            _ => {
+                let code = if let Some(hex) = name.strip_prefix("#x") {
+                    u32::from_str_radix(hex, 16).ok()
+                } else if let Some(dec) = name.strip_prefix('#') {
+                    dec.parse().ok()
+                } else {
+                    None
+                };
+                code.and_then(char::from_u32).ok_or_else(|| {
+                    format!("unknown XML entity `&{name};` (entities are not expanded)")
+                })?
+            }
+        };
+        out.push(c);
+        rest = &tail[semi + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> &'static Path {
+        Path::new("t.txt")
+    }
+
+    #[test]
+    fn bom_and_crlf() {
+        let d = decode(b"\xEF\xBB\xBFA: hi\r\nB: ho\rC\r\n", p(), Legacy::Refuse).unwrap();
+        assert_eq!(d.text, "A: hi\nB: ho\nC\n");
+    }
+
+    #[test]
+    fn utf16_with_bom() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in "Zoë: 北".encode_utf16() {
+            bytes.extend(u.to_le_bytes());
+        }
+        assert_eq!(decode(&bytes, p(), Legacy::Refuse).unwrap().text, "Zoë: 北");
+    }
+
+    #[test]
+    fn latin1_is_decoded_with_a_notice_or_refused() {
+        let d = decode(b"caf\xE9 au lait", p(), Legacy::Windows1252).unwrap();
+        assert_eq!(d.text, "café au lait");
+        assert!(d.notices[0].contains("Windows-1252"));
+        let e = decode(b"line\ncaf\xE9", p(), Legacy::Refuse)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.txt:2"), "{e}");
+    }
+
+    #[test]
+    fn binary_and_empty_are_refused() {
+        assert!(
+            decode(b"ab\0cd", p(), Legacy::Windows1252)
+                .unwrap_err()
+                .to_string()
+                .contains("binary")
+        );
+        assert!(
+            decode(b"  \r\n ", p(), Legacy::Windows1252)
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
+    }
+
+    #[test]
+    fn vtt_voices_and_merging() {
+        let vtt = "WEBVTT\n\nNOTE exported\n\n1\n00:00:01.000 --> 00:00:03.000\n<v Ana Lima>Hello &amp; welcome</v>\n\n2\n00:00:03.500 --> 00:00:05.000\n<v Ana Lima>to the study.</v>\n\n00:01:05.000 --> 00:01:07.000\nBen: Thanks, <i>glad</i> to be here.\n";
+        let out = subtitles(vtt, Path::new("x.vtt"), true).unwrap();
+        assert_eq!(
+            out,
+            "[00:00:01] Ana Lima: Hello & welcome to the study.\n\n[00:01:05] Ben: Thanks, glad to be here.\n"
+        );
+    }
+
+    #[test]
+    fn srt_cues() {
+        let srt = "1\r\n00:00:01,000 --> 00:00:02,000\r\nJosé: Olá\r\n\r\n2\r\n01:02:03,000 --> 01:02:04,000\r\nplain line\r\n";
+        let text = normalize_newlines(srt);
+        let out = subtitles(&text, Path::new("x.srt"), false).unwrap();
+        assert_eq!(out, "[00:00:01] José: Olá\n\n[01:02:03] plain line\n");
+    }
+
+    #[test]
+    fn vtt_without_header_is_refused_with_line() {
+        let e = subtitles("00:00:01.000 --> x\n", Path::new("x.vtt"), true).unwrap_err();
+        assert!(e.to_string().contains("x.vtt:1"));
+    }
+
+    #[test]
+    fn docx_xml_paragraphs_tabs_and_entities() {
+        let xml = r#"<?xml version="1.0"?><w:document xmlns:w="x"><w:body><w:p><w:r><w:t>ANA: caf&#233; &amp; </w:t></w:r><w:r><w:tab/><w:t xml:space="preserve">tea</w:t></w:r></w:p><w:p/><w:p><w:r><w:t>BEN: 北京</w:t></w:r></w:p></w:body></w:document>"#;
+        assert_eq!(
+            docx_xml_text(xml.as_bytes()).unwrap(),
+            "ANA: café & \ttea\n\nBEN: 北京\n"
+        );
+    }
+
+    #[test]
+    fn docx_refuses_doctype() {
+        let xml = br#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><w:document xmlns:w="x"><w:p><w:r><w:t>&a;</w:t></w:r></w:p></w:document>"#;
+        assert!(docx_xml_text(xml).unwrap_err().contains("DTD"));
+    }
+}

@@ -1,0 +1,23 @@
+//! The domain of motif, free of any user interface: projects on disk,
+//! transcripts and their import, the codebook, the coding journals,
+//! segments, statistics and exports. Nothing here imports ratatui,
+//! crossterm or clap; the CLI and the TUI call the same functions.
+
+pub mod check;
+pub mod codebook;
+pub mod error;
+pub mod export;
+pub mod fsio;
+pub mod ids;
+pub mod import;
+pub mod journal;
+pub mod memo;
+pub mod ops;
+pub mod project;
+pub mod segments;
+pub mod stats;
+pub mod text;
+pub mod transcript;
+pub mod workspace;
+
+pub use error::{Error, Result};

@@ -1,0 +1,430 @@
+//! A project on disk: finding it, creating it, and loading its parts.
+//!
+//! ```text
+//! motif.toml            project settings (name, default coder, codebook)
+//! codebooks/*.toml      the codebook (human-edited)
+//! transcripts/**.txt    normalized interview transcripts (read-only sources)
+//! attributes.csv        participant attributes keyed by transcript id
+//! codings/CODER.jsonl   one append-only journal per coder
+//! memos/                Markdown memos (project, transcripts, codes)
+//! .motif/               derived data (index, caches); git-ignored
+//! ```
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::codebook::Codebook;
+use super::error::{Error, IoContext, Result};
+use super::fsio::atomic_write;
+use super::import::{Legacy, decode};
+use super::journal::Journal;
+use super::transcript::Transcript;
+
+/// The project settings file at the root.
+pub const CONFIG_FILE: &str = "motif.toml";
+/// The default codebook location.
+pub const DEFAULT_CODEBOOK: &str = "codebooks/codebook.toml";
+
+/// Settings in `motif.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The project's name (shown in exports and the TUI).
+    pub name: String,
+    /// The coder used when `--coder` is not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coder: Option<String>,
+    /// Path of the codebook, relative to the root.
+    #[serde(default = "default_codebook")]
+    pub codebook: String,
+}
+
+fn default_codebook() -> String {
+    DEFAULT_CODEBOOK.to_owned()
+}
+
+/// Participant attributes: transcript id → (attribute → value), with the
+/// attribute names in the order of the table's header.
+#[derive(Debug, Clone, Default)]
+pub struct Attributes {
+    pub names: Vec<String>,
+    pub rows: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl Attributes {
+    /// The attributes of one transcript.
+    pub fn of(&self, id: &str) -> BTreeMap<String, String> {
+        self.rows.get(id).cloned().unwrap_or_default()
+    }
+}
+
+/// An open project.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub root: PathBuf,
+    pub config: Config,
+}
+
+/// Checks a coder name (it names a file).
+pub fn check_coder(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "`{}` cannot be a coder name: use letters, digits, `.`, `_` or `-`",
+            super::text::one_line(name)
+        )))
+    }
+}
+
+/// Checks a transcript id (`p03`, `wave2/p03`).
+pub fn check_transcript_id(id: &str) -> Result<()> {
+    let ok = !id.is_empty()
+        && id.split('/').all(|part| {
+            !part.is_empty()
+                && !part.starts_with('.')
+                && part
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "._-".contains(c))
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "`{}` cannot be a transcript id: use letters, digits, `.`, `_`, `-`, and `/` between folders",
+            super::text::one_line(id)
+        )))
+    }
+}
+
+impl Project {
+    /// Finds the project containing `start` (walking up like git).
+    pub fn discover(start: &Path) -> Result<Project> {
+        let start = fs::canonicalize(start).at(start)?;
+        let mut dir = Some(start.as_path());
+        while let Some(d) = dir {
+            if d.join(CONFIG_FILE).is_file() {
+                return Project::open(d);
+            }
+            dir = d.parent();
+        }
+        Err(Error::invalid(format!(
+            "no motif project here: neither {} nor any folder above it has a {CONFIG_FILE}; create one with `motif init` or pass --project DIR",
+            start.display()
+        )))
+    }
+
+    /// Opens the project whose root is `root`.
+    pub fn open(root: &Path) -> Result<Project> {
+        let path = root.join(CONFIG_FILE);
+        let text = fs::read_to_string(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::invalid(format!(
+                    "{} is not a motif project (no {CONFIG_FILE}); create one with `motif init {}`",
+                    root.display(),
+                    root.display()
+                ))
+            } else {
+                Error::io(&path, e)
+            }
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|e| {
+            let (l, c) = super::codebook::line_col(&text, e.span().map_or(0, |s| s.start));
+            Error::parse(&path, Some(l), Some(c), e.message().trim())
+        })?;
+        if let Some(c) = &config.coder {
+            check_coder(c).map_err(|e| Error::parse(&path, None, None, e.to_string()))?;
+        }
+        Ok(Project {
+            root: root.to_path_buf(),
+            config,
+        })
+    }
+
+    /// Creates a project in `root` (which may exist, but must not hold one).
+    pub fn init(root: &Path, name: Option<&str>) -> Result<Project> {
+        if root.join(CONFIG_FILE).exists() {
+            return Err(Error::invalid(format!(
+                "{} already holds a motif project",
+                root.display()
+            )));
+        }
+        fs::create_dir_all(root).at(root)?;
+        let name = name.map_or_else(
+            || {
+                fs::canonicalize(root)
+                    .ok()
+                    .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .unwrap_or_else(|| "project".into())
+            },
+            str::to_owned,
+        );
+        let config = Config {
+            name,
+            coder: None,
+            codebook: default_codebook(),
+        };
+        for dir in ["transcripts", "codebooks", "codings", "memos"] {
+            fs::create_dir_all(root.join(dir)).at(root.join(dir))?;
+        }
+        let book = root.join(DEFAULT_CODEBOOK);
+        if !book.exists() {
+            Codebook::empty(&book).save()?;
+        }
+        let attrs = root.join("attributes.csv");
+        if !attrs.exists() {
+            atomic_write(&attrs, b"id\n")?;
+        }
+        let ignore = root.join(".gitignore");
+        let mut gi = fs::read_to_string(&ignore).unwrap_or_default();
+        if !gi.lines().any(|l| l.trim() == ".motif/") {
+            if !gi.is_empty() && !gi.ends_with('\n') {
+                gi.push('\n');
+            }
+            gi.push_str(".motif/\n");
+            atomic_write(&ignore, gi.as_bytes())?;
+        }
+        let p = Project {
+            root: root.to_path_buf(),
+            config,
+        };
+        p.save_config()?;
+        Ok(p)
+    }
+
+    /// Writes `motif.toml`.
+    pub fn save_config(&self) -> Result<()> {
+        let text = format!(
+            "# motif project settings\n{}",
+            toml::to_string(&self.config).map_err(|e| Error::invalid(e.to_string()))?
+        );
+        atomic_write(&self.root.join(CONFIG_FILE), text.as_bytes())
+    }
+
+    /// The `transcripts/` folder.
+    pub fn transcripts_dir(&self) -> PathBuf {
+        self.root.join("transcripts")
+    }
+
+    /// The `codings/` folder.
+    pub fn codings_dir(&self) -> PathBuf {
+        self.root.join("codings")
+    }
+
+    /// The derived-data folder (git-ignored).
+    pub fn derived_dir(&self) -> PathBuf {
+        self.root.join(".motif")
+    }
+
+    /// The codebook file.
+    pub fn codebook_path(&self) -> PathBuf {
+        self.root.join(&self.config.codebook)
+    }
+
+    /// Loads the codebook.
+    pub fn codebook(&self) -> Result<Codebook> {
+        Codebook::load(&self.codebook_path())
+    }
+
+    /// The lock taken while the codebook is changed.
+    pub fn codebook_lock(&self) -> Result<super::fsio::Lock> {
+        super::fsio::Lock::exclusive(&self.derived_dir().join("codebook.lock"))
+    }
+
+    /// Transcript ids and files, sorted by id.
+    pub fn transcript_files(&self) -> Result<Vec<(String, PathBuf)>> {
+        let mut out = Vec::new();
+        let base = self.transcripts_dir();
+        if base.is_dir() {
+            collect_transcripts(&base, &base, &mut out)?;
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The file of transcript `id`, if it exists.
+    pub fn transcript_file(&self, id: &str) -> Option<PathBuf> {
+        check_transcript_id(id).ok()?;
+        ["txt", "md"]
+            .iter()
+            .map(|ext| self.transcripts_dir().join(format!("{id}.{ext}")))
+            .find(|p| p.is_file())
+    }
+
+    /// Loads one transcript by id.
+    pub fn transcript(&self, id: &str) -> Result<Transcript> {
+        let path = self.transcript_file(id).ok_or_else(|| {
+            Error::invalid(format!(
+                "no transcript `{}` in {}; `motif transcripts` lists them",
+                super::text::one_line(id),
+                self.transcripts_dir().display()
+            ))
+        })?;
+        load_transcript(id, &path)
+    }
+
+    /// Loads every transcript; the ones that cannot be read are returned
+    /// as errors beside the others, never stopping the rest.
+    pub fn transcripts(&self) -> Result<(Vec<Transcript>, Vec<Error>)> {
+        let mut ok = Vec::new();
+        let mut bad = Vec::new();
+        for (id, path) in self.transcript_files()? {
+            match load_transcript(&id, &path) {
+                Ok(t) => ok.push(t),
+                Err(e) => bad.push(e),
+            }
+        }
+        Ok((ok, bad))
+    }
+
+    /// Reads `attributes.csv` (missing: no attributes).
+    pub fn attributes(&self) -> Result<Attributes> {
+        let path = self.root.join("attributes.csv");
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Attributes::default()),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let text = decode(&bytes, &path, Legacy::Refuse)
+            .map(|d| d.text)
+            .or_else(|e| {
+                if bytes.iter().all(u8::is_ascii_whitespace) {
+                    Ok(String::new())
+                } else {
+                    Err(e)
+                }
+            })?;
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_reader(text.as_bytes());
+        let headers = reader.headers().map_err(|e| csv_error(&path, &e))?.clone();
+        if headers.is_empty() {
+            return Ok(Attributes::default());
+        }
+        if headers.get(0).map(str::trim) != Some("id") {
+            return Err(Error::parse(
+                &path,
+                Some(1),
+                None,
+                "the first column must be `id` (the transcript id)",
+            ));
+        }
+        let names: Vec<String> = headers
+            .iter()
+            .skip(1)
+            .map(|h| h.trim().to_owned())
+            .collect();
+        let mut rows = BTreeMap::new();
+        for rec in reader.records() {
+            let rec = rec.map_err(|e| csv_error(&path, &e))?;
+            let line = rec.position().map_or(0, |p| p.line() as usize);
+            let id = rec.get(0).unwrap_or("").trim().to_owned();
+            if id.is_empty() {
+                continue;
+            }
+            let values: BTreeMap<String, String> = names
+                .iter()
+                .zip(rec.iter().skip(1))
+                .filter(|(_, v)| !v.trim().is_empty())
+                .map(|(k, v)| (k.clone(), v.trim().to_owned()))
+                .collect();
+            if rows.insert(id.clone(), values).is_some() {
+                return Err(Error::parse(
+                    &path,
+                    Some(line),
+                    None,
+                    format!("transcript `{id}` appears twice"),
+                ));
+            }
+        }
+        Ok(Attributes { names, rows })
+    }
+
+    /// Coders with a journal, sorted.
+    pub fn coders(&self) -> Result<Vec<String>> {
+        let dir = self.codings_dir();
+        let mut out = Vec::new();
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(Error::io(&dir, e)),
+        };
+        for entry in entries {
+            let entry = entry.at(&dir)?;
+            let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) == Some("jsonl")
+                && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+                && check_coder(stem).is_ok()
+            {
+                out.push(stem.to_owned());
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The journal file of `coder`.
+    pub fn journal_path(&self, coder: &str) -> PathBuf {
+        self.codings_dir().join(format!("{coder}.jsonl"))
+    }
+
+    /// Opens one coder's journal.
+    pub fn journal(&self, coder: &str) -> Result<Journal> {
+        check_coder(coder)?;
+        Journal::open(&self.journal_path(coder), coder)
+    }
+
+    /// Opens every coder's journal.
+    pub fn journals(&self) -> Result<Vec<Journal>> {
+        self.coders()?.iter().map(|c| self.journal(c)).collect()
+    }
+}
+
+fn csv_error(path: &Path, e: &csv::Error) -> Error {
+    let line = e.position().map(|p| p.line() as usize);
+    Error::parse(path, line, None, format!("{e}"))
+}
+
+fn collect_transcripts(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
+    for entry in fs::read_dir(dir).at(dir)? {
+        let entry = entry.at(dir)?;
+        let path = entry.path();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let kind = entry.file_type().at(&path)?;
+        if kind.is_dir() {
+            collect_transcripts(base, &path, out)?;
+        } else if kind.is_file() {
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if ext == "txt" || ext == "md" {
+                let rel = path.strip_prefix(base).unwrap_or(&path).with_extension("");
+                let id = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.push((id, path));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads and normalizes a transcript file. Files in `transcripts/` must be
+/// UTF-8; `motif import` converts others on the way in.
+pub fn load_transcript(id: &str, path: &Path) -> Result<Transcript> {
+    let bytes = fs::read(path).at(path)?;
+    let decoded = decode(&bytes, path, Legacy::Refuse)?;
+    Ok(Transcript::new(id, decoded.text))
+}

@@ -1,0 +1,237 @@
+//! From codings to segments: each coding placed on its transcript's current
+//! text (re-anchored by its quote if the transcript changed since), with
+//! its code resolved through the codebook. Everything that counts or lists
+//! codings works on segments.
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::codebook::{Code, Codebook};
+use super::journal::{Anchor, Coding, Journal};
+use super::text::{last_chars, take_chars};
+use super::transcript::Transcript;
+
+/// How many code points of context a coding keeps on each side.
+pub const CONTEXT_CHARS: usize = 24;
+
+/// Where a coding lands on the current text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// The transcript is unchanged; the span stands.
+    Exact { start: usize, end: usize },
+    /// The transcript changed and the quote was found again here.
+    Moved { start: usize, end: usize },
+    /// The quote is no longer in the transcript.
+    Orphaned,
+}
+
+/// The anchor of span `start..end` (code points) of `t`.
+pub fn anchor(t: &Transcript, start: usize, end: usize) -> Anchor {
+    let (a, b) = t
+        .byte_range(start, end)
+        .expect("span checked by the caller");
+    Anchor {
+        quote: t.text[a..b].to_owned(),
+        before: last_chars(&t.text[..a], CONTEXT_CHARS).to_owned(),
+        after: take_chars(&t.text[b..], CONTEXT_CHARS).to_owned(),
+        hash: t.hash.clone(),
+    }
+}
+
+/// Places a coding on the current text of its transcript.
+///
+/// Unchanged transcript: the span as recorded. Changed: the occurrence of
+/// the quote nearest the old offset, preferring occurrences whose context
+/// still matches; none: orphaned.
+pub fn place(c: &Coding, t: &Transcript) -> Placement {
+    if c.anchor.hash == t.hash && c.end <= t.char_len() {
+        return Placement::Exact {
+            start: c.start,
+            end: c.end,
+        };
+    }
+    let quote = &c.anchor.quote;
+    if quote.is_empty() {
+        return Placement::Orphaned;
+    }
+    let mut best: Option<(usize, usize, usize)> = None; // (score, distance, byte)
+    for (b, _) in t.text.match_indices(quote.as_str()) {
+        let before_ok = t.text[..b].ends_with(c.anchor.before.as_str());
+        let after_ok = t.text[b + quote.len()..].starts_with(c.anchor.after.as_str());
+        let score = 2 - usize::from(before_ok) - usize::from(after_ok);
+        let cp = t.char_at(b);
+        let dist = cp.abs_diff(c.start);
+        if best.is_none_or(|(s, d, _)| (score, dist) < (s, d)) {
+            best = Some((score, dist, b));
+        }
+    }
+    match best {
+        Some((_, _, b)) => {
+            let start = t.char_at(b);
+            Placement::Moved {
+                start,
+                end: start + quote.chars().count(),
+            }
+        }
+        None => Placement::Orphaned,
+    }
+}
+
+/// A coding placed on its transcript with its code resolved.
+#[derive(Debug, Clone)]
+pub struct Segment<'a> {
+    pub coding: &'a Coding,
+    pub code: &'a Code,
+    /// Position of the code in codebook order.
+    pub code_pos: usize,
+    pub start: usize,
+    pub end: usize,
+    /// Whether the span was re-anchored after a transcript change.
+    pub moved: bool,
+}
+
+/// Codings that could not be turned into segments.
+#[derive(Debug, Clone, Default)]
+pub struct Unplaced<'a> {
+    /// The quote is gone from the transcript.
+    pub orphaned: Vec<&'a Coding>,
+    /// The transcript is missing or unreadable.
+    pub no_transcript: Vec<&'a Coding>,
+    /// The code is not in the codebook.
+    pub unknown_code: Vec<&'a Coding>,
+}
+
+impl Unplaced<'_> {
+    /// Total number of codings not placed.
+    pub fn len(&self) -> usize {
+        self.orphaned.len() + self.no_transcript.len() + self.unknown_code.len()
+    }
+
+    /// Whether every coding was placed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Which codings to consider.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only these coders (empty: all).
+    pub coders: Vec<String>,
+    /// Only these transcripts (empty: all).
+    pub transcripts: Vec<String>,
+    /// Only these code ids, aliases resolved (empty: all).
+    pub codes: Vec<String>,
+}
+
+/// Places every coding of `journals` that passes `filter`. Segments come
+/// sorted by transcript, start, end, codebook order and coder.
+pub fn place_all<'a>(
+    journals: &'a [Journal],
+    transcripts: &'a BTreeMap<String, Transcript>,
+    book: &'a Codebook,
+    filter: &Filter,
+) -> (Vec<Segment<'a>>, Unplaced<'a>) {
+    let mut segs = Vec::new();
+    let mut unplaced = Unplaced::default();
+    let code_ok: Option<HashSet<usize>> = (!filter.codes.is_empty()).then(|| {
+        filter
+            .codes
+            .iter()
+            .filter_map(|id| book.position(id))
+            .collect()
+    });
+    for j in journals {
+        if !filter.coders.is_empty() && !filter.coders.contains(&j.coder) {
+            continue;
+        }
+        for c in j.codings() {
+            if !filter.transcripts.is_empty() && !filter.transcripts.contains(&c.transcript) {
+                continue;
+            }
+            let Some(pos) = book.position(&c.code) else {
+                unplaced.unknown_code.push(c);
+                continue;
+            };
+            if code_ok.as_ref().is_some_and(|ok| !ok.contains(&pos)) {
+                continue;
+            }
+            let Some(t) = transcripts.get(&c.transcript) else {
+                unplaced.no_transcript.push(c);
+                continue;
+            };
+            let (start, end, moved) = match place(c, t) {
+                Placement::Exact { start, end } => (start, end, false),
+                Placement::Moved { start, end } => (start, end, true),
+                Placement::Orphaned => {
+                    unplaced.orphaned.push(c);
+                    continue;
+                }
+            };
+            segs.push(Segment {
+                coding: c,
+                code: &book.codes()[pos],
+                code_pos: pos,
+                start,
+                end,
+                moved,
+            });
+        }
+    }
+    segs.sort_by(|a, b| {
+        (
+            &a.coding.transcript,
+            a.start,
+            a.end,
+            a.code_pos,
+            &a.coding.coder,
+            &a.coding.time,
+        )
+            .cmp(&(
+                &b.coding.transcript,
+                b.start,
+                b.end,
+                b.code_pos,
+                &b.coding.coder,
+                &b.coding.time,
+            ))
+    });
+    (segs, unplaced)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn coding_on(t: &Transcript, start: usize, end: usize) -> Coding {
+        Coding {
+            id: "c1".into(),
+            transcript: t.id.clone(),
+            start,
+            end,
+            code: "fw".into(),
+            coder: "ana".into(),
+            time: String::new(),
+            memo: None,
+            anchor: anchor(t, start, end),
+        }
+    }
+
+    #[test]
+    fn unchanged_transcript_keeps_span() {
+        let t = Transcript::new("p", "JOÃO: we moved to PyTorch — 北京 too\n".into());
+        let c = coding_on(&t, 18, 25);
+        assert_eq!(c.anchor.quote, "PyTorch");
+        assert_eq!(place(&c, &t), Placement::Exact { start: 18, end: 25 });
+    }
+
+    #[test]
+    fn edited_transcript_reanchors_to_nearest_quote() {
+        let old = Transcript::new("p", "A: café. B: café. C: café.\n".into());
+        let c = coding_on(&old, 12, 16); // the second café
+        let new = Transcript::new("p", "Intro ☕ line\nA: café. B: café. C: café.\n".into());
+        assert_eq!(place(&c, &new), Placement::Moved { start: 25, end: 29 });
+        assert_eq!(new.slice_chars(25, 29), Some("café"));
+        let gone = Transcript::new("p", "A: tea. B: tea.\n".into());
+        assert_eq!(place(&c, &gone), Placement::Orphaned);
+    }
+}

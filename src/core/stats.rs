@@ -1,0 +1,213 @@
+//! Counting: code frequencies (the `motif.frequencies` contract) and
+//! per-transcript coding progress.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use super::codebook::Codebook;
+use super::segments::Segment;
+use super::text::word_count;
+use super::transcript::Transcript;
+
+/// One code's row of the frequencies export.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeFrequency {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub parent: Option<String>,
+    pub segments: usize,
+    pub transcripts: usize,
+    pub chars: usize,
+    pub words: usize,
+    pub segments_incl_children: usize,
+    pub by_transcript: BTreeMap<String, usize>,
+    pub by_coder: BTreeMap<String, usize>,
+}
+
+/// Totals of the frequencies export.
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    pub transcripts: usize,
+    pub coded_transcripts: usize,
+    pub segments: usize,
+    pub codes: usize,
+}
+
+/// The `motif.frequencies` document, version 1.
+#[derive(Debug, Clone, Serialize)]
+pub struct Frequencies {
+    pub format: &'static str,
+    pub version: u32,
+    pub project: String,
+    pub generated_at: String,
+    pub coders: Vec<String>,
+    pub totals: Totals,
+    pub codes: Vec<CodeFrequency>,
+}
+
+/// Merges overlapping or touching intervals.
+pub fn union(mut spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    spans.sort_unstable();
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+    for (s, e) in spans {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+/// Counts code frequencies over `segs` (already filtered).
+///
+/// `transcripts` are the transcripts in scope (for the totals and the text
+/// of spans); `coders` the coders in scope.
+pub fn frequencies(
+    project: &str,
+    book: &Codebook,
+    transcripts: &BTreeMap<String, Transcript>,
+    in_scope: usize,
+    coders: Vec<String>,
+    segs: &[Segment<'_>],
+) -> Frequencies {
+    let n = book.len();
+    let mut per_code: Vec<Vec<&Segment<'_>>> = vec![Vec::new(); n];
+    for s in segs {
+        per_code[s.code_pos].push(s);
+    }
+    let mut rows: Vec<CodeFrequency> = Vec::with_capacity(n);
+    for (pos, code) in book.codes().iter().enumerate() {
+        let mine = &per_code[pos];
+        let mut by_transcript = BTreeMap::new();
+        let mut by_coder = BTreeMap::new();
+        let mut spans: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+        for s in mine {
+            *by_transcript
+                .entry(s.coding.transcript.clone())
+                .or_insert(0) += 1;
+            *by_coder.entry(s.coding.coder.clone()).or_insert(0) += 1;
+            spans
+                .entry(s.coding.transcript.as_str())
+                .or_default()
+                .push((s.start, s.end));
+        }
+        let mut chars = 0;
+        let mut words = 0;
+        for (tid, list) in spans {
+            let t = &transcripts[tid];
+            for (s, e) in union(list) {
+                chars += e - s;
+                words += word_count(t.slice_chars(s, e).unwrap_or(""));
+            }
+        }
+        rows.push(CodeFrequency {
+            id: code.id.clone(),
+            code: code.path.clone(),
+            name: code.name().to_owned(),
+            parent: code.parent().map(str::to_owned),
+            segments: mine.len(),
+            transcripts: by_transcript.len(),
+            chars,
+            words,
+            segments_incl_children: 0,
+            by_transcript,
+            by_coder,
+        });
+    }
+    // Children follow their parent in tree order: a code's subtree is the
+    // run of codes after it whose path starts with its path and '/'.
+    for i in 0..n {
+        let prefix = format!("{}/", rows[i].code);
+        let mut total = rows[i].segments;
+        for row in rows.iter().skip(i + 1) {
+            if !row.code.starts_with(&prefix) {
+                break;
+            }
+            total += row.segments;
+        }
+        rows[i].segments_incl_children = total;
+    }
+    let coded: BTreeSet<&str> = segs.iter().map(|s| s.coding.transcript.as_str()).collect();
+    Frequencies {
+        format: "motif.frequencies",
+        version: 1,
+        project: project.to_owned(),
+        generated_at: super::ids::now_rfc3339(),
+        coders,
+        totals: Totals {
+            transcripts: in_scope,
+            coded_transcripts: coded.len(),
+            segments: segs.len(),
+            codes: n,
+        },
+        codes: rows,
+    }
+}
+
+/// Share of a transcript's code points covered by any of `spans`.
+pub fn coded_fraction(len: usize, spans: Vec<(usize, usize)>) -> f64 {
+    if len == 0 {
+        return 0.0;
+    }
+    let covered: usize = union(spans).iter().map(|(s, e)| e - s).sum();
+    (covered as f64 / len as f64).min(1.0)
+}
+
+/// The frequencies as CSV (one row per code).
+pub fn frequencies_csv(f: &Frequencies) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![
+        "id".to_owned(),
+        "code".into(),
+        "name".into(),
+        "parent".into(),
+        "segments".into(),
+        "transcripts".into(),
+        "chars".into(),
+        "words".into(),
+        "segments_incl_children".into(),
+    ];
+    header.extend(f.coders.iter().map(|c| format!("coder:{c}")));
+    let _ = w.write_record(&header);
+    for c in &f.codes {
+        let mut row = vec![
+            c.id.clone(),
+            c.code.clone(),
+            c.name.clone(),
+            c.parent.clone().unwrap_or_default(),
+            c.segments.to_string(),
+            c.transcripts.to_string(),
+            c.chars.to_string(),
+            c.words.to_string(),
+            c.segments_incl_children.to_string(),
+        ];
+        row.extend(
+            f.coders
+                .iter()
+                .map(|k| c.by_coder.get(k).copied().unwrap_or(0).to_string()),
+        );
+        let _ = w.write_record(&row);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn union_merges_overlaps_and_touching() {
+        assert_eq!(
+            union(vec![(5, 9), (0, 3), (2, 4), (9, 10), (12, 13)]),
+            vec![(0, 4), (5, 10), (12, 13)]
+        );
+    }
+
+    #[test]
+    fn fraction() {
+        assert!((coded_fraction(10, vec![(0, 5), (3, 6)]) - 0.6).abs() < 1e-12);
+        assert!(coded_fraction(0, vec![]).abs() < f64::EPSILON);
+    }
+}

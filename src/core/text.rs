@@ -1,0 +1,247 @@
+//! Text primitives: the conversion between code-point offsets (the unit of
+//! everything that leaves the program) and byte offsets (the unit inside),
+//! line lookup, word counting and neutralizing control characters before
+//! text reaches a terminal.
+
+use std::borrow::Cow;
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// How many code points lie between two byte checkpoints of a [`TextIndex`].
+const CHECKPOINT: usize = 64;
+
+/// Offsets and lines of one text, built once, queried often.
+///
+/// Byte offsets of line starts are kept for every line; code-point to byte
+/// conversion uses a checkpoint every 64 code points and a short scan, so
+/// the index stays small on long transcripts.
+#[derive(Debug, Clone, Default)]
+pub struct TextIndex {
+    line_starts: Vec<usize>,
+    /// Byte offset of code point `i * CHECKPOINT`; empty for ASCII text.
+    checkpoints: Vec<usize>,
+    chars: usize,
+    bytes: usize,
+}
+
+impl TextIndex {
+    /// Indexes `text`.
+    pub fn new(text: &str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(memchr_newlines(text).map(|i| i + 1));
+        let ascii = text.is_ascii();
+        let (checkpoints, chars) = if ascii {
+            (Vec::new(), text.len())
+        } else {
+            let mut cps = Vec::with_capacity(text.len() / CHECKPOINT + 1);
+            let mut n = 0;
+            for (b, _) in text.char_indices() {
+                if n % CHECKPOINT == 0 {
+                    cps.push(b);
+                }
+                n += 1;
+            }
+            (cps, n)
+        };
+        TextIndex {
+            line_starts,
+            checkpoints,
+            chars,
+            bytes: text.len(),
+        }
+    }
+
+    /// Number of code points.
+    pub fn char_len(&self) -> usize {
+        self.chars
+    }
+
+    /// Number of lines (a final line without a newline counts; an empty
+    /// text has one empty line).
+    pub fn line_count(&self) -> usize {
+        if self.line_starts.len() > 1 && *self.line_starts.last().unwrap_or(&0) == self.bytes {
+            self.line_starts.len() - 1
+        } else {
+            self.line_starts.len()
+        }
+    }
+
+    /// Byte offset of code point `c`, or `None` past the end.
+    pub fn char_to_byte(&self, text: &str, c: usize) -> Option<usize> {
+        if c > self.chars {
+            return None;
+        }
+        if self.checkpoints.is_empty() {
+            return Some(c);
+        }
+        if c == self.chars {
+            return Some(self.bytes);
+        }
+        let base = self.checkpoints[c / CHECKPOINT];
+        let skip = c % CHECKPOINT;
+        text[base..].char_indices().nth(skip).map(|(b, _)| base + b)
+    }
+
+    /// Code-point offset of byte `b`, or `None` when `b` is past the end or
+    /// inside a character.
+    pub fn byte_to_char(&self, text: &str, b: usize) -> Option<usize> {
+        if b > self.bytes || !text.is_char_boundary(b) {
+            return None;
+        }
+        if self.checkpoints.is_empty() {
+            return Some(b);
+        }
+        let k = self.checkpoints.partition_point(|&x| x <= b) - 1;
+        Some(k * CHECKPOINT + text[self.checkpoints[k]..b].chars().count())
+    }
+
+    /// 0-based line holding byte `b`.
+    pub fn line_of_byte(&self, b: usize) -> usize {
+        self.line_starts.partition_point(|&x| x <= b) - 1
+    }
+
+    /// Byte range of 0-based line `line`, without its newline.
+    pub fn line_bytes(&self, text: &str, line: usize) -> Option<(usize, usize)> {
+        if line >= self.line_count() {
+            return None;
+        }
+        let start = self.line_starts[line];
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(text.len(), |&next| next - 1);
+        Some((start, end))
+    }
+}
+
+fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes()
+        .enumerate()
+        .filter_map(|(i, b)| (b == b'\n').then_some(i))
+}
+
+/// Number of words: Unicode word segmentation (UAX #29), so each CJK
+/// ideograph counts as a word and punctuation does not.
+pub fn word_count(text: &str) -> usize {
+    text.unicode_words().count()
+}
+
+/// Replaces characters that a terminal would interpret (C0 and C1 controls,
+/// DEL, bidirectional overrides) by visible stand-ins. Newlines and tabs
+/// are kept when `keep_newlines` is set.
+pub fn sanitize(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && !(keep_newlines && (c == '\n' || c == '\t')))
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(bad) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !bad(c) {
+            out.push(c);
+            continue;
+        }
+        match c as u32 {
+            // Control pictures U+2400..U+241F mirror C0 controls.
+            n @ 0..=0x1F => out.push(char::from_u32(0x2400 + n).unwrap_or('\u{FFFD}')),
+            0x7F => out.push('\u{2421}'),
+            _ => out.push('\u{FFFD}'),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Sanitizes text for one line of output: newlines and tabs become spaces
+/// too.
+pub fn one_line(text: &str) -> String {
+    let s = sanitize(text, true);
+    s.chars()
+        .map(|c| if c == '\n' || c == '\t' { ' ' } else { c })
+        .collect()
+}
+
+/// The first `n` code points of `s`.
+pub fn take_chars(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((b, _)) => &s[..b],
+        None => s,
+    }
+}
+
+/// The last `n` code points of `s`.
+pub fn last_chars(s: &str, n: usize) -> &str {
+    if n == 0 {
+        return "";
+    }
+    match s.char_indices().rev().nth(n - 1) {
+        Some((b, _)) => &s[b..],
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_round_trip_on_mixed_scripts() {
+        let text = "café 北京 🚀 done\nnext line é\n";
+        let idx = TextIndex::new(text);
+        assert_eq!(idx.char_len(), text.chars().count());
+        for (ci, (b, _)) in text.char_indices().enumerate() {
+            assert_eq!(idx.char_to_byte(text, ci), Some(b));
+            assert_eq!(idx.byte_to_char(text, b), Some(ci));
+        }
+        assert_eq!(idx.char_to_byte(text, idx.char_len()), Some(text.len()));
+        assert_eq!(idx.char_to_byte(text, idx.char_len() + 1), None);
+        // Inside the rocket emoji: not a boundary.
+        let rocket = text.find('🚀').unwrap();
+        assert_eq!(idx.byte_to_char(text, rocket + 1), None);
+    }
+
+    #[test]
+    fn long_non_ascii_text_uses_checkpoints() {
+        let text: String = "ü北".repeat(500);
+        let idx = TextIndex::new(&text);
+        assert_eq!(idx.char_to_byte(&text, 999), Some(text.len() - 3));
+        assert_eq!(idx.byte_to_char(&text, text.len()), Some(1000));
+        assert_eq!(idx.byte_to_char(&text, 5 * 130), Some(260));
+    }
+
+    #[test]
+    fn lines() {
+        let text = "a\nbb\n\nccc";
+        let idx = TextIndex::new(text);
+        assert_eq!(idx.line_count(), 4);
+        assert_eq!(idx.line_bytes(text, 1), Some((2, 4)));
+        assert_eq!(idx.line_bytes(text, 2), Some((5, 5)));
+        assert_eq!(idx.line_bytes(text, 3), Some((6, 9)));
+        assert_eq!(idx.line_of_byte(7), 3);
+        assert_eq!(TextIndex::new("a\n").line_count(), 1);
+    }
+
+    #[test]
+    fn sanitize_neutralizes_escapes() {
+        let s = sanitize("red \u{1b}[31mX\u{7}\u{9b}2J\u{202E}", false);
+        assert!(!s.contains('\u{1b}'));
+        assert!(!s.contains('\u{9b}'));
+        assert!(!s.contains('\u{202E}'));
+        assert!(s.contains('\u{241B}'));
+        assert_eq!(sanitize("plain\nkept", true), "plain\nkept");
+    }
+
+    #[test]
+    fn words_count_cjk_ideographs() {
+        assert_eq!(word_count("We moved to PyTorch, in 2018."), 6);
+        assert_eq!(word_count("飞桨框架"), 4);
+    }
+
+    #[test]
+    fn take_and_last() {
+        assert_eq!(take_chars("héllo", 2), "hé");
+        assert_eq!(last_chars("héllo", 4), "éllo");
+        assert_eq!(last_chars("hé", 5), "hé");
+    }
+}
