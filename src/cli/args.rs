@@ -139,7 +139,7 @@ pub enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// Exports: frequencies (more to come).
+    /// Exports: code frequencies and coded segments.
     #[command(
         after_help = "Examples:\n  motif export frequencies -o freq.json\n  motif export frequencies --csv --coder ana"
     )]
@@ -170,7 +170,7 @@ pub enum Command {
 pub struct MemoTargetArgs {
     /// The project's memo (the default).
     #[arg(long = "on-project")]
-    pub project: bool,
+    pub on_project: bool,
     /// A transcript's memo.
     #[arg(long, value_name = "T")]
     pub transcript: Option<String>,
@@ -185,7 +185,7 @@ pub struct SpanArgs {
     /// Code points, 0-based, end-exclusive (A-B).
     #[arg(long, value_name = "A-B")]
     pub chars: Option<String>,
-    /// Lines, 1-based, both included (A-B).
+    /// Lines, 1-based, both included (A-B); a leading speaker label is left out.
     #[arg(long, value_name = "A-B")]
     pub lines: Option<String>,
 }
@@ -200,7 +200,7 @@ pub struct CodeArgs {
     /// Code points, 0-based, end-exclusive (A-B).
     #[arg(long, value_name = "A-B", conflicts_with_all = ["lines", "pattern", "from"])]
     pub chars: Option<String>,
-    /// Lines, 1-based, both included (A-B).
+    /// Lines, 1-based, both included (A-B); a leading speaker label is left out.
     #[arg(long, value_name = "A-B", conflicts_with_all = ["pattern", "from"])]
     pub lines: Option<String>,
     /// Code every match of this regular expression.

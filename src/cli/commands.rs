@@ -1076,10 +1076,16 @@ fn segments(
     let text = if format.json {
         json(&rows)?
     } else if format.csv {
-        export::rows_csv(&rows)
+        // Control characters are neutralized in CSV and Markdown (JSON
+        // escapes them and keeps the exact text).
+        sanitize(&export::rows_csv(&rows), true).into_owned()
     } else if format.md {
         let order: Vec<String> = ws.book.codes().iter().map(|c| c.path.clone()).collect();
-        export::rows_markdown(&ws.project.config.name, &order, &rows)
+        sanitize(
+            &export::rows_markdown(&ws.project.config.name, &order, &rows),
+            true,
+        )
+        .into_owned()
     } else {
         let mut out = String::new();
         for r in &rows {

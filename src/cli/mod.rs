@@ -47,6 +47,7 @@ impl Ctx {
             .cloned()
             .or_else(|| project.config.coder.clone())
             .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("LOGNAME").ok())
             .or_else(|| std::env::var("USERNAME").ok())
             .unwrap_or_else(|| "coder".into());
         check_coder(&name)

@@ -206,6 +206,7 @@ impl Codebook {
         let mut seen_ids: HashMap<String, usize> = HashMap::new();
         let mut seen_paths: HashSet<String> = HashSet::new();
         let mut seen_keys: HashMap<char, String> = HashMap::new();
+        let mut path_spans: HashMap<String, usize> = HashMap::new();
         for (i, entry) in form.codes.into_iter().enumerate() {
             let entry_at = entry.span().start;
             let e = entry.into_inner();
@@ -218,6 +219,7 @@ impl Codebook {
                     format!("the code `{code_path}` is defined twice"),
                 ));
             }
+            path_spans.insert(code_path.clone(), path_at);
             let id = match e.id {
                 Some(id) => {
                     let at = id.span().start;
@@ -295,7 +297,7 @@ impl Codebook {
             if let Some(parent) = c.parent()
                 && !seen_paths.contains(parent)
             {
-                let at = text.find(&format!("\"{}\"", c.path)).unwrap_or(0);
+                let at = path_spans.get(&c.path).copied().unwrap_or(0);
                 return Err(err_at(
                     at,
                     format!(
@@ -408,8 +410,14 @@ impl Codebook {
             .iter()
             .filter(|c| c.name().to_lowercase() == lower || c.path.to_lowercase() == lower)
             .collect();
+        let mut chars = spec.chars();
+        let by_key = match (chars.next(), chars.next()) {
+            (Some(k), None) => self.codes.iter().find(|c| c.key == Some(k)),
+            _ => None,
+        };
         match named.as_slice() {
             [one] => Ok(one),
+            [] if by_key.is_some() => Ok(by_key.expect("checked")),
             [] => {
                 let near: Vec<&str> = self
                     .codes
@@ -751,8 +759,10 @@ description = "Users who contribute."
         assert_eq!(b.by_id("fw").unwrap().color, "#aabbcc");
         assert_eq!(b.by_path("community").unwrap().id, derived_id("community"));
         assert_eq!(b.resolve("frameworks").unwrap().id, "fw");
+        // A one-key shortcut names its code.
+        assert_eq!(b.resolve("s").unwrap().id, "std");
         assert!(
-            b.resolve("s")
+            b.resolve("z")
                 .unwrap_err()
                 .to_string()
                 .contains("unknown code")

@@ -242,13 +242,16 @@ fn subtitles(text: &str, path: &Path, vtt: bool) -> Result<String> {
         } else if lines.get(i + 1).is_some_and(|l| l.contains("-->")) {
             i + 1
         } else {
+            // `line` is taken for the cue's identifier; the timing line
+            // should have followed it.
+            let at = (i + 1).min(lines.len() - 1);
             return Err(Error::parse(
                 path,
-                Some(i + 1),
+                Some(at + 1),
                 None,
                 format!(
                     "expected a cue timing line like `00:00:01.000 --> 00:00:04.000`, found `{}`",
-                    super::text::one_line(line)
+                    super::text::one_line(lines[at])
                 ),
             ));
         };

@@ -171,6 +171,10 @@ impl std::fmt::Display for Problem {
 #[derive(Debug, Clone)]
 pub struct Journal {
     pub path: PathBuf,
+    /// The lock file shared by every process that reads or writes this
+    /// journal (kept apart so that a journal is only created when a
+    /// record is written).
+    lock_path: PathBuf,
     pub coder: String,
     codings: HashMap<String, Coding>,
     /// Insertion order of coding ids (for stable listings).
@@ -188,9 +192,11 @@ pub struct Journal {
 
 impl Journal {
     /// Reads a coder's journal; a missing file is an empty journal.
-    pub fn open(path: &Path, coder: &str) -> Result<Journal> {
+    /// `lock_path` names the lock file that serializes writers.
+    pub fn open(path: &Path, lock_path: &Path, coder: &str) -> Result<Journal> {
         let mut j = Journal {
             path: path.to_path_buf(),
+            lock_path: lock_path.to_path_buf(),
             coder: coder.to_owned(),
             codings: HashMap::new(),
             seq: HashMap::new(),
@@ -204,7 +210,8 @@ impl Journal {
         };
         match File::open(path) {
             Ok(mut f) => {
-                f.lock_shared().at(path)?;
+                // A read-only project can still be read, without the lock.
+                let _guard = j.lock_file().ok().filter(|l| l.lock_shared().is_ok());
                 j.catch_up(&mut f)?;
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -455,28 +462,43 @@ impl Journal {
         &mut self,
         make: impl FnOnce(&Journal) -> Result<(Vec<Record>, T)>,
     ) -> Result<T> {
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).at(dir)?;
-        }
-        let existed = self.path.exists();
-        let mut f = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&self.path)
-            .at(&self.path)?;
-        f.lock().at(&self.path)?;
-        if !existed {
-            sync_dir(self.path.parent().unwrap_or(Path::new(".")))?;
-        }
-        self.catch_up(&mut f)?;
-        if let Some((at, line)) = self.torn.take() {
-            self.set_aside(&mut f, at, line)?;
+        let lock = self.lock_file()?;
+        lock.lock().map_err(|e| {
+            Error::invalid(format!(
+                "cannot lock {}: {e}; is the project on a file system without locks?",
+                self.lock_path.display()
+            ))
+        })?;
+        let mut existing = match OpenOptions::new().read(true).append(true).open(&self.path) {
+            Ok(f) => Some(f),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::io(&self.path, e)),
+        };
+        if let Some(f) = existing.as_mut() {
+            self.catch_up(f)?;
+            if let Some((at, line)) = self.torn.take() {
+                self.set_aside(f, at, line)?;
+            }
         }
         let (records, out) = make(self)?;
         if records.is_empty() {
             return Ok(out);
         }
+        let mut f = if let Some(f) = existing {
+            f
+        } else {
+            if let Some(dir) = self.path.parent() {
+                std::fs::create_dir_all(dir).at(dir)?;
+            }
+            let f = OpenOptions::new()
+                .read(true)
+                .append(true)
+                .create(true)
+                .open(&self.path)
+                .at(&self.path)?;
+            sync_dir(self.path.parent().unwrap_or(Path::new(".")))?;
+            f
+        };
         let mut buf = Vec::new();
         for r in &records {
             serde_json::to_writer(&mut buf, r).map_err(|e| Error::invalid(e.to_string()))?;
@@ -486,6 +508,19 @@ impl Journal {
         f.sync_data().at(&self.path)?;
         self.catch_up(&mut f)?;
         Ok(out)
+    }
+
+    /// Opens (creating) the lock file.
+    fn lock_file(&self) -> Result<File> {
+        if let Some(dir) = self.lock_path.parent() {
+            std::fs::create_dir_all(dir).at(dir)?;
+        }
+        OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&self.lock_path)
+            .at(&self.lock_path)
     }
 
     /// Moves a torn tail to `CODER.torn` and cuts it from the journal.
@@ -584,19 +619,19 @@ mod tests {
     fn batches_undo_and_redo_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("codings/ana.jsonl");
-        let mut j = Journal::open(&p, "ana").unwrap();
+        let mut j = Journal::open(&p, &p.with_extension("lock"), "ana").unwrap();
         add(&mut j, &["a", "b"]);
         add(&mut j, &["c"]);
         undo(&mut j);
         assert_eq!(j.len(), 2);
-        let mut again = Journal::open(&p, "ana").unwrap();
+        let mut again = Journal::open(&p, &p.with_extension("lock"), "ana").unwrap();
         assert_eq!(again.len(), 2);
         redo(&mut again);
         assert_eq!(again.len(), 3);
         undo(&mut again);
         undo(&mut again);
         assert_eq!(again.len(), 0);
-        let reread = Journal::open(&p, "ana").unwrap();
+        let reread = Journal::open(&p, &p.with_extension("lock"), "ana").unwrap();
         assert_eq!(reread.len(), 0);
         assert!(reread.redo_target().is_some());
         assert!(reread.problems.is_empty(), "{:?}", reread.problems);
@@ -606,29 +641,35 @@ mod tests {
     fn new_batch_clears_redo() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("ana.jsonl");
-        let mut j = Journal::open(&p, "ana").unwrap();
+        let mut j = Journal::open(&p, &p.with_extension("lock"), "ana").unwrap();
         add(&mut j, &["a"]);
         undo(&mut j);
         add(&mut j, &["b"]);
         assert!(j.redo_target().is_none());
-        assert_eq!(Journal::open(&p, "ana").unwrap().codings()[0].id, "b");
+        assert_eq!(
+            Journal::open(&p, &p.with_extension("lock"), "ana")
+                .unwrap()
+                .codings()[0]
+                .id,
+            "b"
+        );
     }
 
     #[test]
     fn torn_last_line_is_reported_then_set_aside() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("ana.jsonl");
-        let mut j = Journal::open(&p, "ana").unwrap();
+        let mut j = Journal::open(&p, &p.with_extension("lock"), "ana").unwrap();
         add(&mut j, &["a"]);
         let mut f = OpenOptions::new().append(true).open(&p).unwrap();
         f.write_all(b"{\"op\":\"add\",\"batch\":\"x\",\"ti")
             .unwrap();
-        let mut r = Journal::open(&p, "ana").unwrap();
+        let mut r = Journal::open(&p, &p.with_extension("lock"), "ana").unwrap();
         assert_eq!(r.len(), 1);
         assert_eq!(r.problems.len(), 1);
         assert_eq!(r.problems[0].line, 2);
         add(&mut r, &["b"]);
-        let clean = Journal::open(&p, "ana").unwrap();
+        let clean = Journal::open(&p, &p.with_extension("lock"), "ana").unwrap();
         assert_eq!(clean.len(), 2);
         assert!(clean.problems.is_empty());
         let torn = std::fs::read_to_string(dir.path().join("ana.torn")).unwrap();
@@ -639,7 +680,7 @@ mod tests {
     fn malformed_middle_line_is_skipped_and_reported() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("ana.jsonl");
-        let mut j = Journal::open(&p, "ana").unwrap();
+        let mut j = Journal::open(&p, &p.with_extension("lock"), "ana").unwrap();
         add(&mut j, &["a"]);
         OpenOptions::new()
             .append(true)
@@ -648,7 +689,7 @@ mod tests {
             .write_all(b"<<<<<<< HEAD\n")
             .unwrap();
         add(&mut j, &["b"]);
-        let r = Journal::open(&p, "ana").unwrap();
+        let r = Journal::open(&p, &p.with_extension("lock"), "ana").unwrap();
         assert_eq!(r.len(), 2);
         assert_eq!(r.problems.len(), 1);
         assert_eq!(r.problems[0].line, 2);

@@ -18,7 +18,8 @@ use super::transcript::Transcript;
 pub enum SpanSpec {
     /// Code points, 0-based, end-exclusive.
     Chars(usize, usize),
-    /// Lines, 1-based, both included.
+    /// Lines, 1-based, both included; a speaker label (and timestamp) at
+    /// the start of the first line is left out.
     Lines(usize, usize),
 }
 
@@ -75,8 +76,16 @@ impl SpanSpec {
                         t.id
                     )));
                 }
-                let (start, _) = t.index.line_bytes(&t.text, a - 1).expect("line in range");
+                let (mut start, _) = t.index.line_bytes(&t.text, a - 1).expect("line in range");
                 let (_, end) = t.index.line_bytes(&t.text, b - 1).expect("line in range");
+                // A turn's timestamp and speaker label are not what was said.
+                if let Some(turn) = t
+                    .turns
+                    .iter()
+                    .find(|turn| turn.start == start && turn.body_start < end)
+                {
+                    start = turn.body_start;
+                }
                 if t.text[start..end].trim().is_empty() {
                     return Err(Error::invalid(format!(
                         "lines {a}-{b} of `{}` are blank",
@@ -442,7 +451,7 @@ mod tests {
                 .to_string()
                 .contains("out of range")
         );
-        assert_eq!(SpanSpec::Lines(2, 2).resolve(&t).unwrap(), (10, 17));
+        assert_eq!(SpanSpec::Lines(2, 2).resolve(&t).unwrap(), (15, 17));
         assert!(
             SpanSpec::Lines(3, 3)
                 .resolve(&t)

@@ -380,7 +380,11 @@ impl Project {
     /// Opens one coder's journal.
     pub fn journal(&self, coder: &str) -> Result<Journal> {
         check_coder(coder)?;
-        Journal::open(&self.journal_path(coder), coder)
+        let lock = self
+            .derived_dir()
+            .join("locks")
+            .join(format!("{coder}.lock"));
+        Journal::open(&self.journal_path(coder), &lock, coder)
     }
 
     /// Opens every coder's journal.

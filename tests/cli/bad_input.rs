@@ -1,0 +1,110 @@
+//! Every deliberately broken fixture in `tests/fixtures/bad` produces its
+//! message, names the culprit and changes nothing (see `cases.tsv`).
+
+use crate::util::{Proj, fixture};
+
+#[test]
+fn every_bad_fixture_fails_clearly_and_changes_nothing() {
+    let manifest = std::fs::read_to_string(fixture("bad/cases.tsv")).unwrap();
+    let mut checked = 0;
+    let mut listed = Vec::new();
+    for line in manifest
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (file, kind, expected) = (cols[0], cols[1], cols[2]);
+        listed.push(file.to_owned());
+        let p = Proj::with_sample();
+        let src = fixture(&format!("bad/{file}"));
+        let src_s = src.to_str().unwrap();
+        let args: Vec<&str> = match kind {
+            "import" => vec!["import", src_s],
+            "from" => vec!["code", "--from", src_s, "--coder", "ana"],
+            "codebook" => {
+                std::fs::copy(&src, p.path("codebooks/codebook.toml")).unwrap();
+                vec!["codes"]
+            }
+            "attributes" => {
+                std::fs::copy(&src, p.path("attributes.csv")).unwrap();
+                vec!["transcripts"]
+            }
+            "config" => {
+                std::fs::copy(&src, p.path("motif.toml")).unwrap();
+                vec!["codes"]
+            }
+            other => panic!("unknown kind {other} in cases.tsv"),
+        };
+        let before = p.snapshot();
+        let out = p.run(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{file}: expected failure, got {}; stderr: {err}",
+            out.status
+        );
+        for frag in expected.split(" | ") {
+            assert!(err.contains(frag), "{file}: stderr lacks `{frag}`:\n{err}");
+        }
+        assert!(!err.contains("panicked"), "{file}: {err}");
+        assert_eq!(before, p.snapshot(), "{file} changed the project");
+        checked += 1;
+    }
+    // Every fixture in the folder is listed in the manifest.
+    let mut on_disk: Vec<String> = std::fs::read_dir(fixture("bad"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "cases.tsv")
+        .collect();
+    on_disk.sort();
+    listed.sort();
+    assert_eq!(on_disk, listed, "tests/fixtures/bad and cases.tsv disagree");
+    assert!(checked >= 25);
+}
+
+#[test]
+fn a_non_utf8_file_dropped_into_transcripts_is_named_by_check() {
+    let p = Proj::with_sample();
+    p.write("transcripts/dropped.txt", b"ANA: fine\nBEN: caf\xE9\n");
+    let out = p.run(&["transcripts"]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("dropped.txt:2") && err.contains("not UTF-8"),
+        "{err}"
+    );
+    let report = p.fail(&["check"]);
+    assert!(report.is_empty());
+    let out = p.run(&["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("problem: ") && text.contains("dropped.txt:2"),
+        "{text}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let p = Proj::with_sample();
+    let out = p.run(&["code", "x", "--chars", "0-3", "--lines", "1-2", "theme"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = p.run(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn outside_a_project_says_how_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::util::motif_cmd()
+        .current_dir(dir.path())
+        .arg("codes")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no motif project here") && err.contains("motif init"),
+        "{err}"
+    );
+}

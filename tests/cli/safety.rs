@@ -1,0 +1,293 @@
+//! Researchers' data is sacred: codings reported as saved survive
+//! `kill -9`; concurrent coders lose nothing; edited transcripts keep their
+//! codings; hostile text never reaches the terminal raw.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::util::{Proj, SAMPLE, cp_find, motif_cmd};
+
+fn segments(p: &Proj) -> Vec<serde_json::Value> {
+    p.json(&["segments", "--json"]).as_array().unwrap().clone()
+}
+
+#[test]
+fn kill_9_in_a_coding_loop_loses_nothing_reported_saved() {
+    let p = Proj::with_sample();
+    let n = SAMPLE.chars().count();
+    let mut reported: BTreeSet<(u64, u64)> = BTreeSet::new();
+    let mut killed = 0;
+    for i in 0..60u64 {
+        let (s, e) = (i % 40, i % 40 + 5 + i / 40);
+        assert!((e as usize) <= n);
+        let mut child = motif_cmd()
+            .arg("--project")
+            .arg(&p.root)
+            .args([
+                "code",
+                "x",
+                "--chars",
+                &format!("{s}-{e}"),
+                "theme",
+                "--coder",
+                "ana",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Kill every other process after a varying delay, often mid-work.
+        if i % 2 == 1 {
+            std::thread::sleep(Duration::from_micros(300 * (i % 17)));
+            if child.kill().is_ok() {
+                killed += 1;
+            }
+        }
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if out.status.success() && stdout.contains("coded x") {
+            reported.insert((s, e));
+        }
+    }
+    assert!(killed > 0);
+    let segs = segments(&p);
+    let present: Vec<(u64, u64)> = segs
+        .iter()
+        .map(|s| (s["start"].as_u64().unwrap(), s["end"].as_u64().unwrap()))
+        .collect();
+    let unique: BTreeSet<(u64, u64)> = present.iter().copied().collect();
+    assert_eq!(unique.len(), present.len(), "a coding was duplicated");
+    for r in &reported {
+        assert!(
+            unique.contains(r),
+            "coding {r:?} was reported saved but is gone"
+        );
+    }
+    // The journal reads back cleanly (a torn tail, if any, is set aside on
+    // the next write and never breaks reading).
+    p.ok(&["code", "x", "--chars", "50-55", "theme", "--coder", "ana"]);
+    let out = p.run(&["check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn concurrent_coders_keep_everything() {
+    let p = Proj::with_sample();
+    let mut children = Vec::new();
+    for i in 0..24u64 {
+        let coder = if i % 3 == 0 { "ben" } else { "ana" };
+        children.push((
+            coder,
+            (i, i + 3),
+            motif_cmd()
+                .arg("--project")
+                .arg(&p.root)
+                .args([
+                    "code",
+                    "x",
+                    "--chars",
+                    &format!("{}-{}", i, i + 3),
+                    "theme",
+                    "--coder",
+                    coder,
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        ));
+    }
+    let mut expected: BTreeMap<&str, BTreeSet<(u64, u64)>> = BTreeMap::new();
+    for (coder, span, child) in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        expected.entry(coder).or_default().insert(span);
+    }
+    let mut got: BTreeMap<String, BTreeSet<(u64, u64)>> = BTreeMap::new();
+    let segs = segments(&p);
+    assert_eq!(segs.len(), 24);
+    for s in segs {
+        got.entry(s["coder"].as_str().unwrap().to_owned())
+            .or_default()
+            .insert((s["start"].as_u64().unwrap(), s["end"].as_u64().unwrap()));
+    }
+    assert_eq!(got["ana"], expected["ana"]);
+    assert_eq!(got["ben"], expected["ben"]);
+    // Every line of each journal is a whole record.
+    for coder in ["ana", "ben"] {
+        for line in p.read(&format!("codings/{coder}.jsonl")).lines() {
+            serde_json::from_str::<serde_json::Value>(line).unwrap();
+        }
+    }
+}
+
+#[test]
+fn editing_a_transcript_on_disk_reanchors_or_orphans_codings() {
+    let p = Proj::with_sample();
+    let quote = "PaddlePaddle";
+    let s = cp_find(SAMPLE, quote);
+    p.ok(&[
+        "code",
+        "x",
+        "--chars",
+        &format!("{}-{}", s, s + 12),
+        "theme",
+        "--coder",
+        "ana",
+    ]);
+    p.ok(&[
+        "code",
+        "x",
+        "--chars",
+        &format!(
+            "{}-{}",
+            cp_find(SAMPLE, "Merci"),
+            cp_find(SAMPLE, "Merci") + 5
+        ),
+        "sub",
+        "--coder",
+        "ana",
+    ]);
+    // Insert text (with non-ASCII) before both quotes.
+    let edited = SAMPLE.replace(
+        "[00:00:01] INTERVIEWER:",
+        "[00:00:00] INTERVIEWER: (Réglages du micro… 🎤)\n\n[00:00:01] INTERVIEWER:",
+    );
+    p.write("transcripts/x.txt", edited.as_bytes());
+    let segs = segments(&p);
+    assert_eq!(segs.len(), 2);
+    let moved = segs.iter().find(|x| x["code"] == "theme").unwrap();
+    assert_eq!(moved["text"], quote);
+    assert_eq!(
+        moved["start"].as_u64().unwrap() as usize,
+        cp_find(&edited, quote)
+    );
+    let out = p.ok(&["check"]);
+    assert!(
+        out.contains(
+            "note: transcript `x` changed since it was coded; 2 coding(s) were re-attached"
+        ),
+        "{out}"
+    );
+    // Now the quote disappears: the coding is orphaned, kept and reported.
+    p.write(
+        "transcripts/x.txt",
+        edited.replace("PaddlePaddle", "Paddle").as_bytes(),
+    );
+    let out = p.run(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("problem: coding")
+            && text.contains("“PaddlePaddle” is no longer in the transcript"),
+        "{text}"
+    );
+    assert!(
+        p.read("codings/ana.jsonl")
+            .contains("\"quote\":\"PaddlePaddle\"")
+    );
+    let err = String::from_utf8_lossy(&p.run(&["export", "frequencies"]).stderr).to_string();
+    assert!(err.contains("1 coding(s) could not be placed"), "{err}");
+    // Restoring the text brings it back.
+    p.write("transcripts/x.txt", edited.as_bytes());
+    assert_eq!(segments(&p).len(), 2);
+}
+
+#[test]
+fn escape_sequences_in_text_never_reach_stdout_raw() {
+    let p = Proj::new();
+    let hostile = "ANA: normal start \u{1b}]0;pwned\u{7} then \u{1b}[2J\u{1b}[31mred\u{9b}31m and \u{202e}reversed\nBEN: ok\nANA: \u{1b}[?1049h again\n";
+    p.write("in/evil.txt", hostile.as_bytes());
+    p.ok(&["import", p.path("in/evil.txt").to_str().unwrap()]);
+    p.ok(&["codes", "add", "evil", "--description", "desc \u{1b}[31m"]);
+    assert!(
+        p.fail(&["codes", "add", "evil\u{1b}[5mblink"])
+            .contains("control characters")
+    );
+    p.ok(&[
+        "code",
+        "evil",
+        "--lines",
+        "1-3",
+        "evil",
+        "--coder",
+        "ana",
+        "--memo",
+        "memo \u{1b}[1m",
+    ]);
+    for args in [
+        vec!["segments"],
+        vec!["segments", "--md"],
+        vec!["segments", "--csv"],
+        vec!["transcripts"],
+        vec!["codes"],
+        vec!["memo"],
+        vec!["check"],
+        vec![],
+    ] {
+        let out = p.run(&args);
+        for (name, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let s = String::from_utf8_lossy(bytes);
+            assert!(
+                !s.contains('\u{1b}')
+                    && !s.contains('\u{7}')
+                    && !s.contains('\u{9b}')
+                    && !s.contains('\u{202e}'),
+                "motif {args:?} {name} carries raw control text: {s:?}"
+            );
+        }
+    }
+    // JSON escapes control characters; the text itself is preserved.
+    let segs = p.json(&["segments", "--json"]);
+    assert!(segs[0]["text"].as_str().unwrap().contains("\u{1b}[2J"));
+    let raw = p.ok(&["segments", "--json"]);
+    assert!(!raw.contains('\u{1b}'));
+}
+
+#[test]
+fn output_into_a_closed_pipe_exits_quietly() {
+    let p = Proj::with_sample();
+    let long: String = (0..4000)
+        .map(|i| format!("ANA: word{i} and more words here\n"))
+        .collect();
+    p.write("in/long.txt", long.as_bytes());
+    p.ok(&["import", p.path("in/long.txt").to_str().unwrap()]);
+    p.ok(&[
+        "code", "long", "--match", r"word\d+", "theme", "--coder", "ana",
+    ]);
+    let mut child = motif_cmd()
+        .arg("--project")
+        .arg(&p.root)
+        .args(["segments", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // stdout is dropped here: the pipe closes like `| head -1`.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "motif hung on a closed pipe");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "exit {status}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
