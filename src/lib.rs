@@ -8,3 +8,4 @@
 
 pub mod cli;
 pub mod core;
+pub mod tui;

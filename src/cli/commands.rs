@@ -35,6 +35,14 @@ use super::{CmdResult, Ctx};
 /// Dispatches to the command.
 pub fn run(ctx: &Ctx) -> CmdResult {
     let Some(cmd) = &ctx.cli.command else {
+        // In a terminal, the TUI; piped or redirected, the summary.
+        use std::io::IsTerminal;
+        if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+            let project = ctx.project()?;
+            let coder = ctx.coder(&project)?;
+            crate::tui::run(project, coder)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         return summary(ctx);
     };
     match cmd {

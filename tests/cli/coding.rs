@@ -94,9 +94,7 @@ fn lines_and_regex_matches() {
 fn same_coding_twice_is_not_duplicated() {
     let p = Proj::with_sample();
     p.ok(&["code", "x", "--chars", "2-9", "theme", "--coder", "ana"]);
-    let out = p
-        .ok(&["code", "x", "--chars", "2-9", "t", "--coder", "ana"])
-        .to_string();
+    let out = p.ok(&["code", "x", "--chars", "2-9", "t", "--coder", "ana"]);
     assert!(out.contains("already coded"), "{out}");
     assert_eq!(segments(&p).len(), 1);
     // Another coder may code the same span.

@@ -257,9 +257,12 @@ fn escape_sequences_in_text_never_reach_stdout_raw() {
 #[test]
 fn output_into_a_closed_pipe_exits_quietly() {
     let p = Proj::with_sample();
-    let long: String = (0..4000)
-        .map(|i| format!("ANA: word{i} and more words here\n"))
-        .collect();
+    let mut long = String::new();
+    for i in 0..4000 {
+        long.push_str("ANA: word");
+        long.push_str(&i.to_string());
+        long.push_str(" and more words here\n");
+    }
     p.write("in/long.txt", long.as_bytes());
     p.ok(&["import", p.path("in/long.txt").to_str().unwrap()]);
     p.ok(&[

@@ -1,0 +1,69 @@
+//! The terminal interface: a coding workspace (transcript list, transcript
+//! view, codebook) built on the same core calls as the CLI. State and
+//! actions live in [`app`], drawing in [`ui`], geometry in [`textview`],
+//! the one keymap table in [`keymap`], colours in [`theme`]. The terminal
+//! is restored on quit, on error and on panic.
+
+pub mod app;
+pub mod keymap;
+pub mod textview;
+pub mod theme;
+pub mod ui;
+
+use std::io::stdout;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind};
+use crossterm::execute;
+
+use crate::core::project::Project;
+
+use app::App;
+
+/// Opens the TUI on a project as `coder` and runs until the researcher
+/// quits.
+pub fn run(project: Project, coder: String) -> anyhow::Result<()> {
+    let mut app = App::load(project, coder)?;
+    // Restore the terminal (mouse capture included) even on panic.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(stdout(), DisableMouseCapture);
+        ratatui::restore();
+        default_hook(info);
+    }));
+    let mut terminal = ratatui::try_init()?;
+    let _ = execute!(stdout(), EnableMouseCapture);
+    let result = event_loop(&mut terminal, &mut app);
+    let _ = execute!(stdout(), DisableMouseCapture);
+    ratatui::restore();
+    result
+}
+
+fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> anyhow::Result<()> {
+    let mut last_poll = Instant::now();
+    loop {
+        let size = terminal.size()?;
+        app.size = (size.width, size.height);
+        terminal.draw(|f| ui::draw(f, app))?;
+        if app.quit {
+            return Ok(());
+        }
+        if event::poll(Duration::from_millis(500))? {
+            match event::read()? {
+                Event::Key(k) if k.kind != KeyEventKind::Release => {
+                    app.status = app::Status::default();
+                    app.on_key(k);
+                }
+                Event::Mouse(m) => app.on_mouse(m),
+                _ => {}
+            }
+        }
+        // Pick up codings made by other motif processes.
+        if last_poll.elapsed() > Duration::from_millis(900) {
+            last_poll = Instant::now();
+            if app.poll_changes() {
+                app.say("codings changed on disk: reloaded");
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The real binary in a real pseudo-terminal (tmux): open the project,
+//! code through keys and through `:` commands, `kill -9`, restart, and find
+//! the codings there.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::Fixture;
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(root: &Path, w: u16, h: u16) -> Tmux {
+        assert!(
+            Command::new("tmux")
+                .arg("-V")
+                .output()
+                .is_ok_and(|o| o.status.success()),
+            "tmux is needed for the end-to-end TUI tests (apt-get install tmux; .ci/run installs it)"
+        );
+        let socket = format!(
+            "motif-e2e-{}-{}",
+            std::process::id(),
+            motif::core::ids::new_id()
+        );
+        let cmd = format!(
+            "cd '{}' && exec env NO_COLOR=1 XDG_CONFIG_HOME=/nonexistent '{}' --coder ana",
+            root.display(),
+            env!("CARGO_BIN_EXE_motif")
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+                &cmd,
+            ])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        Tmux { socket }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let ok = Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", "-t", "0", k])
+                .status()
+                .unwrap();
+            assert!(ok.success());
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "0"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{needle}` never appeared on screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "display-message",
+                "-p",
+                "-t",
+                "0",
+                "#{pane_pid}",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn segments(root: &Path) -> Vec<serde_json::Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_motif"))
+        .args(["--project", root.to_str().unwrap(), "segments", "--json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn code_by_keys_and_commands_then_kill_9_and_restart() {
+    let f = Fixture::new();
+    let tm = Tmux::start(f.root(), 100, 30);
+    tm.wait_for("NORMAL");
+    // Keys: next turn, select it, code with the `f` shortcut.
+    tm.keys(&[")", "t", "c", "f"]);
+    tm.wait_for("saved");
+    // Commands: open the other interview, select line 3, code it.
+    tm.keys(&[
+        ":",
+        "open p02",
+        "Enter",
+        ":",
+        "select 3-3",
+        "Enter",
+        ":",
+        "code jobs",
+        "Enter",
+    ]);
+    tm.wait_for("saved");
+    let pid = tm.pid();
+    // kill -9: no chance to clean up.
+    let ok = Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let segs = segments(f.root());
+    let texts: Vec<&str> = segs.iter().map(|s| s["text"].as_str().unwrap()).collect();
+    assert_eq!(segs.len(), 2, "{texts:?}");
+    assert!(texts.contains(&"From free courses and the docs."));
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("Honestly it wasn't a decision."))
+    );
+    // Restart: the codings are on screen (margin names the code).
+    let tm2 = Tmux::start(f.root(), 100, 30);
+    let s = tm2.wait_for("NORMAL");
+    assert!(s.contains("fra"), "{s}");
+    tm2.keys(&["?"]);
+    tm2.wait_for("Keys");
+    tm2.keys(&["q", "q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Command::new("tmux")
+        .args(["-L", &tm2.socket, "has-session"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        assert!(Instant::now() < deadline, "motif did not quit on q");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

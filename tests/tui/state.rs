@@ -1,0 +1,275 @@
+//! Keys in, state out: no drawing.
+
+use motif::core::project::Project;
+use motif::tui::app::{App, Pane, Popup, Unit};
+
+use crate::{Fixture, my_codings, press};
+
+#[test]
+fn select_a_turn_and_code_it_with_a_shortcut_in_three_keys() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    press(&mut app, ")");
+    assert_eq!(
+        &app.transcript().unwrap().text[app.cursor..app.cursor + 8],
+        "Honestly"
+    );
+    press(&mut app, "t c f");
+    assert_eq!(
+        my_codings(&app),
+        [(
+            "standardization/frameworks".to_owned(),
+            "Honestly it wasn't a decision. Everyone around us was on PyTorch.\n\nThe tutorials were PyTorch, the hires knew PyTorch — 北京 too.".to_owned()
+        )]
+    );
+    assert!(app.status.text.contains("saved"), "{:?}", app.status);
+    assert!(app.selection.is_none());
+    // On disk already: another reader sees it.
+    let p = Project::open(f.root()).unwrap();
+    assert_eq!(p.journal("ana").unwrap().len(), 1);
+    // The cursor moved on to the next turn: two keys code it the same way.
+    press(&mut app, "t .");
+    assert_eq!(
+        my_codings(&app)[1],
+        (
+            "standardization/frameworks".to_owned(),
+            "Did you contribute back?".to_owned()
+        )
+    );
+}
+
+#[test]
+fn sentence_word_and_line_selections_grow_and_shrink() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    press(&mut app, ") s");
+    let (s, e) = app.selection_range().unwrap();
+    assert_eq!(
+        &app.transcript().unwrap().text[s..e],
+        "Honestly it wasn't a decision."
+    );
+    press(&mut app, "+");
+    let (s, e) = app.selection_range().unwrap();
+    assert_eq!(
+        &app.transcript().unwrap().text[s..e],
+        "Honestly it wasn't a decision. Everyone around us was on PyTorch."
+    );
+    press(&mut app, "-");
+    let (s, e) = app.selection_range().unwrap();
+    assert_eq!(
+        &app.transcript().unwrap().text[s..e],
+        "Honestly it wasn't a decision."
+    );
+    press(&mut app, "esc e");
+    let (s, e) = app.selection_range().unwrap();
+    assert_eq!(&app.transcript().unwrap().text[s..e], "Honestly");
+    assert_eq!(app.selection.unwrap().unit, Unit::Word);
+    press(&mut app, "esc V");
+    let (s, e) = app.selection_range().unwrap();
+    // Line selection leaves out the timestamp and speaker label.
+    assert_eq!(
+        &app.transcript().unwrap().text[s..e],
+        "Honestly it wasn't a decision. Everyone around us was on PyTorch."
+    );
+    press(&mut app, "j j");
+    let (_, e) = app.selection_range().unwrap();
+    assert!(app.transcript().unwrap().text[..e].ends_with("北京 too."));
+}
+
+#[test]
+fn picker_filters_applies_and_creates_codes() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    press(&mut app, ") e C text:jobs enter");
+    assert_eq!(
+        my_codings(&app),
+        [("community/jobs".to_owned(), "Honestly".to_owned())]
+    );
+    press(&mut app, "w e C text:community/mentoring enter");
+    assert!(app.book.by_path("community/mentoring").is_some());
+    assert_eq!(
+        my_codings(&app)[1],
+        ("community/mentoring".to_owned(), "it".to_owned())
+    );
+    // The new code is in the codebook file too.
+    let p = Project::open(f.root()).unwrap();
+    assert!(
+        p.codebook()
+            .unwrap()
+            .by_path("community/mentoring")
+            .is_some()
+    );
+}
+
+#[test]
+fn undo_redo_reach_codings_from_an_earlier_session() {
+    let f = Fixture::new();
+    {
+        let mut app = f.app();
+        press(&mut app, ") t c j");
+        assert_eq!(my_codings(&app).len(), 1);
+    }
+    let mut app = f.app();
+    assert_eq!(my_codings(&app).len(), 1);
+    press(&mut app, "u");
+    assert!(my_codings(&app).is_empty());
+    assert!(app.status.text.starts_with("undid"), "{:?}", app.status);
+    press(&mut app, "ctrl-r");
+    assert_eq!(my_codings(&app).len(), 1);
+}
+
+#[test]
+fn remove_and_recode_the_segment_under_the_cursor() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    press(&mut app, ") t c f");
+    press(&mut app, "( r text:jobs enter");
+    assert_eq!(my_codings(&app)[0].0, "community/jobs");
+    press(&mut app, "x");
+    assert!(my_codings(&app).is_empty());
+    press(&mut app, "u");
+    assert_eq!(my_codings(&app)[0].0, "community/jobs");
+}
+
+#[test]
+fn command_line_verbs() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    press(&mut app, ": text:open_p02 enter");
+    assert_eq!(app.current.as_deref(), Some("p02"));
+    press(
+        &mut app,
+        ": text:select_3-3 enter : text:code_community enter",
+    );
+    assert_eq!(
+        my_codings(&app),
+        [(
+            "community".to_owned(),
+            "From free courses and the docs.".to_owned()
+        )]
+    );
+    press(&mut app, ": text:goto_3 enter : text:uncode enter");
+    assert!(my_codings(&app).is_empty());
+    press(&mut app, ": text:undo enter");
+    assert_eq!(my_codings(&app).len(), 1);
+    press(&mut app, ": text:export_frequencies enter");
+    let freq: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.root().join("frequencies.json")).unwrap())
+            .unwrap();
+    assert_eq!(freq["totals"]["segments"], 1);
+    // Completion.
+    press(&mut app, ": text:op tab");
+    match &app.popup {
+        Popup::Command { input, .. } => assert_eq!(input.text, "open"),
+        other => panic!("{other:?}"),
+    }
+    press(&mut app, "esc : text:frobnicate enter");
+    assert!(app.status.error && app.status.text.contains("unknown command"));
+    press(&mut app, ": text:q enter");
+    assert!(app.quit);
+}
+
+#[test]
+fn memo_popup_saves_on_a_coding_and_on_a_passage() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    press(&mut app, ") t c f");
+    press(&mut app, "( m text:key_quote enter text:second_line ctrl-s");
+    let j = Project::open(f.root()).unwrap().journal("ana").unwrap();
+    assert_eq!(
+        j.codings()[0].memo.as_deref(),
+        Some("key quote\nsecond line")
+    );
+    press(&mut app, "e m text:note_on_a_word ctrl-s");
+    let memo = std::fs::read_to_string(f.root().join("memos/transcripts/p01.md")).unwrap();
+    assert!(
+        memo.contains("> Honestly") && memo.contains("note on a word"),
+        "{memo}"
+    );
+}
+
+#[test]
+fn codebook_pane_lists_segments_and_jumps() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    press(&mut app, ") t c f");
+    press(&mut app, ": text:open_p02 enter");
+    press(&mut app, "tab");
+    assert_eq!(app.focus, Pane::Codebook);
+    press(&mut app, "j enter");
+    match &app.popup {
+        Popup::List { items, .. } => assert_eq!(items.len(), 1),
+        other => panic!("{other:?}"),
+    }
+    press(&mut app, "enter");
+    assert_eq!(app.current.as_deref(), Some("p01"));
+    assert_eq!(app.focus, Pane::Text);
+    assert!(app.transcript().unwrap().text[app.cursor..].starts_with("Honestly"));
+}
+
+#[test]
+fn search_lists_hits_and_n_steps_through_them() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    press(&mut app, "/ text:pytorch enter");
+    match &app.popup {
+        Popup::List { items, .. } => assert_eq!(items.len(), 1),
+        other => panic!("{other:?}"),
+    }
+    press(&mut app, "esc / text:the enter esc");
+    assert_eq!(app.hits.len(), 3);
+    press(&mut app, "n");
+    assert_eq!(app.hit, 1);
+    assert_eq!(app.current.as_deref(), Some("p01"));
+}
+
+#[test]
+fn another_process_codings_appear_after_refresh() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_motif"))
+        .args([
+            "--project",
+            f.root().to_str().unwrap(),
+            "code",
+            "p01",
+            "--lines",
+            "3-3",
+            "community",
+            "--coder",
+            "ben",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(app.poll_changes());
+    assert!(app.segs.iter().any(|s| s.coder == "ben"));
+    press(&mut app, "A");
+    assert!(!app.segs.iter().any(|s| s.coder == "ben"));
+}
+
+#[test]
+fn jumping_past_line_65535_works() {
+    let f = Fixture::new();
+    let mut long = String::new();
+    for i in 0..70_000 {
+        long.push_str("ANA: line ");
+        long.push_str(&i.to_string());
+        long.push_str(" of a very long transcript\n");
+    }
+    std::fs::write(f.root().join("transcripts/long.txt"), long).unwrap();
+    let mut app: App = f.app();
+    press(&mut app, ": text:open_long enter : text:goto_66000 enter");
+    let t = app.transcript().unwrap();
+    assert_eq!(t.index.line_of_byte(app.cursor), 65_999);
+    assert!(app.scroll.line > 65_535);
+    press(&mut app, "t c s");
+    assert_eq!(
+        my_codings(&app)[0].1,
+        "line 65999 of a very long transcript"
+    );
+}
