@@ -695,6 +695,95 @@ mod tests {
         assert_eq!(r.problems[0].line, 2);
     }
 
+    /// A model of what undo and redo should do: a stack of applied
+    /// batches and a stack of undone ones.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Add(u8),
+        RemoveOldest,
+        Undo,
+        Redo,
+    }
+
+    fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (1u8..4).prop_map(Step::Add),
+            Just(Step::RemoveOldest),
+            Just(Step::Undo),
+            Just(Step::Redo),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        #[test]
+        fn replay_matches_a_model_and_survives_reopening(steps in proptest::collection::vec(step(), 1..40)) {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("ana.jsonl");
+            let mut j = Journal::open(&p, &p.with_extension("lock"), "ana").unwrap();
+            // Model: current ids; applied batches (with their effect); undone.
+            let mut current: Vec<String> = Vec::new();
+            let mut applied: Vec<(Vec<String>, Vec<String>)> = Vec::new(); // (added, removed)
+            let mut undone: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+            let mut n = 0;
+            for s in steps {
+                match s {
+                    Step::Add(k) => {
+                        let ids: Vec<String> = (0..k).map(|_| { n += 1; format!("c{n}") }).collect();
+                        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+                        add(&mut j, &refs);
+                        current.extend(ids.iter().cloned());
+                        applied.push((ids, Vec::new()));
+                        undone.clear();
+                    }
+                    Step::RemoveOldest => {
+                        if let Some(first) = current.first().cloned() {
+                            let batch = super::super::ids::new_id();
+                            j.transact(|_| Ok((vec![Record::Remove { batch, time: String::new(), id: first.clone(), undoable: true }], ()))).unwrap();
+                            current.retain(|c| c != &first);
+                            applied.push((Vec::new(), vec![first]));
+                            undone.clear();
+                        }
+                    }
+                    Step::Undo => {
+                        if let Some((added, removed)) = applied.pop() {
+                            undo(&mut j);
+                            current.retain(|c| !added.contains(c));
+                            current.extend(removed.iter().cloned());
+                            undone.push((added, removed));
+                        } else {
+                            proptest::prop_assert!(j.undo_target().is_none());
+                        }
+                    }
+                    Step::Redo => {
+                        if let Some((added, removed)) = undone.pop() {
+                            redo(&mut j);
+                            current.retain(|c| !removed.contains(c));
+                            current.extend(added.iter().cloned());
+                            applied.push((added, removed));
+                        } else {
+                            proptest::prop_assert!(j.redo_target().is_none());
+                        }
+                    }
+                }
+                let mut have: Vec<String> = j.codings().iter().map(|c| c.id.clone()).collect();
+                let mut want = current.clone();
+                have.sort();
+                want.sort();
+                proptest::prop_assert_eq!(&have, &want);
+            }
+            let again = Journal::open(&p, &p.with_extension("lock"), "ana").unwrap();
+            let mut have: Vec<String> = again.codings().iter().map(|c| c.id.clone()).collect();
+            have.sort();
+            current.sort();
+            proptest::prop_assert_eq!(have, current);
+            proptest::prop_assert_eq!(again.undo_target().map(|b| b.id.clone()), j.undo_target().map(|b| b.id.clone()));
+            proptest::prop_assert_eq!(again.redo_target().map(|b| b.id.clone()), j.redo_target().map(|b| b.id.clone()));
+            proptest::prop_assert!(again.problems.is_empty());
+        }
+    }
+
     #[test]
     fn record_json_is_flat_and_stable() {
         let rec = Record::add("b1", &coding("a", 3));
