@@ -10,7 +10,7 @@
 //! before the next append, moved to `codings/CODER.torn`; a malformed line
 //! elsewhere is reported and skipped; neither is ever fatal.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -179,6 +179,9 @@ pub struct Journal {
     codings: HashMap<String, Coding>,
     /// Insertion order of coding ids (for stable listings).
     seq: HashMap<String, u64>,
+    order: BTreeMap<u64, String>,
+    /// Per transcript, the insertion order of its codings.
+    by_transcript: HashMap<String, BTreeMap<u64, String>>,
     next_seq: u64,
     done: Vec<Batch>,
     undone: Vec<Batch>,
@@ -200,6 +203,8 @@ impl Journal {
             coder: coder.to_owned(),
             codings: HashMap::new(),
             seq: HashMap::new(),
+            order: BTreeMap::new(),
+            by_transcript: HashMap::new(),
             next_seq: 0,
             done: Vec::new(),
             undone: Vec::new(),
@@ -222,9 +227,16 @@ impl Journal {
 
     /// Current codings of this coder, in the order they were made.
     pub fn codings(&self) -> Vec<&Coding> {
-        let mut v: Vec<&Coding> = self.codings.values().collect();
-        v.sort_by_key(|c| self.seq.get(&c.id).copied().unwrap_or(0));
-        v
+        self.order.values().map(|id| &self.codings[id]).collect()
+    }
+
+    /// Current codings of this coder on one transcript, in the order they
+    /// were made.
+    pub fn codings_in(&self, transcript: &str) -> Vec<&Coding> {
+        self.by_transcript
+            .get(transcript)
+            .map(|m| m.values().map(|id| &self.codings[id]).collect())
+            .unwrap_or_default()
     }
 
     /// A coding by id.
@@ -425,13 +437,27 @@ impl Journal {
                     ));
                 }
                 let id = c.id.clone();
-                self.seq.insert(id.clone(), self.next_seq);
+                let n = self.next_seq;
                 self.next_seq += 1;
+                self.seq.insert(id.clone(), n);
+                self.order.insert(n, id.clone());
+                self.by_transcript
+                    .entry(c.transcript.clone())
+                    .or_default()
+                    .insert(n, id.clone());
                 self.codings.insert(id.clone(), *c);
                 Ok(Op::Remove(id))
             }
             Op::Remove(id) => match self.codings.remove(&id) {
-                Some(c) => Ok(Op::Add(Box::new(c))),
+                Some(c) => {
+                    if let Some(n) = self.seq.remove(&id) {
+                        self.order.remove(&n);
+                        if let Some(m) = self.by_transcript.get_mut(&c.transcript) {
+                            m.remove(&n);
+                        }
+                    }
+                    Ok(Op::Add(Box::new(c)))
+                }
                 None => Err(format!(
                     "removal of coding {id}, which does not exist; ignored"
                 )),

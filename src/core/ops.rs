@@ -178,10 +178,7 @@ pub fn code<'t>(
         let mut existing = std::collections::HashMap::new();
         let wanted: std::collections::HashSet<&str> =
             requests.iter().map(|r| r.transcript.as_str()).collect();
-        for c in j.codings() {
-            if !wanted.contains(c.transcript.as_str()) {
-                continue;
-            }
+        for c in wanted.iter().flat_map(|t| j.codings_in(t)) {
             let (Some(t), Some(k)) = (transcripts(&c.transcript), book.by_id(&c.code)) else {
                 continue;
             };
@@ -245,10 +242,7 @@ pub fn uncode(
             .collect();
         let mut removed = Vec::new();
         let mut overlapping = Vec::new();
-        for c in j.codings() {
-            if c.transcript != t.id {
-                continue;
-            }
+        for c in j.codings_in(&t.id) {
             let code_ok = wanted.is_empty() || book.by_id(&c.code).is_some_and(|k| wanted.contains(&k.id));
             if !code_ok {
                 continue;

@@ -144,10 +144,13 @@ pub fn place_all<'a>(
         if !filter.coders.is_empty() && !filter.coders.contains(&j.coder) {
             continue;
         }
-        for c in j.codings() {
-            if !filter.transcripts.is_empty() && !filter.transcripts.contains(&c.transcript) {
-                continue;
-            }
+        let mine = if filter.transcripts.is_empty() {
+            j.codings()
+        } else {
+            let wanted: std::collections::BTreeSet<&String> = filter.transcripts.iter().collect();
+            wanted.into_iter().flat_map(|t| j.codings_in(t)).collect()
+        };
+        for c in mine {
             let Some(pos) = book.position(&c.code) else {
                 unplaced.unknown_code.push(c);
                 continue;
