@@ -405,6 +405,35 @@ impl App {
         self.remember_sizes();
     }
 
+    /// After a change to the open transcript's codings only: updates its
+    /// segments, its progress and the code counts by difference, without
+    /// recounting the whole project.
+    fn refresh_current(&mut self) {
+        let before: Vec<usize> = self.segs.iter().map(|s| s.code_pos).collect();
+        self.refresh_view_segments();
+        for p in before {
+            if let Some(c) = self.counts.get_mut(p) {
+                *c = c.saturating_sub(1);
+            }
+        }
+        for s in &self.segs {
+            if let Some(c) = self.counts.get_mut(s.code_pos) {
+                *c += 1;
+            }
+        }
+        if let Some(t) = self.transcript() {
+            let spans = self
+                .segs
+                .iter()
+                .map(|s| (t.char_at(s.start), t.char_at(s.end)))
+                .collect();
+            let f = stats::coded_fraction(t.char_len(), spans);
+            let id = t.id.clone();
+            self.progress.insert(id, f);
+        }
+        self.remember_sizes();
+    }
+
     /// Places the open transcript's codings.
     fn refresh_view_segments(&mut self) {
         let Some(id) = self.current.clone() else {
@@ -615,7 +644,7 @@ impl App {
                 }
                 self.last_code = self.book.by_id(code_id).map(|c| c.id.clone());
                 self.selection = None;
-                self.recount();
+                self.refresh_current();
                 self.move_to(next);
             }
             Err(err) => self.error(&err.to_string()),
@@ -639,7 +668,7 @@ impl App {
             Ok(_) => {
                 let path = self.book.codes()[seg.code_pos].path.clone();
                 self.say(&format!("removed your {path} coding here · u undoes"));
-                self.recount();
+                self.refresh_current();
             }
             Err(e) => self.error(&e.to_string()),
         }
@@ -1209,7 +1238,7 @@ impl App {
         match result {
             Ok(msg) => {
                 self.say(&msg);
-                self.recount();
+                self.refresh_current();
             }
             Err(e) => self.error(&e.to_string()),
         }
@@ -1378,7 +1407,7 @@ impl App {
                         .map_or(String::new(), |c| c.path.clone());
                     self.say(&format!("re-coded as {path} · saved"));
                     self.last_code = Some(code_id);
-                    self.recount();
+                    self.refresh_current();
                 }
                 Err(e) => self.error(&e.to_string()),
             },
@@ -1575,7 +1604,7 @@ impl App {
             Ok(removed) => {
                 self.selection = None;
                 self.say(&format!("removed {} coding(s) · u undoes", removed.len()));
-                self.recount();
+                self.refresh_current();
             }
             Err(e) => self.error(&e.to_string()),
         }

@@ -273,3 +273,43 @@ fn jumping_past_line_65535_works() {
         "line 65999 of a very long transcript"
     );
 }
+
+#[test]
+fn mouse_drag_selects_and_wheel_scrolls() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    use motif::tui::app::Areas;
+    let f = Fixture::new();
+    let mut app = f.app();
+    let areas = Areas::of(app.size.0, app.size.1);
+    // The screen row where line 3 starts.
+    let (w, h) = areas.text_size();
+    let rows = motif::tui::textview::visible_rows(app.transcript().unwrap(), app.scroll, w, h);
+    let r = rows.iter().position(|r| r.line == 2 && r.first).unwrap() as u16;
+    let x0 = areas.text.0 + 1 + areas.gutter;
+    let y = areas.text.1 + 1 + r;
+    let at = |kind, column| MouseEvent {
+        kind,
+        column,
+        row: y,
+        modifiers: KeyModifiers::NONE,
+    };
+    let label = "[00:00:09] ZOË: ".chars().count() as u16;
+    app.on_mouse(at(MouseEventKind::Down(MouseButton::Left), x0 + label));
+    app.on_mouse(at(MouseEventKind::Drag(MouseButton::Left), x0 + label + 7));
+    app.on_mouse(at(MouseEventKind::Up(MouseButton::Left), x0 + label + 7));
+    let (s, e) = app.selection_range().unwrap();
+    assert_eq!(&app.transcript().unwrap().text[s..e], "Honestly");
+    press(&mut app, "c s");
+    assert_eq!(my_codings(&app)[0].1, "Honestly");
+    let line_before = app.transcript().unwrap().index.line_of_byte(app.cursor);
+    app.on_mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: x0,
+        row: y,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(
+        app.transcript().unwrap().index.line_of_byte(app.cursor),
+        line_before + 1
+    );
+}
