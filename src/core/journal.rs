@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -134,10 +135,100 @@ impl Record {
     }
 }
 
+/// Every field a record may have, read in one pass (much faster than
+/// serde's internally tagged and flattened enums, which buffer each line).
+#[derive(Deserialize)]
+struct RawRecord {
+    op: String,
+    batch: String,
+    time: String,
+    id: Option<String>,
+    transcript: Option<String>,
+    start: Option<usize>,
+    end: Option<usize>,
+    code: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    memo: Option<Option<String>>,
+    quote: Option<String>,
+    before: Option<String>,
+    after: Option<String>,
+    hash: Option<String>,
+    undoable: Option<bool>,
+}
+
+/// Distinguishes a missing field (`None`) from `null` (`Some(None)`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// Parses one journal line.
+fn parse_record(line: &str) -> std::result::Result<Record, String> {
+    let RawRecord {
+        op,
+        batch,
+        time,
+        id,
+        transcript,
+        start,
+        end,
+        code,
+        memo,
+        quote,
+        before,
+        after,
+        hash,
+        undoable,
+    } = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let need =
+        |v: Option<String>, name: &str| v.ok_or_else(|| format!("`{op}` record without `{name}`"));
+    let undoable = undoable.unwrap_or(true);
+    Ok(match op.as_str() {
+        "add" => Record::Add {
+            batch,
+            time,
+            id: need(id, "id")?,
+            transcript: need(transcript, "transcript")?,
+            start: start.ok_or("`add` record without `start`")?,
+            end: end.ok_or("`add` record without `end`")?,
+            code: need(code, "code")?,
+            memo: memo.flatten(),
+            anchor: Anchor {
+                quote: need(quote, "quote")?,
+                before: before.unwrap_or_default(),
+                after: after.unwrap_or_default(),
+                hash: need(hash, "hash")?,
+            },
+            undoable,
+        },
+        "remove" => Record::Remove {
+            batch,
+            time,
+            id: need(id, "id")?,
+            undoable,
+        },
+        "memo" => Record::Memo {
+            batch,
+            time,
+            id: need(id, "id")?,
+            memo: memo.ok_or("`memo` record without `memo`")?,
+        },
+        "recode" => Record::Recode {
+            batch,
+            time,
+            id: need(id, "id")?,
+            code: need(code, "code")?,
+        },
+        "undo" => Record::Undo { batch, time },
+        "redo" => Record::Redo { batch, time },
+        other => return Err(format!("unknown operation `{other}`")),
+    })
+}
+
 /// A change to the codings, as replayed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
-    Add(Box<Coding>),
+    /// Shared with the current codings: undo and redo copy no text.
+    Add(Arc<Coding>),
     Remove(String),
     Memo(String, Option<String>),
     Recode(String, String),
@@ -176,7 +267,7 @@ pub struct Journal {
     /// record is written).
     lock_path: PathBuf,
     pub coder: String,
-    codings: HashMap<String, Coding>,
+    codings: HashMap<String, Arc<Coding>>,
     /// Insertion order of coding ids (for stable listings).
     seq: HashMap<String, u64>,
     order: BTreeMap<u64, String>,
@@ -227,7 +318,7 @@ impl Journal {
 
     /// Current codings of this coder, in the order they were made.
     pub fn codings(&self) -> Vec<&Coding> {
-        self.order.values().map(|id| &self.codings[id]).collect()
+        self.order.values().map(|id| &*self.codings[id]).collect()
     }
 
     /// Current codings of this coder on one transcript, in the order they
@@ -235,13 +326,13 @@ impl Journal {
     pub fn codings_in(&self, transcript: &str) -> Vec<&Coding> {
         self.by_transcript
             .get(transcript)
-            .map(|m| m.values().map(|id| &self.codings[id]).collect())
+            .map(|m| m.values().map(|id| &*self.codings[id]).collect())
             .unwrap_or_default()
     }
 
     /// A coding by id.
     pub fn get(&self, id: &str) -> Option<&Coding> {
-        self.codings.get(id)
+        self.codings.get(id).map(|c| &**c)
     }
 
     /// Number of current codings.
@@ -282,7 +373,7 @@ impl Journal {
             }
             match std::str::from_utf8(raw)
                 .map_err(|e| e.to_string())
-                .and_then(|s| serde_json::from_str::<Record>(s).map_err(|e| e.to_string()))
+                .and_then(parse_record)
             {
                 Ok(rec) => self.apply_line(rec, line_no),
                 Err(e) => self.problems.push(Problem {
@@ -376,7 +467,7 @@ impl Journal {
                         undoable,
                         ..
                     } => (
-                        Op::Add(Box::new(Coding {
+                        Op::Add(Arc::new(Coding {
                             id,
                             transcript,
                             start,
@@ -445,7 +536,7 @@ impl Journal {
                     .entry(c.transcript.clone())
                     .or_default()
                     .insert(n, id.clone());
-                self.codings.insert(id.clone(), *c);
+                self.codings.insert(id.clone(), c);
                 Ok(Op::Remove(id))
             }
             Op::Remove(id) => match self.codings.remove(&id) {
@@ -456,21 +547,24 @@ impl Journal {
                             m.remove(&n);
                         }
                     }
-                    Ok(Op::Add(Box::new(c)))
+                    Ok(Op::Add(c))
                 }
                 None => Err(format!(
                     "removal of coding {id}, which does not exist; ignored"
                 )),
             },
             Op::Memo(id, memo) => match self.codings.get_mut(&id) {
-                Some(c) => Ok(Op::Memo(id, std::mem::replace(&mut c.memo, memo))),
+                Some(c) => Ok(Op::Memo(
+                    id,
+                    std::mem::replace(&mut Arc::make_mut(c).memo, memo),
+                )),
                 None => Err(format!(
                     "memo on coding {id}, which does not exist; ignored"
                 )),
             },
             Op::Recode(id, code) => match self.codings.get_mut(&id) {
                 Some(c) => {
-                    let old = std::mem::replace(&mut c.code, code);
+                    let old = std::mem::replace(&mut Arc::make_mut(c).code, code);
                     Ok(Op::Recode(id, old))
                 }
                 None => Err(format!(
@@ -818,5 +912,47 @@ mod tests {
         assert!(s.contains("\"quote\":\"café\""));
         assert!(!s.contains("undoable"));
         assert_eq!(serde_json::from_str::<Record>(&s).unwrap(), rec);
+        assert_eq!(parse_record(&s).unwrap(), rec);
+        for other in [
+            Record::Remove {
+                batch: "b".into(),
+                time: "t".into(),
+                id: "a".into(),
+                undoable: false,
+            },
+            Record::Memo {
+                batch: "b".into(),
+                time: "t".into(),
+                id: "a".into(),
+                memo: None,
+            },
+            Record::Memo {
+                batch: "b".into(),
+                time: "t".into(),
+                id: "a".into(),
+                memo: Some("m".into()),
+            },
+            Record::Recode {
+                batch: "b".into(),
+                time: "t".into(),
+                id: "a".into(),
+                code: "k".into(),
+            },
+            Record::Undo {
+                batch: "b".into(),
+                time: "t".into(),
+            },
+        ] {
+            let line = serde_json::to_string(&other).unwrap();
+            assert_eq!(parse_record(&line).unwrap(), other, "{line}");
+        }
+        assert!(
+            parse_record("{\"op\":\"fly\",\"batch\":\"b\",\"time\":\"t\"}")
+                .unwrap_err()
+                .contains("unknown operation")
+        );
+        assert!(
+            parse_record("{\"op\":\"memo\",\"batch\":\"b\",\"time\":\"t\",\"id\":\"a\"}").is_err()
+        );
     }
 }

@@ -122,8 +122,91 @@ fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
 
 /// Number of words: Unicode word segmentation (UAX #29), so each CJK
 /// ideograph counts as a word and punctuation does not.
+///
+/// Word boundaries always fall at ASCII whitespace, so the text is cut
+/// there; pieces that are pure ASCII are counted by a fast scanner that
+/// applies the same rules, the others by the full segmenter.
 pub fn word_count(text: &str) -> usize {
-    text.unicode_words().count()
+    text.split(|c: char| c.is_ascii_whitespace())
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| {
+            if piece.is_ascii() {
+                ascii_words(piece.as_bytes())
+            } else {
+                piece.unicode_words().count()
+            }
+        })
+        .sum()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wb {
+    Letter,
+    Digit,
+    Underscore,
+    /// `:` (`MidLetter`).
+    MidLetter,
+    /// `.` and `'` (`MidNumLet`, `Single_Quote`).
+    MidNumLet,
+    /// `,` and `;` (`MidNum`).
+    MidNum,
+    Other,
+}
+
+fn wb(b: u8) -> Wb {
+    match b {
+        b'a'..=b'z' | b'A'..=b'Z' => Wb::Letter,
+        b'0'..=b'9' => Wb::Digit,
+        b'_' => Wb::Underscore,
+        b':' => Wb::MidLetter,
+        b'.' | b'\'' => Wb::MidNumLet,
+        b',' | b';' => Wb::MidNum,
+        _ => Wb::Other,
+    }
+}
+
+/// UAX #29 words (those holding a letter or digit) of ASCII text without
+/// whitespace: rules WB5–WB13b restricted to ASCII.
+fn ascii_words(b: &[u8]) -> usize {
+    let word = |c: Wb| matches!(c, Wb::Letter | Wb::Digit | Wb::Underscore);
+    let mut count = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = wb(b[i]);
+        if !word(c) {
+            i += 1;
+            continue;
+        }
+        let mut alnum = c != Wb::Underscore;
+        let mut last = c;
+        i += 1;
+        loop {
+            if i < b.len() && word(wb(b[i])) {
+                last = wb(b[i]);
+                alnum |= last != Wb::Underscore;
+                i += 1;
+                continue;
+            }
+            if i + 1 < b.len() {
+                let (mid, next) = (wb(b[i]), wb(b[i + 1]));
+                let letters = last == Wb::Letter
+                    && matches!(mid, Wb::MidLetter | Wb::MidNumLet)
+                    && next == Wb::Letter;
+                let digits = last == Wb::Digit
+                    && matches!(mid, Wb::MidNum | Wb::MidNumLet)
+                    && next == Wb::Digit;
+                if letters || digits {
+                    i += 2;
+                    continue;
+                }
+            }
+            break;
+        }
+        if alnum {
+            count += 1;
+        }
+    }
+    count
 }
 
 /// Replaces characters that a terminal would interpret (C0 and C1 controls,
@@ -236,6 +319,18 @@ mod tests {
     fn words_count_cjk_ideographs() {
         assert_eq!(word_count("We moved to PyTorch, in 2018."), 6);
         assert_eq!(word_count("飞桨框架"), 4);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_word_count_equals_the_unicode_segmenter(s in "[aZ09_.:,;' \n\t!-]{0,40}") {
+            proptest::prop_assert_eq!(word_count(&s), s.unicode_words().count());
+        }
+
+        #[test]
+        fn word_count_equals_the_segmenter_on_mixed_text(s in "[a9_.:,;' \né北🚀\u{301}\u{200d}]{0,30}") {
+            proptest::prop_assert_eq!(word_count(&s), s.unicode_words().count());
+        }
     }
 
     #[test]

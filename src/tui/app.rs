@@ -195,6 +195,9 @@ pub struct App {
     pub list_sel: usize,
     pub code_sel: usize,
     pub current: Option<String>,
+    /// Words and speakers of the open transcript (counted once on open).
+    pub current_words: usize,
+    pub current_speakers: Vec<String>,
     pub cursor: usize,
     pub scroll: Scroll,
     pub selection: Option<Selection>,
@@ -307,6 +310,8 @@ impl App {
             list_sel: 0,
             code_sel: 0,
             current: None,
+            current_words: 0,
+            current_speakers: Vec::new(),
             cursor: 0,
             scroll: Scroll::default(),
             selection: None,
@@ -480,6 +485,9 @@ impl App {
         }
         if self.current.as_deref() != Some(id) {
             self.current = Some(id.to_owned());
+            let t = &self.texts[id];
+            self.current_words = t.words();
+            self.current_speakers = t.speakers();
             self.cursor = 0;
             self.scroll = Scroll::default();
             self.selection = None;

@@ -134,7 +134,7 @@ fn transcript_view(f: &mut Frame<'_>, app: &App, areas: &Areas) {
         " {}{} · {} words · {pct:.0}% coded ",
         one_line(&t.id),
         one_line(&role),
-        t.words()
+        app.current_words
     );
     let block = pane_block(app, title, Pane::Text);
     let inner = block.inner(area);
@@ -151,7 +151,7 @@ fn transcript_view(f: &mut Frame<'_>, app: &App, areas: &Areas) {
         app.selection
             .map(|s| (s.anchor.min(app.cursor), s.anchor.max(app.cursor)))
     });
-    let speakers = t.speakers();
+    let speakers = &app.current_speakers;
     let theme = app.theme;
     let codes = app.book.codes();
     let buf = f.buffer_mut();
@@ -164,9 +164,10 @@ fn transcript_view(f: &mut Frame<'_>, app: &App, areas: &Areas) {
             put(buf, inner.x, y, &n, areas.gutter, theme.dim());
         }
         // The speaker label of a turn starting on this line.
-        let label = t
-            .turns
+        let first_turn = t.turns.partition_point(|x| x.start < row.start);
+        let label = t.turns[first_turn..]
             .iter()
+            .take(1)
             .find(|x| {
                 x.start >= row.start
                     && x.start < row.end.max(row.start + 1)
