@@ -8,4 +8,5 @@
 
 pub mod cli;
 pub mod core;
+pub mod corpus_gen;
 pub mod tui;

@@ -73,6 +73,18 @@ pub enum Command {
         #[arg(long = "attr", value_name = "KEY=VALUE")]
         attrs: Vec<String>,
     },
+    /// Import a REFI-QDA project (.qdpx) exported by another QDA tool, or by motif.
+    #[command(
+        name = "import-qdpx",
+        after_help = "Examples:\n  motif import-qdpx study.qdpx --into study\n  motif import-qdpx colleague.qdpx --merge\n  motif import-qdpx media.qdpx --into study --allow-external-paths"
+    )]
+    ImportQdpx(super::refi::ImportQdpxArgs),
+    /// Import a REFI-QDA codebook (.qdc) into the project's codebook.
+    #[command(
+        name = "import-qdc",
+        after_help = "Example:\n  motif import-qdc codebook.qdc"
+    )]
+    ImportQdc(super::refi::ImportQdcArgs),
     /// List transcripts: words, speakers, coding progress.
     #[command(after_help = "Example:\n  motif transcripts --json")]
     Transcripts {
@@ -125,28 +137,50 @@ pub enum Command {
     Redo,
     /// Coded segments with their text.
     #[command(
-        after_help = "Examples:\n  motif segments frameworks --md > quotes.md\n  motif segments --coder ana --transcript p03 --json"
+        after_help = "Examples:\n  motif segments frameworks --md > quotes.md\n  motif segments --coder ana --transcript p03 --json\n  motif segments --attr role=student --html -o quotes.html"
     )]
     Segments {
         /// Only these codes (their subcodes included).
         codes: Vec<String>,
-        /// Only these transcripts.
-        #[arg(long = "transcript", value_name = "T")]
-        transcripts: Vec<String>,
+        #[command(flatten)]
+        filter: super::analysis::FilterArgs,
         #[command(flatten)]
         format: FormatArgs,
         /// Write to FILE instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// Exports: code frequencies and coded segments.
+    /// Word frequencies over all text, or only the text coded with some codes.
     #[command(
-        after_help = "Examples:\n  motif export frequencies -o freq.json\n  motif export frequencies --csv --coder ana"
+        after_help = "Examples:\n  motif words --stopwords en\n  motif words --code community --stopwords en --stem --limit 20\n  motif words --attr role=student --json"
+    )]
+    Words(super::analysis::WordsArgs),
+    /// Exports: code frequencies, co-occurrence, matrices, coded segments, REFI-QDA.
+    #[command(
+        after_help = "Examples:\n  motif export frequencies -o freq.json\n  motif export frequencies --csv --coder ana\n  motif export cooccurrence --unit turn --csv\n  motif export matrix --by role --json"
     )]
     Export {
         #[command(subcommand)]
         what: ExportWhat,
     },
+    /// Intercoder agreement: percent agreement, Cohen's kappa, Krippendorff's alpha; disagreements; consensus.
+    #[command(
+        after_help = "Examples:\n  motif agree --coders ana,ben\n  motif agree --coders ana,ben,cleo --matrix --json\n  motif agree --coders ana,ben --disagreements --overlap 0.5\n  motif agree --coders ana,ben --adopt 3f9a01bc=ana --adopt agreed"
+    )]
+    Agree(super::agree::AgreeArgs),
+    /// Search every transcript: ranked keyword-in-context hits, regex, filters, auto-coding.
+    #[command(
+        after_help = "Examples:\n  motif search \"open source\" AND framework*\n  motif search 'pytorch OR tensorflow' --speaker JOÃO --attr role=student\n  motif search '(?i)paddle\\w*' --regex --json\n  motif search standardiz* --code community --limit 10\n  motif search \"code of conduct\" --autocode community --dry-run\n  motif search --save paddle 'paddle* OR 飞桨' && motif search @paddle --autocode frameworks"
+    )]
+    Search(super::search::SearchArgs),
+    /// Passages most like a given one, across every transcript (more like this).
+    #[command(
+        after_help = "Examples:\n  motif similar p03 --chars 120-245\n  motif similar p03 --lines 12-14 --limit 5 --json\n  motif similar p03 --lines 12-14 --autocode frameworks --dry-run"
+    )]
+    Similar(super::search::SimilarArgs),
+    /// Bring the search index up to date (search does it by itself), or rebuild it.
+    #[command(after_help = "Examples:\n  motif index\n  motif index --rebuild")]
+    Index(super::search::IndexArgs),
     /// Integrity report: orphaned codings, changed transcripts, unknown codes.
     #[command(after_help = "Example:\n  motif check --json")]
     Check {
@@ -224,6 +258,9 @@ pub struct FormatArgs {
     /// Markdown grouped by code.
     #[arg(long)]
     pub md: bool,
+    /// One self-contained HTML page: codebook, frequency chart, quotes.
+    #[arg(long)]
+    pub html: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -274,9 +311,8 @@ pub enum ExportWhat {
     Frequencies {
         #[arg(long)]
         csv: bool,
-        /// Only these transcripts.
-        #[arg(long = "transcript", value_name = "T")]
-        transcripts: Vec<String>,
+        #[command(flatten)]
+        filter: super::analysis::FilterArgs,
         /// Write to FILE instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -284,13 +320,29 @@ pub enum ExportWhat {
     /// Coded segments (like `motif segments`).
     Segments {
         codes: Vec<String>,
-        #[arg(long = "transcript", value_name = "T")]
-        transcripts: Vec<String>,
+        #[command(flatten)]
+        filter: super::analysis::FilterArgs,
         #[command(flatten)]
         format: FormatArgs,
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Code co-occurrence (motif.cooccurrence JSON with --json; --csv; default a table).
+    #[command(
+        after_help = "Examples:\n  motif export cooccurrence --json -o cooc.json\n  motif export cooccurrence --unit turn --attr role=student"
+    )]
+    Cooccurrence(super::analysis::CooccurrenceArgs),
+    /// Segments per code by transcript or attribute (motif.matrix JSON with --json; --csv).
+    #[command(
+        after_help = "Examples:\n  motif export matrix --by role --csv -o by-role.csv\n  motif export matrix --by transcript --code community --json"
+    )]
+    Matrix(super::analysis::MatrixArgs),
+    /// The whole project as REFI-QDA (.qdpx), for other QDA tools.
+    #[command(after_help = "Example:\n  motif export qdpx -o study.qdpx")]
+    Qdpx(super::refi::ExportQdpxArgs),
+    /// The codebook as REFI-QDA (.qdc).
+    #[command(after_help = "Example:\n  motif export qdc -o codebook.qdc")]
+    Qdc(super::refi::ExportQdcArgs),
 }
 
 #[cfg(test)]

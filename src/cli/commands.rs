@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::core::codebook::Codebook;
 use crate::core::error::Error;
-use crate::core::export::{self, SegmentRow};
+use crate::core::export;
 use crate::core::fsio::atomic_write;
 use crate::core::import::{Format, read_transcript};
 use crate::core::journal::Journal;
@@ -26,9 +26,7 @@ use crate::core::transcript::Transcript;
 use crate::core::workspace::Workspace;
 use crate::core::{check, project};
 
-use super::args::{
-    CodeArgs, CodesAction, Command, ExportWhat, FormatArgs, MemoTargetArgs, SpanArgs,
-};
+use super::args::{CodeArgs, CodesAction, Command, ExportWhat, MemoTargetArgs, SpanArgs};
 use super::output::{Progress, clip, emit, num, table};
 use super::{CmdResult, Ctx};
 
@@ -53,6 +51,14 @@ pub fn run(ctx: &Ctx) -> CmdResult {
             replace,
             attrs,
         } => import(ctx, paths, into.as_deref(), *replace, attrs),
+        Command::ImportQdpx(args) => super::refi::import_qdpx(ctx, args),
+        Command::ImportQdc(args) => super::refi::import_qdc(ctx, args),
+        Command::Export {
+            what: ExportWhat::Qdpx(args),
+        } => super::refi::export_qdpx(ctx, args),
+        Command::Export {
+            what: ExportWhat::Qdc(args),
+        } => super::refi::export_qdc(ctx, args),
         Command::Transcripts { json } => transcripts(ctx, *json),
         Command::Codes { action, json } => match action {
             None => codes(ctx, *json),
@@ -74,7 +80,7 @@ pub fn run(ctx: &Ctx) -> CmdResult {
         Command::Redo => undo_redo(ctx, false),
         Command::Segments {
             codes,
-            transcripts,
+            filter,
             format,
             output,
         }
@@ -82,19 +88,30 @@ pub fn run(ctx: &Ctx) -> CmdResult {
             what:
                 ExportWhat::Segments {
                     codes,
-                    transcripts,
+                    filter,
                     format,
                     output,
                 },
-        } => segments(ctx, codes, transcripts, format, output.as_deref()),
+        } => super::analysis::segments(ctx, codes, filter, format, output.as_deref()),
         Command::Export {
             what:
                 ExportWhat::Frequencies {
                     csv,
-                    transcripts,
+                    filter,
                     output,
                 },
-        } => frequencies(ctx, *csv, transcripts, output.as_deref()),
+        } => super::analysis::frequencies(ctx, *csv, filter, output.as_deref()),
+        Command::Export {
+            what: ExportWhat::Cooccurrence(args),
+        } => super::analysis::cooccurrence_cmd(ctx, args),
+        Command::Export {
+            what: ExportWhat::Matrix(args),
+        } => super::analysis::matrix_cmd(ctx, args),
+        Command::Words(args) => super::analysis::words_cmd(ctx, args),
+        Command::Agree(args) => super::agree::run(ctx, args),
+        Command::Search(args) => super::search::search(ctx, args),
+        Command::Similar(args) => super::search::similar(ctx, args),
+        Command::Index(args) => super::search::index(ctx, args),
         Command::Check { json } => check_cmd(ctx, *json),
         Command::Completions { shell } => {
             let mut buf = Vec::new();
@@ -118,7 +135,7 @@ fn json<T: Serialize>(value: &T) -> anyhow::Result<String> {
 }
 
 /// Writes `text` to `-o FILE` (atomically) or stdout.
-fn deliver(ctx: &Ctx, text: &str, output: Option<&Path>) -> anyhow::Result<()> {
+pub(super) fn deliver(ctx: &Ctx, text: &str, output: Option<&Path>) -> anyhow::Result<()> {
     match output {
         Some(path) => {
             atomic_write(path, text.as_bytes())?;
@@ -1044,134 +1061,6 @@ fn undo_redo(ctx: &Ctx, undo: bool) -> CmdResult {
             if undo { "undo" } else { "redo" }
         ),
     }
-}
-
-/// Code ids selected by names: each code with its subcodes.
-fn select_codes(book: &Codebook, names: &[String]) -> anyhow::Result<Vec<String>> {
-    let mut ids = Vec::new();
-    for n in names {
-        let c = book.resolve(n)?;
-        ids.extend(book.subtree_ids(&c.id));
-    }
-    Ok(ids)
-}
-
-fn segments(
-    ctx: &Ctx,
-    codes: &[String],
-    transcripts: &[String],
-    format: &FormatArgs,
-    output: Option<&Path>,
-) -> CmdResult {
-    let ws = load(ctx)?;
-    ws.check_transcripts(transcripts)?;
-    let filter = Filter {
-        coders: ctx.cli.coder.clone(),
-        transcripts: transcripts.to_vec(),
-        codes: select_codes(&ws.book, codes)?,
-    };
-    let (segs, unplaced) = ws.segments(&filter);
-    if !unplaced.is_empty() {
-        ctx.notice(&format!(
-            "note: {} coding(s) could not be placed and are not listed; `motif check` says why",
-            unplaced.len()
-        ));
-    }
-    let rows: Vec<SegmentRow> = segs
-        .iter()
-        .map(|s| export::row(s, &ws.transcripts[&s.coding.transcript]))
-        .collect();
-    let text = if format.json {
-        json(&rows)?
-    } else if format.csv {
-        // Control characters are neutralized in CSV and Markdown (JSON
-        // escapes them and keeps the exact text).
-        sanitize(&export::rows_csv(&rows), true).into_owned()
-    } else if format.md {
-        let order: Vec<String> = ws.book.codes().iter().map(|c| c.path.clone()).collect();
-        sanitize(
-            &export::rows_markdown(&ws.project.config.name, &order, &rows),
-            true,
-        )
-        .into_owned()
-    } else {
-        let mut out = String::new();
-        for r in &rows {
-            let lines = if r.line_start == r.line_end {
-                format!("{}", r.line_start)
-            } else {
-                format!("{}-{}", r.line_start, r.line_end)
-            };
-            let _ = writeln!(
-                out,
-                "{}:{} {} {} [{}] {}",
-                one_line(&r.transcript),
-                lines,
-                ctx.style.bold(&one_line(&r.code)),
-                one_line(r.speaker.as_deref().unwrap_or("")),
-                one_line(&r.coder),
-                clip(&format!("“{}”", one_line(&r.text)), 100)
-            );
-        }
-        if rows.is_empty() {
-            out.push_str("no coded segments match\n");
-        }
-        out
-    };
-    deliver(ctx, &text, output)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn frequencies(ctx: &Ctx, csv: bool, transcripts: &[String], output: Option<&Path>) -> CmdResult {
-    let ws = load(ctx)?;
-    ws.check_transcripts(transcripts)?;
-    let all = ws.coders();
-    for c in &ctx.cli.coder {
-        if !all.contains(c) {
-            bail!(
-                "no coder `{}` in this project (coders: {})",
-                one_line(c),
-                all.join(", ")
-            );
-        }
-    }
-    let filter = Filter {
-        coders: ctx.cli.coder.clone(),
-        transcripts: transcripts.to_vec(),
-        codes: Vec::new(),
-    };
-    let (segs, unplaced) = ws.segments(&filter);
-    if !unplaced.is_empty() {
-        ctx.notice(&format!(
-            "note: {} coding(s) could not be placed and are not counted; `motif check` says why",
-            unplaced.len()
-        ));
-    }
-    let coders = if ctx.cli.coder.is_empty() {
-        all
-    } else {
-        ctx.cli.coder.clone()
-    };
-    let in_scope = if transcripts.is_empty() {
-        ws.transcripts.len()
-    } else {
-        transcripts.len()
-    };
-    let f = stats::frequencies(
-        &ws.project.config.name,
-        &ws.book,
-        &ws.transcripts,
-        in_scope,
-        coders,
-        &segs,
-    );
-    let text = if csv {
-        stats::frequencies_csv(&f)
-    } else {
-        json(&f)?
-    };
-    deliver(ctx, &text, output)?;
-    Ok(ExitCode::SUCCESS)
 }
 
 fn check_cmd(ctx: &Ctx, as_json: bool) -> CmdResult {

@@ -2,9 +2,13 @@
 //! helpers in [`output`], and one function per command in [`commands`],
 //! each a thin adapter over the core.
 
+pub mod agree;
+pub mod analysis;
 pub mod args;
 pub mod commands;
 pub mod output;
+pub mod refi;
+pub mod search;
 
 use std::path::Path;
 use std::process::ExitCode;

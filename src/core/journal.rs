@@ -147,6 +147,8 @@ struct RawRecord {
     start: Option<usize>,
     end: Option<usize>,
     code: Option<String>,
+    // Missing (`None`) and `null` (`Some(None)`) mean different things.
+    #[allow(clippy::option_option)]
     #[serde(default, deserialize_with = "present")]
     memo: Option<Option<String>>,
     quote: Option<String>,
@@ -157,6 +159,7 @@ struct RawRecord {
 }
 
 /// Distinguishes a missing field (`None`) from `null` (`Some(None)`).
+#[allow(clippy::option_option)]
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(d).map(Some)
 }

@@ -3,6 +3,8 @@
 //! segments, statistics and exports. Nothing here imports ratatui,
 //! crossterm or clap; the CLI and the TUI call the same functions.
 
+pub mod agreement;
+pub mod analysis;
 pub mod check;
 pub mod codebook;
 pub mod error;
@@ -14,6 +16,8 @@ pub mod journal;
 pub mod memo;
 pub mod ops;
 pub mod project;
+pub mod refi;
+pub mod search;
 pub mod segments;
 pub mod stats;
 pub mod text;

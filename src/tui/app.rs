@@ -174,6 +174,14 @@ pub enum Popup {
     },
 }
 
+/// The search index, brought up to date in the background.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexState {
+    Updating,
+    Ready,
+    Failed(String),
+}
+
 /// The status line's message.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Status {
@@ -214,6 +222,8 @@ pub struct App {
     pub quit: bool,
     pub hits: Vec<ListItem>,
     pub hit: usize,
+    pub index: IndexState,
+    index_rx: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
     /// Byte sizes of the journals last read, to notice other processes.
     seen_sizes: Vec<(String, u64)>,
     drag_from: Option<usize>,
@@ -327,6 +337,8 @@ impl App {
             quit: false,
             hits: Vec::new(),
             hit: 0,
+            index: IndexState::Ready,
+            index_rx: None,
             seen_sizes: Vec::new(),
             drag_from: None,
         };
@@ -1644,33 +1656,99 @@ impl App {
         }
     }
 
-    /// Searches every transcript for `query` (case-insensitive words, all
-    /// of which must occur in a turn) and lists the turns.
-    pub fn search(&mut self, query: &str) {
-        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-        if words.is_empty() {
-            return;
-        }
-        let mut items = Vec::new();
-        for t in self.texts.values() {
-            for turn in &t.turns {
-                let body = &t.text[turn.body_start..turn.end];
-                let lower = body.to_lowercase();
-                if words.iter().all(|w| lower.contains(w.as_str())) {
-                    let speaker = turn.speaker.clone().unwrap_or_default();
-                    items.push(ListItem {
-                        transcript: t.id.clone(),
-                        start: t.char_at(turn.body_start),
-                        end: t.char_at(turn.end),
-                        label: format!("{} · {speaker}", t.id),
-                        text: body.to_owned(),
-                    });
+    /// Brings the search index up to date on another thread; the state
+    /// shows in the title bar and typing never waits for it.
+    pub fn update_index_in_background(&mut self) {
+        let project = self.project.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.index = IndexState::Updating;
+        self.index_rx = Some(rx);
+        std::thread::spawn(move || {
+            let result = crate::core::search::SearchIndex::open(&project, &mut |_, _, _| {})
+                .map(|(_, report)| report.notices.join("; "))
+                .map_err(|e| e.to_string());
+            let _ = tx.send(result);
+        });
+    }
+
+    /// Notices the end of a background index update; true when it ended.
+    pub fn poll_index(&mut self) -> bool {
+        let Some(rx) = &self.index_rx else {
+            return false;
+        };
+        match rx.try_recv() {
+            Ok(Ok(notes)) => {
+                self.index = IndexState::Ready;
+                self.index_rx = None;
+                // The title bar shows the index state; a notice never hides
+                // what the researcher just did.
+                if !notes.is_empty() && self.status.text.is_empty() {
+                    self.say(&notes);
                 }
+                true
+            }
+            Ok(Err(e)) => {
+                self.index = IndexState::Failed(e.clone());
+                self.index_rx = None;
+                self.error(&format!("search index: {e}"));
+                true
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => false,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                self.index = IndexState::Failed("the index update stopped".into());
+                self.index_rx = None;
+                true
             }
         }
+    }
+
+    /// Searches every interview (the project's search index: words,
+    /// "phrases", prefix*, fuzzy~1, AND/OR/NOT) and lists the passages.
+    pub fn search(&mut self, query: &str) {
+        if query.trim().is_empty() {
+            return;
+        }
+        let req = crate::core::search::Request {
+            query: query.to_owned(),
+            lenient: true,
+            limit: Some(500),
+            ..crate::core::search::Request::default()
+        };
+        let results =
+            match crate::core::search::search_project(&self.project, &req, &mut |_, _, _| {}) {
+                Ok((r, _)) => r,
+                Err(e) => {
+                    self.error(&e.to_string());
+                    return;
+                }
+            };
+        let items: Vec<ListItem> = results
+            .hits
+            .into_iter()
+            .map(|h| {
+                let (start, end) = h.matches.first().copied().unwrap_or((h.start, h.end));
+                ListItem {
+                    label: format!(
+                        "{} · {} · line {}",
+                        h.transcript,
+                        h.speaker.clone().unwrap_or_default(),
+                        h.line
+                    ),
+                    transcript: h.transcript,
+                    start,
+                    end,
+                    text: h.text,
+                }
+            })
+            .collect();
+        let more = if results.total > items.len() {
+            format!(" (first {})", items.len())
+        } else {
+            String::new()
+        };
         self.say(&format!(
-            "{} passage(s) match `{query}` · enter jumps · n/N step",
-            items.len()
+            "{} passage(s) match `{query}`{more} · enter jumps · n/N step",
+            results.total
         ));
         self.hits.clone_from(&items);
         self.hit = 0;

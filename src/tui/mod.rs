@@ -24,6 +24,7 @@ use app::App;
 /// quits.
 pub fn run(project: Project, coder: String) -> anyhow::Result<()> {
     let mut app = App::load(project, coder)?;
+    app.update_index_in_background();
     // Restore the terminal (mouse capture included) even on panic.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -58,6 +59,7 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> anyhow:
                 _ => {}
             }
         }
+        app.poll_index();
         // Pick up codings made by other motif processes.
         if last_poll.elapsed() > Duration::from_millis(900) {
             last_poll = Instant::now();

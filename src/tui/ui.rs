@@ -51,7 +51,17 @@ fn title_bar(buf: &mut Buffer, app: &App, area: Rect) {
         codings,
         if app.show_all { "" } else { " (yours)" }
     );
-    let right = "? help  : commands ";
+    let index = match &app.index {
+        super::app::IndexState::Updating => "index …",
+        super::app::IndexState::Ready => "index ✓",
+        super::app::IndexState::Failed(_) => "index ✗",
+    };
+    let right = if area.width >= 100 {
+        format!("{index}   ? help  : commands ")
+    } else {
+        format!("{index}  ? help ")
+    };
+    let right = right.as_str();
     put(buf, 0, 0, &left, area.width, app.theme.accent());
     let rw = right.chars().count() as u16;
     if area.width > rw + left.chars().count() as u16 {

@@ -1,10 +1,14 @@
 //! End-to-end tests of the `motif` command line: the real binary on real
 //! files in temporary projects.
 
+mod agree;
+mod analysis;
 mod bad_input;
 mod codebook;
 mod coding;
 mod import;
+mod refi;
 mod reports;
 mod safety;
+mod search;
 mod util;

@@ -1,0 +1,253 @@
+//! REFI-QDA commands: `motif export qdpx|qdc` and `motif import-qdpx`,
+//! `motif import-qdc`. Thin adapters over [`crate::core::refi`].
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::core::fsio::atomic_write;
+use crate::core::project::{Project, check_coder};
+use crate::core::refi::{export, import};
+use crate::core::text::one_line;
+use crate::core::workspace::Workspace;
+
+use super::output::emit;
+use super::{CmdResult, Ctx};
+
+/// `motif export qdpx`.
+#[derive(Debug, Args)]
+pub struct ExportQdpxArgs {
+    /// The .qdpx file to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+/// `motif export qdc`.
+#[derive(Debug, Args)]
+pub struct ExportQdcArgs {
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `motif import-qdpx`.
+#[derive(Debug, Args)]
+pub struct ImportQdpxArgs {
+    /// The .qdpx file to import.
+    pub file: PathBuf,
+    /// Create a new project in DIR (new or empty) for the import.
+    #[arg(long, value_name = "DIR")]
+    pub into: Option<PathBuf>,
+    /// Add to a project that already has transcripts, codes or codings.
+    #[arg(long)]
+    pub merge: bool,
+    /// Read sources the project refers to by relative:// or absolute:// paths.
+    #[arg(long)]
+    pub allow_external_paths: bool,
+}
+
+/// `motif import-qdc`.
+#[derive(Debug, Args)]
+pub struct ImportQdcArgs {
+    /// The .qdc codebook file.
+    pub file: PathBuf,
+}
+
+fn notices(ctx: &Ctx, list: &[String]) {
+    for n in list {
+        ctx.notice(&format!("note: {}", one_line(n)));
+    }
+}
+
+/// `motif export qdpx -o FILE`.
+pub fn export_qdpx(ctx: &Ctx, args: &ExportQdpxArgs) -> CmdResult {
+    let ws = Workspace::load(ctx.project()?)?;
+    ctx.warn_all(&ws.warnings());
+    let out = export::qdpx(&ws)?;
+    atomic_write(&args.output, &out.bytes)?;
+    notices(ctx, &out.report.notices);
+    emit(&format!(
+        "wrote {}: {}\n",
+        args.output.display(),
+        export::describe(&out.report)
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `motif export qdc [-o FILE]`.
+pub fn export_qdc(ctx: &Ctx, args: &ExportQdcArgs) -> CmdResult {
+    let project = ctx.project()?;
+    let book = project.codebook()?;
+    let text = export::qdc(&book)?;
+    match &args.output {
+        Some(path) => {
+            atomic_write(path, text.as_bytes())?;
+            ctx.notice(&format!("wrote {} ({} codes)", path.display(), book.len()));
+        }
+        None => emit(&text),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The coder for codings whose user the file does not name.
+fn fallback_coder(ctx: &Ctx, project: Option<&Project>) -> anyhow::Result<String> {
+    if let Some(p) = project {
+        return ctx.coder(p);
+    }
+    if ctx.cli.coder.len() > 1 {
+        anyhow::bail!("this command acts as one coder; give --coder once");
+    }
+    let name = ctx
+        .cli
+        .coder
+        .first()
+        .cloned()
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .unwrap_or_else(|| "imported".into());
+    check_coder(&name).map_err(|e| anyhow::anyhow!("{e}; pass --coder NAME"))?;
+    Ok(name)
+}
+
+fn summary(report: &import::ImportReport, file: &Path, root: &Path) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "imported `{}`{} from {} into {}",
+        one_line(&report.name),
+        report
+            .origin
+            .as_deref()
+            .map(|o| format!(" ({})", one_line(o)))
+            .unwrap_or_default(),
+        file.display(),
+        root.display()
+    );
+    let _ = writeln!(
+        out,
+        "  codes: {} added, {} already there",
+        report.codes_added, report.codes_matched
+    );
+    let _ = writeln!(
+        out,
+        "  transcripts: {} added, {} already there{}",
+        report.transcripts_added.len(),
+        report.transcripts_matched,
+        if report.transcripts_added.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", one_line(&report.transcripts_added.join(", ")))
+        }
+    );
+    let total: usize = report.codings.values().sum();
+    let by: Vec<String> = report
+        .codings
+        .iter()
+        .map(|(c, n)| format!("{} {n}", one_line(c)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  codings: {total} added{}{}",
+        if by.is_empty() {
+            String::new()
+        } else {
+            format!(" ({}; one undo step per coder)", by.join(", "))
+        },
+        if report.codings_already > 0 {
+            format!(", {} already there", report.codings_already)
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  memos: {} written; attribute values: {} set",
+        report.memos, report.attributes
+    );
+    out
+}
+
+/// `motif import-qdpx FILE [--into DIR] [--merge]`.
+pub fn import_qdpx(ctx: &Ctx, args: &ImportQdpxArgs) -> CmdResult {
+    // The target: a new project, or the current one.
+    let existing =
+        match &args.into {
+            Some(_) => None,
+            None => Some(ctx.project().map_err(|e| {
+                anyhow::anyhow!("{e}\nto import into a new project, pass --into DIR")
+            })?),
+        };
+    let opts = import::ImportOptions {
+        allow_external_paths: args.allow_external_paths,
+        default_coder: fallback_coder(ctx, existing.as_ref())?,
+        merge: args.merge,
+    };
+    if let Some(p) = &existing
+        && !args.merge
+        && !import::is_empty_project(p)?
+    {
+        anyhow::bail!(
+            "{} already has transcripts, codes or codings; pass --merge to add {} to it, or --into DIR for a new project",
+            p.root.display(),
+            args.file.display()
+        );
+    }
+    // Read and check the whole file before anything is written.
+    let pkg = import::read_qdpx(&args.file, &opts)?;
+    let (project, created) = match (existing, &args.into) {
+        (Some(p), _) => (p, None),
+        (None, Some(dir)) => {
+            let fresh = !dir.exists();
+            if dir.exists() && args.merge && dir.join(crate::core::project::CONFIG_FILE).is_file() {
+                (Project::open(dir)?, None)
+            } else {
+                let p = import::create_project(dir, &pkg.name)?;
+                (p, Some((dir.clone(), fresh)))
+            }
+        }
+        (None, None) => unreachable!("a project or --into"),
+    };
+    let report = match import::apply(&project, &pkg, &opts) {
+        Ok(r) => r,
+        Err(e) => {
+            // A project made for this import goes away with it.
+            if let Some((dir, fresh)) = created {
+                if fresh {
+                    let _ = std::fs::remove_dir_all(&dir);
+                } else if let Ok(entries) = std::fs::read_dir(&dir) {
+                    for entry in entries.flatten() {
+                        let _ = std::fs::remove_dir_all(entry.path())
+                            .or_else(|_| std::fs::remove_file(entry.path()));
+                    }
+                }
+            }
+            return Err(e.into());
+        }
+    };
+    notices(ctx, &report.notices);
+    emit(&summary(&report, &args.file, &project.root));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `motif import-qdc FILE`.
+pub fn import_qdc(ctx: &Ctx, args: &ImportQdcArgs) -> CmdResult {
+    let project = ctx.project()?;
+    let pkg = import::read_qdc(&args.file)?;
+    let report = import::apply_codebook(&project, &pkg)?;
+    notices(ctx, &report.notices);
+    emit(&format!(
+        "imported the codebook {}{}: {} code(s) added, {} already there\n",
+        args.file.display(),
+        report
+            .origin
+            .as_deref()
+            .map(|o| format!(" ({})", one_line(o)))
+            .unwrap_or_default(),
+        report.codes_added,
+        report.codes_matched
+    ));
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,252 @@
+//! The HTML quote report (`motif segments --html`): one self-contained page
+//! to send to a co-author — the codebook with its definitions, a bar chart
+//! of the codes' frequencies, and every quote grouped by code with its
+//! transcript, speaker, lines, coder and memo.
+//!
+//! The page loads nothing: the CSS is inline, the chart is made of CSS
+//! bars, there is no script, and a Content-Security-Policy forbids any
+//! other source. Links only jump within the page (`#code-N`). Every piece
+//! of project text (codes, definitions, quotes, memos, names) is
+//! HTML-escaped after control characters are neutralized, and colours are
+//! written only when they are `#rrggbb`.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+
+use crate::core::codebook::{Code, Codebook};
+use crate::core::export::SegmentRow;
+use crate::core::text::sanitize;
+
+/// What the report is about, for its heading.
+#[derive(Debug, Clone, Default)]
+pub struct ReportMeta {
+    pub project: String,
+    pub generated_at: String,
+    /// The selection in one line (empty: everything).
+    pub selection: String,
+}
+
+/// Escapes text for HTML content and attribute values, after neutralizing
+/// control characters.
+pub fn escape(text: &str) -> String {
+    let text = sanitize(text, true);
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut last = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[last..i]);
+        out.push_str(entity);
+        last = i + 1;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// A code's colour if it is a plain `#rrggbb`, else a neutral grey.
+fn color(code: &Code) -> &str {
+    let ok = code.color.len() == 7
+        && code.color.starts_with('#')
+        && code.color[1..].chars().all(|c| c.is_ascii_hexdigit());
+    if ok { &code.color } else { "#888888" }
+}
+
+const STYLE: &str = r"
+:root { color-scheme: light; --ink: #1d1d1f; --muted: #5f6368; --rule: #d9d9de; --bg-quote: #f6f6f8; }
+* { box-sizing: border-box; }
+body { font: 16px/1.5 system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif; color: var(--ink); max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
+h1 { font-size: 1.7rem; margin-bottom: .2rem; }
+h2 { font-size: 1.35rem; border-bottom: 1px solid var(--rule); padding-bottom: .2rem; margin-top: 2.2rem; }
+h3 { font-size: 1.1rem; margin: 1.8rem 0 .3rem; }
+.meta, figcaption, .muted { color: var(--muted); font-size: .9rem; }
+nav a, h3 a, td a { color: inherit; }
+.swatch { display: inline-block; width: .8em; height: .8em; border-radius: 2px; margin-right: .4em; vertical-align: baseline; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--rule); }
+td.n, th.n { text-align: right; white-space: nowrap; }
+td p { margin: 0 0 .3rem; }
+.chart { display: grid; grid-template-columns: minmax(8rem, max-content) 1fr max-content; gap: .25rem .6rem; align-items: center; }
+.track { background: #eeeef1; height: 1.1rem; border-radius: 2px; }
+.bar { display: block; height: 100%; border-radius: 2px; min-width: 1px; }
+figure.quote { margin: .8rem 0 1.1rem; }
+blockquote { margin: 0; padding: .5rem .8rem; background: var(--bg-quote); border-left: 4px solid var(--c, #888888); white-space: pre-wrap; overflow-wrap: anywhere; }
+figcaption { margin-top: .25rem; }
+.memo { margin: .2rem 0 0; font-size: .9rem; }
+@media print { body { margin: 0; max-width: none; } figure.quote { break-inside: avoid; } .track { print-color-adjust: exact; -webkit-print-color-adjust: exact; } }
+";
+
+/// The whole page. `codes` are the codebook positions in scope (the
+/// codebook and chart list them; quotes appear under the code they were
+/// coded with, for codes in scope).
+pub fn html_report(
+    meta: &ReportMeta,
+    book: &Codebook,
+    codes: &[usize],
+    rows: &[SegmentRow],
+) -> String {
+    let mut by_code: HashMap<&str, Vec<&SegmentRow>> = HashMap::new();
+    for r in rows {
+        by_code.entry(r.code.as_str()).or_default().push(r);
+    }
+    let all = book.codes();
+    let in_scope: Vec<(usize, &Code)> = codes.iter().map(|&p| (p, &all[p])).collect();
+    let counts: Vec<(usize, usize)> = in_scope
+        .iter()
+        .map(|(_, c)| {
+            let mine = by_code.get(c.path.as_str()).map_or(&[][..], Vec::as_slice);
+            let ts: BTreeSet<&str> = mine.iter().map(|r| r.transcript.as_str()).collect();
+            (mine.len(), ts.len())
+        })
+        .collect();
+    let transcripts: BTreeSet<&str> = rows.iter().map(|r| r.transcript.as_str()).collect();
+    let title = format!("Coded segments — {}", meta.project);
+
+    let mut h =
+        String::with_capacity(4096 + rows.iter().map(|r| r.text.len() + 200).sum::<usize>());
+    h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    h.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n");
+    h.push_str("<meta name=\"generator\" content=\"motif\">\n");
+    let _ = writeln!(h, "<title>{}</title>", escape(&title));
+    let _ = writeln!(h, "<style>{STYLE}</style>\n</head>\n<body>");
+    let _ = writeln!(h, "<header>\n<h1>{}</h1>", escape(&title));
+    let _ = write!(
+        h,
+        "<p class=\"meta\">{} quote{} · {} code{} · {} transcript{} · generated {}",
+        rows.len(),
+        plural(rows.len()),
+        in_scope.len(),
+        plural(in_scope.len()),
+        transcripts.len(),
+        plural(transcripts.len()),
+        escape(&meta.generated_at)
+    );
+    if !meta.selection.is_empty() {
+        let _ = write!(h, " · selection: {}", escape(&meta.selection));
+    }
+    h.push_str("</p>\n");
+    h.push_str("<nav class=\"meta\"><a href=\"#codebook\">Codebook</a> · <a href=\"#frequencies\">Frequencies</a> · <a href=\"#quotes\">Quotes</a></nav>\n</header>\n");
+
+    // The codebook.
+    h.push_str("<section id=\"codebook\">\n<h2>Codebook</h2>\n<table>\n<thead><tr><th>Code</th><th>Definition</th><th class=\"n\">Quotes</th></tr></thead>\n<tbody>\n");
+    for ((pos, c), (n, _)) in in_scope.iter().zip(&counts) {
+        let _ = write!(
+            h,
+            "<tr><td style=\"padding-left:{:.1}rem\"><span class=\"swatch\" style=\"background:{}\"></span>",
+            0.5 + 1.2 * c.depth() as f64,
+            color(c)
+        );
+        if *n > 0 {
+            let _ = write!(h, "<a href=\"#code-{pos}\">{}</a>", escape(&c.path));
+        } else {
+            h.push_str(&escape(&c.path));
+        }
+        h.push_str("</td><td>");
+        if c.description.trim().is_empty() {
+            h.push_str("<p class=\"muted\">(no definition yet)</p>");
+        } else {
+            let _ = write!(h, "<p>{}</p>", escape(&c.description));
+        }
+        for (label, v) in [
+            ("Include", &c.include),
+            ("Exclude", &c.exclude),
+            ("Example", &c.example),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
+                let _ = write!(h, "<p><b>{label}:</b> {}</p>", escape(v));
+            }
+        }
+        let _ = writeln!(h, "</td><td class=\"n\">{n}</td></tr>");
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+
+    // The frequency chart.
+    let max = counts.iter().map(|c| c.0).max().unwrap_or(0).max(1);
+    h.push_str("<section id=\"frequencies\">\n<h2>Frequencies</h2>\n");
+    h.push_str("<p class=\"meta\">Quotes per code (exactly that code, every coder in the selection), and the transcripts they come from.</p>\n");
+    h.push_str("<div class=\"chart\">\n");
+    for ((_, c), (n, ts)) in in_scope.iter().zip(&counts) {
+        let pct = 100.0 * *n as f64 / max as f64;
+        let _ = writeln!(
+            h,
+            "<span>{}</span><span class=\"track\"><span class=\"bar\" style=\"width:{pct:.1}%;background:{}\"></span></span><span class=\"n\">{n} · {ts} transcript{}</span>",
+            escape(&c.path),
+            color(c),
+            plural(*ts)
+        );
+    }
+    h.push_str("</div>\n</section>\n");
+
+    // Every quote, grouped by code.
+    h.push_str("<section id=\"quotes\">\n<h2>Quotes</h2>\n");
+    if rows.is_empty() {
+        h.push_str("<p class=\"muted\">No coded segments match the selection.</p>\n");
+    }
+    for (pos, c) in &in_scope {
+        let Some(mine) = by_code.get(c.path.as_str()) else {
+            continue;
+        };
+        let _ = writeln!(
+            h,
+            "<section class=\"code\" id=\"code-{pos}\" style=\"--c:{}\">\n<h3><span class=\"swatch\" style=\"background:{}\"></span>{} <span class=\"muted\">({})</span></h3>",
+            color(c),
+            color(c),
+            escape(&c.path),
+            mine.len()
+        );
+        if !c.description.trim().is_empty() {
+            let _ = writeln!(h, "<p class=\"muted\">{}</p>", escape(&c.description));
+        }
+        for r in mine {
+            let lines = if r.line_start == r.line_end {
+                format!("line {}", r.line_start)
+            } else {
+                format!("lines {}–{}", r.line_start, r.line_end)
+            };
+            let mut caption = vec![escape(&r.transcript)];
+            if let Some(s) = &r.speaker {
+                caption.push(escape(s));
+            }
+            caption.push(lines);
+            caption.push(format!("coded by {}", escape(&r.coder)));
+            let _ = write!(
+                h,
+                "<figure class=\"quote\"><blockquote>{}</blockquote><figcaption>{}</figcaption>",
+                escape(&r.text),
+                caption.join(" · ")
+            );
+            if let Some(m) = r.memo.as_deref().filter(|m| !m.trim().is_empty()) {
+                let _ = write!(h, "<p class=\"memo\"><b>Memo:</b> {}</p>", escape(m));
+            }
+            h.push_str("</figure>\n");
+        }
+        h.push_str("</section>\n");
+    }
+    h.push_str("</section>\n<footer class=\"meta\"><p>Made with motif. Offsets and lines refer to the normalized transcripts.</p></footer>\n</body>\n</html>\n");
+    h
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_quotes_and_controls() {
+        assert_eq!(
+            escape("<script>alert(\"x\" & 'y')</script>"),
+            "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;"
+        );
+        assert_eq!(escape("a\u{1b}[31m"), "a\u{241b}[31m");
+        assert_eq!(escape("line\nnext 北京 🚀"), "line\nnext 北京 🚀");
+    }
+}

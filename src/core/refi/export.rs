@@ -1,0 +1,507 @@
+//! Writing REFI-QDA: a whole project as `.qdpx`, the codebook as `.qdc`.
+//!
+//! | motif | REFI-QDA |
+//! | --- | --- |
+//! | coder | `User` (GUID from the name) |
+//! | code (tree, description, criteria, example, colour) | `CodeBook/Codes/Code`, criteria and example as paragraphs of `Description` |
+//! | transcript | `TextSource` with `plainTextPath="internal://GUID.txt"` and `sources/GUID.txt` (UTF-8, no BOM) |
+//! | coded spans | `PlainTextSelection` (code points, end-exclusive), one per span, with one `Coding` → `CodeRef` per coding on it |
+//! | memos (project, transcript, code, coding) | `Notes/Note` with `PlainTextContent`, referenced by `NoteRef` from the project, the source, the code or the coding |
+//! | attributes | `Variables` (text) and one `Case` per transcript with `VariableValue`s and a `SourceRef` |
+//!
+//! Every GUID derives from a motif id and nothing depends on the clock,
+//! so exporting an unchanged project twice gives identical bytes.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use super::super::codebook::{Code, Codebook};
+use super::super::error::{Error, Result};
+use super::super::memo::{MemoTarget, read_memo};
+use super::super::segments::{Filter, Segment};
+use super::super::workspace::Workspace;
+use super::xml::{Writer, has_illegal};
+use super::{
+    CODEBOOK_NS, CODEBOOK_XSD, PROJECT_NS, PROJECT_XSD, SIDECAR, SIDECAR_FORMAT, Sidecar,
+    SidecarCode, code_guid, coding_guid, compose_description, guid, is_datetime, origin,
+    source_guid, user_guid,
+};
+
+/// What an export wrote, for the report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportReport {
+    pub coders: usize,
+    pub codes: usize,
+    pub transcripts: usize,
+    pub selections: usize,
+    pub codings: usize,
+    pub notes: usize,
+    pub cases: usize,
+    /// What the researcher should know (what was left out and why).
+    pub notices: Vec<String>,
+}
+
+/// An export ready to be written.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    pub bytes: Vec<u8>,
+    pub report: ExportReport,
+}
+
+/// The selection name other tools show: the first words of the quote.
+fn excerpt(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = flat.chars().take(60).collect();
+    if flat.chars().count() > 60 {
+        out.push('…');
+    }
+    out
+}
+
+fn memo_text(ws: &Workspace, target: &MemoTarget) -> Result<Option<String>> {
+    let text = read_memo(&ws.project, target)?;
+    Ok((!text.trim().is_empty()).then_some(text))
+}
+
+struct Note {
+    guid: String,
+    name: String,
+    text: String,
+}
+
+fn add_note(
+    notes: &mut Vec<Note>,
+    notices: &mut Vec<String>,
+    key: &str,
+    name: String,
+    text: String,
+) -> String {
+    let g = guid("note", key);
+    if has_illegal(&text) {
+        notices.push(format!(
+            "{name}: characters XML cannot carry were written as U+FFFD"
+        ));
+    }
+    notes.push(Note {
+        guid: g.clone(),
+        name,
+        text,
+    });
+    g
+}
+
+fn write_codes(
+    w: &mut Writer,
+    book: &Codebook,
+    parent: Option<&str>,
+    notes: &BTreeMap<String, String>,
+) {
+    let kids: Vec<&Code> = book.children(parent).collect();
+    for c in kids {
+        let has_kids = book.children(Some(&c.path)).next().is_some();
+        let description = compose_description(c);
+        let note = notes.get(&c.id);
+        let attrs = [
+            ("guid", Some(code_guid(&c.id))),
+            ("name", Some(c.name().to_owned())),
+            ("isCodable", Some("true".to_owned())),
+            ("color", Some(c.color.to_ascii_uppercase())),
+        ];
+        if description.is_empty() && note.is_none() && !has_kids {
+            w.empty("Code", &attrs);
+            continue;
+        }
+        w.open("Code", &attrs);
+        if !description.is_empty() {
+            w.text("Description", &description);
+        }
+        if let Some(n) = note {
+            w.empty("NoteRef", &[("targetGUID", Some(n.clone()))]);
+        }
+        write_codes(w, book, Some(&c.path), notes);
+        w.close("Code");
+    }
+}
+
+fn codes_without_notes(w: &mut Writer, book: &Codebook, parent: Option<&str>) {
+    write_codes(w, book, parent, &BTreeMap::new());
+}
+
+/// The codebook as a `.qdc` document (valid against `Codebook.xsd`).
+pub fn qdc(book: &Codebook) -> Result<String> {
+    if book.is_empty() {
+        return Err(Error::invalid(format!(
+            "the codebook ({}) has no codes; a .qdc needs at least one — add codes with `motif codes add`",
+            book.path.display()
+        )));
+    }
+    let mut w = Writer::new();
+    w.open(
+        "CodeBook",
+        &[
+            ("xmlns", Some(CODEBOOK_NS.to_owned())),
+            (
+                "xmlns:xsi",
+                Some("http://www.w3.org/2001/XMLSchema-instance".to_owned()),
+            ),
+            (
+                "xsi:schemaLocation",
+                Some(format!("{CODEBOOK_NS} {CODEBOOK_XSD}")),
+            ),
+            ("origin", Some(origin())),
+        ],
+    );
+    w.open("Codes", &[]);
+    codes_without_notes(&mut w, book, None);
+    w.close("Codes");
+    w.close("CodeBook");
+    Ok(w.out)
+}
+
+/// `project.qde`, the source files and the report.
+pub struct ProjectDocument {
+    pub qde: String,
+    /// (name under `sources/`, bytes), sorted by name.
+    pub sources: Vec<(String, Vec<u8>)>,
+    pub sidecar: Sidecar,
+    pub report: ExportReport,
+}
+
+/// Builds `project.qde` for a loaded project.
+pub fn project_document(ws: &Workspace) -> Result<ProjectDocument> {
+    let mut report = ExportReport::default();
+    let book = &ws.book;
+    let (segs, unplaced) = ws.segments(&Filter::default());
+    if !unplaced.is_empty() {
+        report.notices.push(format!(
+            "{} coding(s) could not be placed on their transcripts and were left out; `motif check` lists them",
+            unplaced.len()
+        ));
+    }
+    for e in &ws.unreadable {
+        report
+            .notices
+            .push(format!("left out an unreadable transcript: {e}"));
+    }
+    let mut notes: Vec<Note> = Vec::new();
+    // Memos on codes and transcripts, and the project memo.
+    let mut code_notes = BTreeMap::new();
+    for c in book.codes() {
+        if let Some(text) = memo_text(ws, &MemoTarget::Code(c.id.clone()))? {
+            let g = add_note(
+                &mut notes,
+                &mut report.notices,
+                &format!("code\0{}", c.id),
+                format!("Memo: {}", c.path),
+                text,
+            );
+            code_notes.insert(c.id.clone(), g);
+        }
+    }
+    let mut source_notes = BTreeMap::new();
+    for id in ws.transcripts.keys() {
+        if let Some(text) = memo_text(ws, &MemoTarget::Transcript(id.clone()))? {
+            let g = add_note(
+                &mut notes,
+                &mut report.notices,
+                &format!("transcript\0{id}"),
+                format!("Memo: {id}"),
+                text,
+            );
+            source_notes.insert(id.clone(), g);
+        }
+    }
+    let project_note = memo_text(ws, &MemoTarget::Project)?.map(|text| {
+        add_note(
+            &mut notes,
+            &mut report.notices,
+            "project",
+            "Project memo".to_owned(),
+            text,
+        )
+    });
+
+    let mut w = Writer::new();
+    w.open(
+        "Project",
+        &[
+            ("xmlns", Some(PROJECT_NS.to_owned())),
+            (
+                "xmlns:xsi",
+                Some("http://www.w3.org/2001/XMLSchema-instance".to_owned()),
+            ),
+            (
+                "xsi:schemaLocation",
+                Some(format!("{PROJECT_NS} {PROJECT_XSD}")),
+            ),
+            ("name", Some(ws.project.config.name.clone())),
+            ("origin", Some(origin())),
+        ],
+    );
+
+    // Users: every coder with a journal.
+    let coders = ws.coders();
+    if !coders.is_empty() {
+        w.open("Users", &[]);
+        let mut sorted = coders.clone();
+        sorted.sort();
+        for c in &sorted {
+            w.empty(
+                "User",
+                &[
+                    ("guid", Some(user_guid(c))),
+                    ("name", Some(c.clone())),
+                    ("id", Some(c.clone())),
+                ],
+            );
+        }
+        w.close("Users");
+    }
+    report.coders = coders.len();
+
+    // The codebook.
+    if !book.is_empty() {
+        w.open("CodeBook", &[]);
+        w.open("Codes", &[]);
+        write_codes(&mut w, book, None, &code_notes);
+        w.close("Codes");
+        w.close("CodeBook");
+    }
+    report.codes = book.len();
+
+    // Variables and cases from the attributes table.
+    let attrs = &ws.attributes;
+    let rows: Vec<(&String, &BTreeMap<String, String>)> =
+        attrs.rows.iter().filter(|(_, r)| !r.is_empty()).collect();
+    if !attrs.names.is_empty() && !rows.is_empty() {
+        w.open("Variables", &[]);
+        for n in &attrs.names {
+            w.empty(
+                "Variable",
+                &[
+                    ("guid", Some(guid("variable", n))),
+                    ("name", Some(n.clone())),
+                    ("typeOfVariable", Some("Text".to_owned())),
+                ],
+            );
+        }
+        w.close("Variables");
+        w.open("Cases", &[]);
+        for (id, row) in &rows {
+            w.open(
+                "Case",
+                &[
+                    ("guid", Some(guid("case", id))),
+                    ("name", Some((*id).clone())),
+                ],
+            );
+            for n in &attrs.names {
+                if let Some(v) = row.get(n) {
+                    w.open("VariableValue", &[]);
+                    w.empty("VariableRef", &[("targetGUID", Some(guid("variable", n)))]);
+                    w.text("TextValue", v);
+                    w.close("VariableValue");
+                }
+            }
+            if ws.transcripts.contains_key(*id) {
+                w.empty("SourceRef", &[("targetGUID", Some(source_guid(id)))]);
+            } else {
+                report.notices.push(format!(
+                    "attributes of `{id}` were exported as a case without a source: there is no such transcript"
+                ));
+            }
+            w.close("Case");
+        }
+        w.close("Cases");
+        report.cases = rows.len();
+    }
+
+    // Sources with their selections and codings.
+    let mut by_transcript: BTreeMap<&str, Vec<&Segment<'_>>> = BTreeMap::new();
+    for s in &segs {
+        by_transcript
+            .entry(s.coding.transcript.as_str())
+            .or_default()
+            .push(s);
+    }
+    let mut sources = Vec::new();
+    if !ws.transcripts.is_empty() {
+        w.open("Sources", &[]);
+        for (id, t) in &ws.transcripts {
+            let sg = source_guid(id);
+            let file = format!("{sg}.txt");
+            sources.push((file.clone(), t.text.as_bytes().to_vec()));
+            let mine = by_transcript.remove(id.as_str()).unwrap_or_default();
+            let note = source_notes.get(id);
+            let attrs = [
+                ("guid", Some(sg.clone())),
+                ("name", Some(id.clone())),
+                ("plainTextPath", Some(format!("internal://{file}"))),
+            ];
+            if mine.is_empty() && note.is_none() {
+                w.empty("TextSource", &attrs);
+                report.transcripts += 1;
+                continue;
+            }
+            w.open("TextSource", &attrs);
+            // One selection per span; segments come sorted by span.
+            let mut i = 0;
+            while i < mine.len() {
+                let (start, end) = (mine[i].start, mine[i].end);
+                let mut j = i;
+                while j < mine.len() && mine[j].start == start && mine[j].end == end {
+                    j += 1;
+                }
+                let group = &mine[i..j];
+                let first = group[0].coding;
+                let quote = t.slice_chars(start, end).unwrap_or("");
+                w.open(
+                    "PlainTextSelection",
+                    &[
+                        (
+                            "guid",
+                            Some(guid("selection", &format!("{id}\0{start}\0{end}"))),
+                        ),
+                        ("name", Some(excerpt(quote))),
+                        ("startPosition", Some(start.to_string())),
+                        ("endPosition", Some(end.to_string())),
+                        ("creatingUser", Some(user_guid(&first.coder))),
+                        (
+                            "creationDateTime",
+                            is_datetime(&first.time).then(|| first.time.clone()),
+                        ),
+                    ],
+                );
+                report.selections += 1;
+                for s in group {
+                    let c = s.coding;
+                    let memo_note = c.memo.as_ref().map(|m| {
+                        add_note(
+                            &mut notes,
+                            &mut report.notices,
+                            &format!("coding\0{}", coding_guid(&c.id)),
+                            format!("Memo: {} {start}-{end} {} [{}]", id, s.code.path, c.coder),
+                            m.clone(),
+                        )
+                    });
+                    w.open(
+                        "Coding",
+                        &[
+                            ("guid", Some(coding_guid(&c.id))),
+                            ("creatingUser", Some(user_guid(&c.coder))),
+                            (
+                                "creationDateTime",
+                                is_datetime(&c.time).then(|| c.time.clone()),
+                            ),
+                        ],
+                    );
+                    w.empty("CodeRef", &[("targetGUID", Some(code_guid(&s.code.id)))]);
+                    if let Some(g) = memo_note {
+                        w.empty("NoteRef", &[("targetGUID", Some(g))]);
+                    }
+                    w.close("Coding");
+                    report.codings += 1;
+                }
+                w.close("PlainTextSelection");
+                i = j;
+            }
+            if let Some(g) = note {
+                w.empty("NoteRef", &[("targetGUID", Some(g.clone()))]);
+            }
+            w.close("TextSource");
+            report.transcripts += 1;
+        }
+        w.close("Sources");
+    }
+
+    // Notes, then the project's own reference.
+    if !notes.is_empty() {
+        w.open("Notes", &[]);
+        for n in &notes {
+            w.open(
+                "Note",
+                &[
+                    ("guid", Some(n.guid.clone())),
+                    ("name", Some(n.name.clone())),
+                ],
+            );
+            w.text("PlainTextContent", &n.text);
+            w.close("Note");
+        }
+        w.close("Notes");
+    }
+    report.notes = notes.len();
+    if let Some(g) = project_note {
+        w.empty("NoteRef", &[("targetGUID", Some(g))]);
+    }
+    w.close("Project");
+
+    let keys: Vec<&Code> = book.codes().iter().filter(|c| c.key.is_some()).collect();
+    if !keys.is_empty() {
+        report.notices.push(format!(
+            "{} code shortcut(s) and the code ids travel in {SIDECAR}, which other tools ignore",
+            keys.len()
+        ));
+    }
+    let sidecar = Sidecar {
+        format: SIDECAR_FORMAT.to_owned(),
+        version: 1,
+        codes: book
+            .codes()
+            .iter()
+            .map(|c| SidecarCode {
+                guid: code_guid(&c.id),
+                id: c.id.clone(),
+                key: c.key.map(String::from),
+                aliases: c.aliases.clone(),
+            })
+            .collect(),
+    };
+    sources.sort();
+    Ok(ProjectDocument {
+        qde: w.out,
+        sources,
+        sidecar,
+        report,
+    })
+}
+
+/// The whole project as a `.qdpx` archive (valid against `Project.xsd`).
+pub fn qdpx(ws: &Workspace) -> Result<Exported> {
+    let doc = project_document(ws)?;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644);
+    let zerr =
+        |e: &dyn std::fmt::Display| Error::invalid(format!("cannot build the .qdpx archive: {e}"));
+    let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
+        zip.start_file(name, opts).map_err(|e| zerr(&e))?;
+        zip.write_all(bytes).map_err(|e| zerr(&e))
+    };
+    put("project.qde", doc.qde.as_bytes())?;
+    for (name, bytes) in &doc.sources {
+        put(&format!("sources/{name}"), bytes)?;
+    }
+    let mut side = serde_json::to_string_pretty(&doc.sidecar).map_err(|e| zerr(&e))?;
+    side.push('\n');
+    put(SIDECAR, side.as_bytes())?;
+    let bytes = zip.finish().map_err(|e| zerr(&e))?.into_inner();
+    Ok(Exported {
+        bytes,
+        report: doc.report,
+    })
+}
+
+/// A one-paragraph summary of an export.
+pub fn describe(r: &ExportReport) -> String {
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "{} transcript(s), {} code(s), {} coding(s) on {} selection(s), {} coder(s), {} note(s), {} case(s)",
+        r.transcripts, r.codes, r.codings, r.selections, r.coders, r.notes, r.cases
+    );
+    s
+}

@@ -1,0 +1,188 @@
+//! Saved queries: `queries/NAME.toml` in the project, plain text a team
+//! shares through git, so everyone re-runs the same search (and the same
+//! auto-coding, by adding `--autocode CODE`).
+//!
+//! ```toml
+//! # motif saved query; run it with `motif search @paddle`
+//! query = "paddle* OR 飞桨"
+//! regex = false        # optional: the query is a regular expression
+//! exact = false        # optional: no stemming, case as written
+//! speakers = ["LI NA"] # optional filters, as the flags
+//! transcripts = []
+//! codes = []
+//! attributes = ["role=student"]
+//! ```
+
+use std::fs;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::codebook::line_col;
+use crate::core::error::{Error, IoContext, Result};
+use crate::core::fsio::atomic_write;
+use crate::core::project::Project;
+use crate::core::text::one_line;
+
+/// A saved search.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedQuery {
+    pub query: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub regex: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub exact: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub speakers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transcripts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<String>,
+    /// `name=value` pairs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<String>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// The folder of saved queries.
+pub fn dir(project: &Project) -> PathBuf {
+    project.root.join("queries")
+}
+
+/// Checks a saved query's name (it names a file).
+pub fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "`{}` cannot name a saved query: use letters, digits, `.`, `_` or `-`",
+            one_line(name)
+        )))
+    }
+}
+
+/// The file of a saved query.
+pub fn path(project: &Project, name: &str) -> Result<PathBuf> {
+    check_name(name)?;
+    Ok(dir(project).join(format!("{name}.toml")))
+}
+
+/// Saves (or replaces) a query; returns its file.
+pub fn save(project: &Project, name: &str, q: &SavedQuery) -> Result<PathBuf> {
+    let p = path(project, name)?;
+    let body = toml::to_string(q).map_err(|e| Error::invalid(e.to_string()))?;
+    let text = format!("# motif saved query; run it with `motif search @{name}`\n{body}");
+    atomic_write(&p, text.as_bytes())?;
+    Ok(p)
+}
+
+/// Loads a saved query by name.
+pub fn load(project: &Project, name: &str) -> Result<SavedQuery> {
+    let p = path(project, name)?;
+    let text = match fs::read_to_string(&p) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let known = list(project)?
+                .into_iter()
+                .map(|(n, _)| format!("@{n}"))
+                .collect::<Vec<_>>();
+            return Err(Error::invalid(format!(
+                "no saved query `{}` ({} does not exist); {}",
+                one_line(name),
+                p.display(),
+                if known.is_empty() {
+                    "save one with `motif search --save NAME QUERY`".to_owned()
+                } else {
+                    format!("saved queries: {}", known.join(", "))
+                }
+            )));
+        }
+        Err(e) => return Err(Error::io(&p, e)),
+    };
+    parse(&text, &p)
+}
+
+fn parse(text: &str, p: &std::path::Path) -> Result<SavedQuery> {
+    let q: SavedQuery = toml::from_str(text).map_err(|e| {
+        let (l, c) = line_col(text, e.span().map_or(0, |s| s.start));
+        Error::parse(p, Some(l), Some(c), e.message().trim())
+    })?;
+    if q.query.trim().is_empty() {
+        return Err(Error::parse(
+            p,
+            None,
+            None,
+            "`query` is empty; write the search to run",
+        ));
+    }
+    Ok(q)
+}
+
+/// Every saved query, by name; files that cannot be read are errors.
+pub fn list(project: &Project) -> Result<Vec<(String, SavedQuery)>> {
+    let d = dir(project);
+    let entries = match fs::read_dir(&d) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(&d, e)),
+    };
+    let mut out = Vec::new();
+    for e in entries {
+        let e = e.at(&d)?;
+        let p = e.path();
+        if p.extension().and_then(|x| x.to_str()) != Some("toml") {
+            continue;
+        }
+        let Some(name) = p.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if check_name(name).is_err() {
+            continue;
+        }
+        let text = fs::read_to_string(&p).at(&p)?;
+        out.push((name.to_owned(), parse(&text, &p)?));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Project::init(&dir.path().join("s"), Some("s")).unwrap();
+        let q = SavedQuery {
+            query: "paddle* OR 飞桨".into(),
+            speakers: vec!["LI NA".into()],
+            ..SavedQuery::default()
+        };
+        let file = save(&p, "paddle", &q).unwrap();
+        assert!(fs::read_to_string(&file).unwrap().contains("query = "));
+        assert_eq!(load(&p, "paddle").unwrap(), q);
+        assert_eq!(list(&p).unwrap().len(), 1);
+        assert!(
+            load(&p, "nope")
+                .unwrap_err()
+                .to_string()
+                .contains("@paddle")
+        );
+        assert!(check_name("../x").is_err());
+        fs::write(&file, "query = 3\n").unwrap();
+        let e = load(&p, "paddle").unwrap_err().to_string();
+        assert!(e.contains("paddle.toml:1:"), "{e}");
+    }
+}
