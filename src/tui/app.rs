@@ -83,6 +83,36 @@ pub struct ListItem {
     pub text: String,
 }
 
+/// Which statistics the statistics view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatsTab {
+    Frequencies,
+    Cooccurrence,
+    Matrix,
+}
+
+/// The statistics view: figures computed when it opens or its settings
+/// change, so drawing only reads them.
+#[derive(Debug, Clone)]
+pub struct Stats {
+    pub tab: StatsTab,
+    /// `None`: every coder.
+    pub coder: Option<String>,
+    pub sort_by_count: bool,
+    pub row: usize,
+    pub col: usize,
+    /// Frequencies: (codebook position, segments, segments per coder).
+    pub freq: Vec<(usize, usize, BTreeMap<String, usize>)>,
+    /// Co-occurrence over codebook positions `co_pos` (overlap unit).
+    pub co_pos: Vec<usize>,
+    pub co: Vec<Vec<usize>>,
+    /// Code × attribute matrix: the attribute, its columns, rows by
+    /// codebook position.
+    pub by: String,
+    pub columns: Vec<String>,
+    pub mx: Vec<(usize, Vec<usize>)>,
+}
+
 /// A line of text being typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineInput {
@@ -172,6 +202,7 @@ pub enum Popup {
         items: Vec<ListItem>,
         selected: usize,
     },
+    Stats(Stats),
 }
 
 /// The search index, brought up to date in the background.
@@ -966,6 +997,10 @@ impl App {
                 }
             }
             Action::CodeSegments => self.show_code_segments(),
+            Action::Stats => {
+                let s = self.compute_stats(StatsTab::Frequencies, None, false);
+                self.popup = Popup::Stats(s);
+            }
             Action::CodeMemo => {
                 if let Some(c) = self.book.codes().get(self.code_sel) {
                     let target = MemoTarget::Code(c.id.clone());
@@ -1114,6 +1149,199 @@ impl App {
         ));
         self.popup = Popup::List {
             title: format!("segments of {}", code.path),
+            items,
+            selected: 0,
+        };
+    }
+
+    /// Lends the loaded project to a core analysis as a `Workspace`.
+    fn with_workspace<R>(&mut self, f: impl FnOnce(&Workspace) -> R) -> R {
+        let ws = Workspace {
+            project: self.project.clone(),
+            book: std::mem::take(&mut self.book),
+            transcripts: std::mem::take(&mut self.texts),
+            unreadable: Vec::new(),
+            journals: std::mem::take(&mut self.journals),
+            attributes: std::mem::take(&mut self.attributes),
+        };
+        let r = f(&ws);
+        self.book = ws.book;
+        self.texts = ws.transcripts;
+        self.journals = ws.journals;
+        self.attributes = ws.attributes;
+        r
+    }
+
+    /// Computes the statistics view's figures.
+    pub fn compute_stats(
+        &mut self,
+        tab: StatsTab,
+        coder: Option<String>,
+        sort_by_count: bool,
+    ) -> Stats {
+        use crate::core::analysis::{Scope, Selection, cooccurrence, matrix};
+        let by = if self.attributes.names.iter().any(|n| n == "role") {
+            "role".to_owned()
+        } else {
+            self.attributes
+                .names
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "transcript".to_owned())
+        };
+        let sel = Selection {
+            coders: coder.iter().cloned().collect(),
+            ..Selection::default()
+        };
+        let (freq, co_pos, co, columns, mx) = self.with_workspace(|ws| {
+            let scope = Scope::new(ws, &sel).unwrap_or_else(|_| Scope::all(ws));
+            let (segs, _) = scope.segments(ws);
+            let mut freq: Vec<(usize, usize, BTreeMap<String, usize>)> = (0..ws.book.len())
+                .map(|p| (p, 0, BTreeMap::new()))
+                .collect();
+            for s in &segs {
+                let row = &mut freq[s.code_pos];
+                row.1 += 1;
+                *row.2.entry(s.coding.coder.clone()).or_insert(0) += 1;
+            }
+            let co = cooccurrence::cooccurrence_of(ws, &scope, &segs, cooccurrence::Unit::Overlap);
+            let m = matrix::matrix_of(ws, &scope, &segs, &matrix::By::parse(&by)).ok();
+            let (columns, mx) = m.map_or((Vec::new(), Vec::new()), |m| {
+                let rows = m
+                    .positions
+                    .iter()
+                    .zip(&m.rows)
+                    .map(|(&p, r)| (p, r.counts.clone()))
+                    .collect();
+                (m.columns.clone(), rows)
+            });
+            (freq, co.positions.clone(), co.matrix, columns, mx)
+        });
+        let mut freq = freq;
+        if sort_by_count {
+            freq.sort_by_key(|r| std::cmp::Reverse(r.1));
+        }
+        let _ = (cooccurrence, matrix);
+        Stats {
+            tab,
+            coder,
+            sort_by_count,
+            row: 0,
+            col: 0,
+            freq,
+            co_pos,
+            co,
+            by,
+            columns,
+            mx,
+        }
+    }
+
+    /// Lists the segments behind the bar or cell under the cursor.
+    fn stats_segments(&mut self, st: &Stats) {
+        let (codes, other, transcripts, title): (
+            Vec<usize>,
+            Option<usize>,
+            Option<Vec<String>>,
+            String,
+        ) = match st.tab {
+            StatsTab::Frequencies => {
+                let Some(r) = st.freq.get(st.row.min(st.freq.len().saturating_sub(1))) else {
+                    return;
+                };
+                (vec![r.0], None, None, self.book.codes()[r.0].path.clone())
+            }
+            StatsTab::Cooccurrence => {
+                let n = st.co_pos.len();
+                if n == 0 {
+                    return;
+                }
+                let (a, b) = (st.co_pos[st.row.min(n - 1)], st.co_pos[st.col.min(n - 1)]);
+                let title = format!(
+                    "{} × {}",
+                    self.book.codes()[a].path,
+                    self.book.codes()[b].path
+                );
+                (vec![a], Some(b), None, title)
+            }
+            StatsTab::Matrix => {
+                let Some((p, _)) = st.mx.get(st.row.min(st.mx.len().saturating_sub(1))) else {
+                    return;
+                };
+                let Some(col) = st
+                    .columns
+                    .get(st.col.min(st.columns.len().saturating_sub(1)))
+                    .cloned()
+                else {
+                    return;
+                };
+                let ts: Vec<String> = if st.by == "transcript" {
+                    vec![col.clone()]
+                } else {
+                    self.ids
+                        .iter()
+                        .filter(|id| {
+                            self.attributes
+                                .of(id)
+                                .get(&st.by)
+                                .map_or(col == "(none)", |v| v == &col)
+                        })
+                        .cloned()
+                        .collect()
+                };
+                (
+                    vec![*p],
+                    None,
+                    Some(ts),
+                    format!("{} · {}={col}", self.book.codes()[*p].path, st.by),
+                )
+            }
+        };
+        let filter = Filter {
+            coders: st.coder.iter().cloned().collect(),
+            transcripts: transcripts.unwrap_or_default(),
+            codes: Vec::new(),
+        };
+        let (segs, _) = place_all(&self.journals, &self.texts, &self.book, &filter);
+        let items: Vec<ListItem> = segs
+            .iter()
+            .filter(|s| codes.contains(&s.code_pos))
+            .filter(|s| {
+                // A co-occurrence cell: segments sharing text with one of the other code.
+                other.is_none_or(|b| {
+                    segs.iter().any(|o| {
+                        o.code_pos == b
+                            && o.coding.transcript == s.coding.transcript
+                            && o.start < s.end
+                            && s.start < o.end
+                            && !std::ptr::eq(o, *s)
+                    })
+                })
+            })
+            .map(|s| {
+                let t = &self.texts[&s.coding.transcript];
+                let (a, b) = t.byte_range(s.start, s.end).unwrap_or((0, 0));
+                let speaker = t
+                    .turn_at(a)
+                    .and_then(|x| x.speaker.clone())
+                    .unwrap_or_default();
+                ListItem {
+                    transcript: s.coding.transcript.clone(),
+                    start: s.start,
+                    end: s.end,
+                    label: format!(
+                        "{} · {} · {} · {}",
+                        s.coding.transcript,
+                        speaker,
+                        s.code.name(),
+                        s.coding.coder
+                    ),
+                    text: t.text[a..b].to_owned(),
+                }
+            })
+            .collect();
+        self.popup = Popup::List {
+            title,
             items,
             selected: 0,
         };
@@ -1365,6 +1593,64 @@ impl App {
                     }
                 }
             }
+            Popup::Stats(mut st) => match key_name(ev).as_deref() {
+                Some("esc" | "q") => {}
+                Some("tab" | "backtab") => {
+                    let tab = match (st.tab, ev.code == KeyCode::BackTab) {
+                        (StatsTab::Frequencies, false) | (StatsTab::Matrix, true) => {
+                            StatsTab::Cooccurrence
+                        }
+                        (StatsTab::Cooccurrence, false) | (StatsTab::Frequencies, true) => {
+                            StatsTab::Matrix
+                        }
+                        _ => StatsTab::Frequencies,
+                    };
+                    st.tab = tab;
+                    st.row = 0;
+                    st.col = 0;
+                    self.popup = Popup::Stats(st);
+                }
+                Some("c") => {
+                    // Cycle: every coder, then each coder in turn.
+                    let coders: Vec<String> = self
+                        .journals
+                        .iter()
+                        .filter(|j| !j.is_empty())
+                        .map(|j| j.coder.clone())
+                        .collect();
+                    let next = match &st.coder {
+                        None => coders.first().cloned(),
+                        Some(c) => coders
+                            .iter()
+                            .position(|x| x == c)
+                            .and_then(|i| coders.get(i + 1).cloned()),
+                    };
+                    let fresh = self.compute_stats(st.tab, next, st.sort_by_count);
+                    self.popup = Popup::Stats(fresh);
+                }
+                Some("s") => {
+                    let fresh = self.compute_stats(st.tab, st.coder.clone(), !st.sort_by_count);
+                    self.popup = Popup::Stats(fresh);
+                }
+                Some("j" | "down") => {
+                    st.row += 1;
+                    self.popup = Popup::Stats(st);
+                }
+                Some("k" | "up") => {
+                    st.row = st.row.saturating_sub(1);
+                    self.popup = Popup::Stats(st);
+                }
+                Some("l" | "right") => {
+                    st.col += 1;
+                    self.popup = Popup::Stats(st);
+                }
+                Some("h" | "left") => {
+                    st.col = st.col.saturating_sub(1);
+                    self.popup = Popup::Stats(st);
+                }
+                Some("enter") => self.stats_segments(&st),
+                _ => self.popup = Popup::Stats(st),
+            },
             Popup::List {
                 title,
                 items,

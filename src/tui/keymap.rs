@@ -137,6 +137,7 @@ actions! {
     CodeSegments "code_segments" "list every segment of this code across interviews",
     CodeMemo "code_memo" "write a memo on this code",
     AddCode "add_code" "add a code (under the one here with a `/` path)",
+    Stats "stats" "statistics: frequencies, co-occurrence, code × role (tab switches, enter lists segments)",
 }
 
 /// One binding: a key in a context does an action.
@@ -161,6 +162,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Global, "ctrl-r", Action::Redo),
     (Context::Global, "R", Action::Refresh),
     (Context::Global, "A", Action::ToggleCoders),
+    (Context::Global, "S", Action::Stats),
     (Context::Normal, "j", Action::Down),
     (Context::Normal, "down", Action::Down),
     (Context::Normal, "k", Action::Up),

@@ -371,6 +371,7 @@ fn status_line(buf: &mut Buffer, app: &App, area: Rect) {
         Popup::Search(_) => ("SEARCH".into(), vec![]),
         Popup::Memo(_) => ("MEMO".into(), vec![]),
         Popup::List { .. } | Popup::Help { .. } => ("LIST".into(), vec![]),
+        Popup::Stats(_) => ("STATS".into(), vec![]),
         Popup::None => match (app.focus, app.selection) {
             (Pane::Text, Some(sel)) => (
                 format!("VISUAL {}", sel.unit.name()),
@@ -620,6 +621,7 @@ fn popups(f: &mut Frame<'_>, app: &App, area: Rect) {
         } => line_popup(f, app, area, ":", input, completions),
         Popup::Search(input) => line_popup(f, app, area, "/", input, &[]),
         Popup::Memo(ed) => memo_popup(f, app, ed, area),
+        Popup::Stats(st) => stats_popup(f, app, st, area),
         Popup::List {
             title,
             items,
@@ -711,6 +713,186 @@ fn line_popup(
         .map(char_width)
         .sum::<usize>() as u16;
     f.set_cursor_position(Position::new(1 + cx, y));
+}
+
+fn stats_popup(f: &mut Frame<'_>, app: &App, st: &super::app::Stats, area: Rect) {
+    use super::app::StatsTab;
+    let r = centered(
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+    );
+    f.render_widget(Clear, r);
+    let tabs = match st.tab {
+        StatsTab::Frequencies => "[frequencies]  co-occurrence  code × attribute",
+        StatsTab::Cooccurrence => " frequencies  [co-occurrence]  code × attribute",
+        StatsTab::Matrix => " frequencies  co-occurrence  [code × attribute]",
+    };
+    let coder = st.coder.clone().unwrap_or_else(|| "every coder".into());
+    let title = format!(
+        " {tabs} · {} · c coder · s sort · tab view · enter segments · esc ",
+        one_line(&coder)
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title, app.theme.accent()));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let codes = app.book.codes();
+    let buf = f.buffer_mut();
+    let h = usize::from(inner.height);
+    match st.tab {
+        StatsTab::Frequencies => {
+            let max = st.freq.iter().map(|r| r.1).max().unwrap_or(0).max(1);
+            let name_w = 26u16.min(inner.width / 3);
+            let bar_w = usize::from(inner.width.saturating_sub(name_w + 8));
+            let sel = st.row.min(st.freq.len().saturating_sub(1));
+            let first = sel.saturating_sub(h.saturating_sub(1));
+            for (i, (pos, n, _)) in st.freq.iter().enumerate().skip(first).take(h) {
+                let y = inner.y + (i - first) as u16;
+                let c = &codes[*pos];
+                let style = if i == sel {
+                    app.theme.list_selected()
+                } else {
+                    app.theme.text()
+                };
+                let label = format!("{}{}", "  ".repeat(c.depth()), c.name());
+                put(buf, inner.x, y, &one_line(&label), name_w, style);
+                let len = n * bar_w / max;
+                let x = put(
+                    buf,
+                    inner.x + name_w + 1,
+                    y,
+                    &"█".repeat(len),
+                    bar_w as u16,
+                    app.theme.code(&c.color),
+                );
+                put(buf, x + 1, y, &n.to_string(), 7, app.theme.dim());
+            }
+        }
+        StatsTab::Cooccurrence => {
+            let n = st.co_pos.len();
+            let label_w = 14u16;
+            let cell = 5u16;
+            let (row, col) = (
+                st.row.min(n.saturating_sub(1)),
+                st.col.min(n.saturating_sub(1)),
+            );
+            let cols = usize::from(inner.width.saturating_sub(label_w) / cell).max(1);
+            let col0 = col.saturating_sub(cols - 1);
+            let rows = h.saturating_sub(1).max(1);
+            let row0 = row.saturating_sub(rows - 1);
+            for (j, &p) in st.co_pos.iter().enumerate().skip(col0).take(cols) {
+                let abbr: String = codes[p].name().chars().take(4).collect();
+                put(
+                    buf,
+                    inner.x + label_w + (j - col0) as u16 * cell,
+                    inner.y,
+                    &one_line(&abbr),
+                    cell,
+                    app.theme.dim(),
+                );
+            }
+            let max = st
+                .co
+                .iter()
+                .enumerate()
+                .flat_map(|(i, r)| {
+                    r.iter()
+                        .enumerate()
+                        .filter(move |(j, _)| *j != i)
+                        .map(|(_, v)| *v)
+                })
+                .max()
+                .unwrap_or(0)
+                .max(1);
+            for (i, &p) in st.co_pos.iter().enumerate().skip(row0).take(rows) {
+                let y = inner.y + 1 + (i - row0) as u16;
+                put(
+                    buf,
+                    inner.x,
+                    y,
+                    &one_line(codes[p].name()),
+                    label_w - 1,
+                    if i == row {
+                        app.theme.accent()
+                    } else {
+                        app.theme.text()
+                    },
+                );
+                for j in (col0..n).take(cols) {
+                    let v = st.co[i][j];
+                    let x = inner.x + label_w + (j - col0) as u16 * cell;
+                    let mut style = if i == j {
+                        app.theme.dim()
+                    } else if v == 0 {
+                        app.theme.text()
+                    } else {
+                        app.theme.coded(&codes[p].color, usize::from(v * 2 > max))
+                    };
+                    if i == row && j == col {
+                        style = app.theme.list_selected();
+                    }
+                    put(buf, x, y, &format!("{v:>4}"), cell - 1, style);
+                }
+            }
+        }
+        StatsTab::Matrix => {
+            let label_w = 22u16;
+            let cell = 14u16;
+            let cols = usize::from(inner.width.saturating_sub(label_w) / cell).max(1);
+            let col = st.col.min(st.columns.len().saturating_sub(1));
+            let col0 = col.saturating_sub(cols - 1);
+            put(
+                buf,
+                inner.x,
+                inner.y,
+                &format!("code × {}", one_line(&st.by)),
+                label_w,
+                app.theme.dim(),
+            );
+            for (j, c) in st.columns.iter().enumerate().skip(col0).take(cols) {
+                put(
+                    buf,
+                    inner.x + label_w + (j - col0) as u16 * cell,
+                    inner.y,
+                    &one_line(c),
+                    cell - 1,
+                    app.theme.dim(),
+                );
+            }
+            let rows = h.saturating_sub(1).max(1);
+            let row = st.row.min(st.mx.len().saturating_sub(1));
+            let row0 = row.saturating_sub(rows - 1);
+            for (i, (p, counts)) in st.mx.iter().enumerate().skip(row0).take(rows) {
+                let y = inner.y + 1 + (i - row0) as u16;
+                let c = &codes[*p];
+                put(
+                    buf,
+                    inner.x,
+                    y,
+                    &one_line(&format!("{}{}", "  ".repeat(c.depth()), c.name())),
+                    label_w - 1,
+                    app.theme.text(),
+                );
+                for (j, v) in counts.iter().enumerate().skip(col0).take(cols) {
+                    let style = if i == row && j == col {
+                        app.theme.list_selected()
+                    } else {
+                        app.theme.text()
+                    };
+                    put(
+                        buf,
+                        inner.x + label_w + (j - col0) as u16 * cell,
+                        y,
+                        &format!("{v:>5}"),
+                        cell - 1,
+                        style,
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn memo_popup(f: &mut Frame<'_>, app: &App, ed: &MemoEditor, area: Rect) {

@@ -94,3 +94,13 @@ fn control_characters_in_a_transcript_are_neutralized_on_screen() {
     assert!(!s.contains('\u{1b}') && !s.contains('\u{7}') && !s.contains('\u{9b}'));
     assert!(s.contains("␛[2J"), "{s}");
 }
+
+#[test]
+fn statistics_120x40() {
+    let f = Fixture::new();
+    let mut app = coded_app(&f);
+    press(&mut app, "S");
+    insta::assert_snapshot!("stats_frequencies_120x40", screen(&mut app, 120, 40));
+    press(&mut app, "tab");
+    insta::assert_snapshot!("stats_cooccurrence_120x40", screen(&mut app, 120, 40));
+}

@@ -314,3 +314,56 @@ fn mouse_drag_selects_and_wheel_scrolls() {
         line_before + 1
     );
 }
+
+#[test]
+fn statistics_view_lists_the_segments_behind_bars_and_cells() {
+    use motif::tui::app::StatsTab;
+    let f = Fixture::new();
+    let mut app = f.app();
+    // frameworks on the first answer, jobs on a word inside it.
+    press(&mut app, ") t c f ( e c j");
+    press(&mut app, "S");
+    let Popup::Stats(st) = &app.popup else {
+        panic!("{:?}", app.popup)
+    };
+    assert_eq!(st.tab, StatsTab::Frequencies);
+    let counts: Vec<usize> = st.freq.iter().map(|r| r.1).collect();
+    assert_eq!(counts, [0, 1, 0, 1]);
+    // Sorted by count, the first bar is a used code; enter lists it.
+    press(&mut app, "s enter");
+    match &app.popup {
+        Popup::List { items, .. } => assert_eq!(items.len(), 1),
+        other => panic!("{other:?}"),
+    }
+    // Co-occurrence: frameworks (row 1) × jobs (column 3) share text.
+    press(&mut app, "esc S tab");
+    let Popup::Stats(st) = &app.popup else {
+        panic!()
+    };
+    assert_eq!(st.tab, StatsTab::Cooccurrence);
+    assert_eq!(st.co[1][3], 1);
+    assert_eq!(st.co[3][1], 1);
+    press(&mut app, "j l l l enter");
+    match &app.popup {
+        Popup::List { title, items, .. } => {
+            assert_eq!(title, "standardization/frameworks × community/jobs");
+            assert_eq!(items.len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Code × role: frameworks in the maintainer's interview.
+    press(&mut app, "esc S tab tab");
+    let Popup::Stats(st) = &app.popup else {
+        panic!()
+    };
+    assert_eq!(st.tab, StatsTab::Matrix);
+    assert_eq!(st.by, "role");
+    assert_eq!(st.columns, ["maintainer", "student"]);
+    assert_eq!(st.mx[1].1, [1, 0]);
+    // Per coder: ben has nothing.
+    press(&mut app, "esc S c");
+    let Popup::Stats(st) = &app.popup else {
+        panic!()
+    };
+    assert_eq!(st.coder.as_deref(), Some("ana"));
+}
