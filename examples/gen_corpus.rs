@@ -10,6 +10,7 @@
 //! transcripts of about 10,000 words (about 10 million words) and 100,000
 //! codings over 40 codes, by `ana` and `ben`, seed 1.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -76,7 +77,8 @@ fn main() -> ExitCode {
     let (dir, spec) = match parse(&args) {
         Ok(x) => x,
         Err(msg) if msg.is_empty() => {
-            println!("{USAGE}");
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = writeln!(std::io::stdout(), "{USAGE}");
             return ExitCode::SUCCESS;
         }
         Err(msg) => {

@@ -659,7 +659,9 @@ const CODES: &[(&str, &str)] = &[
 // Writing the project
 
 /// Writes a corpus as a new motif project in `dir` (created if needed; it
-/// must not hold a project yet).
+/// must not hold a project yet). The transcripts are written with plain
+/// writes, without the fsyncs of an import: the corpus is disposable and
+/// quick to regenerate; the journals go through the journal as usual.
 pub fn generate(dir: &Path, spec: &CorpusSpec) -> Result<Summary> {
     spec.check()?;
     let project = Project::init(dir, Some(&format!("generated corpus, seed {}", spec.seed)))?;

@@ -113,6 +113,23 @@ pub struct Stats {
     pub mx: Vec<(usize, Vec<usize>)>,
 }
 
+/// One disagreement to review, owned (the core's items borrow the
+/// project).
+#[derive(Debug, Clone)]
+pub struct AgreeRow {
+    pub id: String,
+    pub transcript: String,
+    pub start: usize,
+    pub end: usize,
+    pub code: String,
+    /// Per compared coder: what they coded there ("12-40", "—") and what
+    /// they coded instead.
+    pub sides: Vec<(String, String)>,
+    pub text: String,
+    /// Already adopted into the consensus coder.
+    pub adopted: Option<String>,
+}
+
 /// A line of text being typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineInput {
@@ -203,6 +220,11 @@ pub enum Popup {
         selected: usize,
     },
     Stats(Stats),
+    Agreement {
+        coders: Vec<String>,
+        rows: Vec<AgreeRow>,
+        selected: usize,
+    },
 }
 
 /// The search index, brought up to date in the background.
@@ -259,6 +281,9 @@ pub struct App {
     seen_sizes: Vec<(String, u64)>,
     drag_from: Option<usize>,
 }
+
+/// The coder that adopted sides go to.
+pub const CONSENSUS: &str = "consensus";
 
 /// Layout of the screen, shared by drawing and mouse handling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -997,6 +1022,7 @@ impl App {
                 }
             }
             Action::CodeSegments => self.show_code_segments(),
+            Action::Agreement => self.open_agreement(0),
             Action::Stats => {
                 let s = self.compute_stats(StatsTab::Frequencies, None, false);
                 self.popup = Popup::Stats(s);
@@ -1152,6 +1178,125 @@ impl App {
             items,
             selected: 0,
         };
+    }
+
+    /// The coders compared in the agreement view: every coder with
+    /// codings except the consensus coder.
+    fn compared_coders(&self) -> Vec<String> {
+        self.journals
+            .iter()
+            .filter(|j| !j.is_empty() && j.coder != CONSENSUS)
+            .map(|j| j.coder.clone())
+            .collect()
+    }
+
+    /// Opens (or refreshes) the list of disagreements between coders.
+    pub fn open_agreement(&mut self, selected: usize) {
+        use crate::core::agreement::{Request, Scope, adopted, segment_view};
+        let coders = self.compared_coders();
+        if coders.len() < 2 {
+            self.error("agreement needs two coders with codings");
+            return;
+        }
+        let req = Request {
+            coders: coders.clone(),
+            ..Request::default()
+        };
+        let consensus = self.journals.iter().position(|j| j.coder == CONSENSUS);
+        let result = self.with_workspace(|ws| -> crate::core::Result<Vec<AgreeRow>> {
+            let scope = Scope::new(ws, &req)?;
+            let view = segment_view(&scope, 0.0)?;
+            let filter = Filter {
+                coders: vec![CONSENSUS.to_owned()],
+                ..Filter::default()
+            };
+            let (mine, _) = if consensus.is_some() {
+                ws.segments(&filter)
+            } else {
+                (Vec::new(), crate::core::segments::Unplaced::default())
+            };
+            Ok(view
+                .disagreements()
+                .map(|item| {
+                    let t = &ws.transcripts[item.transcript];
+                    let text = t.slice_chars(item.start, item.end).unwrap_or("").to_owned();
+                    let sides = item
+                        .sides
+                        .iter()
+                        .map(|side| {
+                            let mut s = if side.codings.is_empty() {
+                                "—".to_owned()
+                            } else {
+                                side.codings
+                                    .iter()
+                                    .map(|c| format!("{}-{}", c.start, c.end))
+                                    .collect::<Vec<_>>()
+                                    .join(",")
+                            };
+                            if !side.instead.is_empty() {
+                                let other: Vec<&str> =
+                                    side.instead.iter().map(|e| e.code).collect();
+                                let _ = write!(s, " (also {})", other.join(", "));
+                            }
+                            (side.coder.to_owned(), s)
+                        })
+                        .collect();
+                    AgreeRow {
+                        id: item.id.clone(),
+                        transcript: item.transcript.to_owned(),
+                        start: item.start,
+                        end: item.end,
+                        code: item.code.to_owned(),
+                        sides,
+                        text,
+                        adopted: adopted(item, &mine).map(|c| format!("{c:?}")),
+                    }
+                })
+                .collect())
+        });
+        match result {
+            Ok(rows) => {
+                let selected = selected.min(rows.len().saturating_sub(1));
+                self.popup = Popup::Agreement {
+                    coders,
+                    rows,
+                    selected,
+                };
+            }
+            Err(e) => self.error(&e.to_string()),
+        }
+    }
+
+    /// Adopts one side of a disagreement into the consensus coder.
+    fn adopt(&mut self, coders: &[String], id: &str, choice: crate::core::agreement::Choice) {
+        use crate::core::agreement::{Request, Scope, adopt, segment_view};
+        let mut consensus = match self.journals.iter().position(|j| j.coder == CONSENSUS) {
+            Some(i) => self.journals.remove(i),
+            None => match self.project.journal(CONSENSUS) {
+                Ok(j) => j,
+                Err(e) => {
+                    self.error(&e.to_string());
+                    return;
+                }
+            },
+        };
+        let req = Request {
+            coders: coders.to_vec(),
+            ..Request::default()
+        };
+        let result = self.with_workspace(|ws| -> crate::core::Result<usize> {
+            let scope = Scope::new(ws, &req)?;
+            let view = segment_view(&scope, 0.0)?;
+            let item = view.find(id)?;
+            let report = adopt(&mut consensus, &ws.transcripts, &ws.book, &[(item, choice)])?;
+            Ok(report.added.len())
+        });
+        self.journals.push(consensus);
+        match result {
+            Ok(n) => self.say(&format!("adopted into `{CONSENSUS}`: {n} coding(s) saved · u as {CONSENSUS} undoes with `motif undo --coder {CONSENSUS}`")),
+            Err(e) => self.error(&e.to_string()),
+        }
+        self.recount();
     }
 
     /// Lends the loaded project to a core analysis as a `Workspace`.
@@ -1593,6 +1738,77 @@ impl App {
                     }
                 }
             }
+            Popup::Agreement {
+                coders,
+                rows,
+                mut selected,
+            } => match key_name(ev).as_deref() {
+                Some("esc" | "q") => {}
+                Some("j" | "down") => {
+                    selected = step(selected, rows.len(), true);
+                    self.popup = Popup::Agreement {
+                        coders,
+                        rows,
+                        selected,
+                    };
+                }
+                Some("k" | "up") => {
+                    selected = step(selected, rows.len(), false);
+                    self.popup = Popup::Agreement {
+                        coders,
+                        rows,
+                        selected,
+                    };
+                }
+                Some("enter") => {
+                    if let Some(r) = rows.get(selected) {
+                        let item = ListItem {
+                            transcript: r.transcript.clone(),
+                            start: r.start,
+                            end: r.end,
+                            label: String::new(),
+                            text: String::new(),
+                        };
+                        self.show_all = true;
+                        self.recount();
+                        self.jump_to(&item);
+                        self.say(&format!(
+                            "{} · {} · D returns to the list",
+                            r.code,
+                            r.sides
+                                .iter()
+                                .map(|(c, s)| format!("{c}: {s}"))
+                                .collect::<Vec<_>>()
+                                .join(" | ")
+                        ));
+                    }
+                }
+                Some(k)
+                    if matches!(k, "b" | "0")
+                        || k.parse::<usize>()
+                            .is_ok_and(|n| n >= 1 && n <= coders.len()) =>
+                {
+                    let choice = match k {
+                        "b" => crate::core::agreement::Choice::Both,
+                        "0" => crate::core::agreement::Choice::Neither,
+                        n => crate::core::agreement::Choice::Coder(
+                            coders[n.parse::<usize>().unwrap_or(1) - 1].clone(),
+                        ),
+                    };
+                    if let Some(r) = rows.get(selected) {
+                        let id = r.id.clone();
+                        self.adopt(&coders, &id, choice);
+                    }
+                    self.open_agreement(selected + 1);
+                }
+                _ => {
+                    self.popup = Popup::Agreement {
+                        coders,
+                        rows,
+                        selected,
+                    }
+                }
+            },
             Popup::Stats(mut st) => match key_name(ev).as_deref() {
                 Some("esc" | "q") => {}
                 Some("tab" | "backtab") => {

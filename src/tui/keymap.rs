@@ -138,6 +138,7 @@ actions! {
     CodeMemo "code_memo" "write a memo on this code",
     AddCode "add_code" "add a code (under the one here with a `/` path)",
     Stats "stats" "statistics: frequencies, co-occurrence, code × role (tab switches, enter lists segments)",
+    Agreement "agreement" "disagreements between coders: enter shows the passage, 1/2… adopt a coder's side, b both, 0 neither",
 }
 
 /// One binding: a key in a context does an action.
@@ -163,6 +164,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Global, "R", Action::Refresh),
     (Context::Global, "A", Action::ToggleCoders),
     (Context::Global, "S", Action::Stats),
+    (Context::Global, "D", Action::Agreement),
     (Context::Normal, "j", Action::Down),
     (Context::Normal, "down", Action::Down),
     (Context::Normal, "k", Action::Up),

@@ -372,6 +372,7 @@ fn status_line(buf: &mut Buffer, app: &App, area: Rect) {
         Popup::Memo(_) => ("MEMO".into(), vec![]),
         Popup::List { .. } | Popup::Help { .. } => ("LIST".into(), vec![]),
         Popup::Stats(_) => ("STATS".into(), vec![]),
+        Popup::Agreement { .. } => ("AGREE".into(), vec![]),
         Popup::None => match (app.focus, app.selection) {
             (Pane::Text, Some(sel)) => (
                 format!("VISUAL {}", sel.unit.name()),
@@ -622,6 +623,84 @@ fn popups(f: &mut Frame<'_>, app: &App, area: Rect) {
         Popup::Search(input) => line_popup(f, app, area, "/", input, &[]),
         Popup::Memo(ed) => memo_popup(f, app, ed, area),
         Popup::Stats(st) => stats_popup(f, app, st, area),
+        Popup::Agreement {
+            coders,
+            rows,
+            selected,
+        } => {
+            let r = centered(
+                area,
+                area.width.saturating_sub(4),
+                area.height.saturating_sub(2),
+            );
+            f.render_widget(Clear, r);
+            let keys: Vec<String> = coders
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{} {}", i + 1, one_line(c)))
+                .collect();
+            let title = format!(
+                " {} disagreement(s) · enter shows · adopt: {} · b both · 0 neither · esc ",
+                rows.len(),
+                keys.join(" · ")
+            );
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .title(Span::styled(title, app.theme.accent()));
+            let inner = block.inner(r);
+            f.render_widget(block, r);
+            let h = usize::from(inner.height / 3).max(1);
+            let first = selected.saturating_sub(h - 1);
+            let buf = f.buffer_mut();
+            for (row, (i, d)) in rows.iter().enumerate().skip(first).take(h).enumerate() {
+                let y = inner.y + (row * 3) as u16;
+                let st = if i == *selected {
+                    app.theme.list_selected()
+                } else {
+                    app.theme.accent()
+                };
+                let adopted = d
+                    .adopted
+                    .as_ref()
+                    .map(|a| format!(" · adopted: {a}"))
+                    .unwrap_or_default();
+                put(
+                    buf,
+                    inner.x,
+                    y,
+                    &one_line(&format!("{} · {}{adopted}", d.transcript, d.code)),
+                    inner.width,
+                    st,
+                );
+                let sides: Vec<String> = d.sides.iter().map(|(c, s)| format!("{c}: {s}")).collect();
+                put(
+                    buf,
+                    inner.x + 2,
+                    y + 1,
+                    &one_line(&sides.join("  |  ")),
+                    inner.width.saturating_sub(2),
+                    app.theme.text(),
+                );
+                put(
+                    buf,
+                    inner.x + 2,
+                    y + 2,
+                    &format!("“{}”", one_line(&d.text)),
+                    inner.width.saturating_sub(2),
+                    app.theme.dim(),
+                );
+            }
+            if rows.is_empty() {
+                put(
+                    buf,
+                    inner.x,
+                    inner.y,
+                    "the coders agree everywhere",
+                    inner.width,
+                    app.theme.dim(),
+                );
+            }
+        }
         Popup::List {
             title,
             items,

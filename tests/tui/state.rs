@@ -367,3 +367,61 @@ fn statistics_view_lists_the_segments_behind_bars_and_cells() {
     };
     assert_eq!(st.coder.as_deref(), Some("ana"));
 }
+
+#[test]
+fn agreement_view_lists_disagreements_and_adopts_a_side() {
+    let f = Fixture::new();
+    let root = f.root().to_str().unwrap().to_owned();
+    let code = |coder: &str, span: &str, c: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motif"))
+            .args([
+                "--project",
+                &root,
+                "code",
+                "p01",
+                "--chars",
+                span,
+                c,
+                "--coder",
+                coder,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // ana and ben agree on one passage and disagree on another.
+    code("ana", "0-10", "community");
+    code("ben", "0-10", "community");
+    code("ana", "70-90", "frameworks");
+    code("ben", "200-230", "jobs");
+    let mut app = f.app();
+    press(&mut app, "D");
+    let Popup::Agreement { coders, rows, .. } = &app.popup else {
+        panic!("{:?}", app.popup)
+    };
+    assert_eq!(coders, &["ana", "ben"]);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0].code, "standardization/frameworks");
+    assert_eq!(rows[0].sides[1].1, "—");
+    // Adopt ana's side of the first disagreement: into `consensus`.
+    press(&mut app, "1");
+    let j = Project::open(f.root())
+        .unwrap()
+        .journal("consensus")
+        .unwrap();
+    assert_eq!(j.len(), 1);
+    let c = j.codings()[0];
+    assert_eq!((c.start, c.end), (70, 90));
+    // The list now shows it adopted; enter shows the passage.
+    let Popup::Agreement { rows, .. } = &app.popup else {
+        panic!()
+    };
+    assert!(rows[0].adopted.is_some(), "{rows:?}");
+    press(&mut app, "k enter");
+    assert_eq!(app.current.as_deref(), Some("p01"));
+    assert_eq!(app.transcript().unwrap().char_at(app.cursor), 70);
+}
