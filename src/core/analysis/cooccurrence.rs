@@ -24,7 +24,7 @@
 //! spans are open alongside at most k distinct codes, not O(n²).
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use serde::Serialize;
 
@@ -117,12 +117,29 @@ pub fn cooccurrence_of(
     // (transcript, lo, hi, slot) per segment, grouped by transcript and
     // sorted by the start of its unit interval.
     let keys = unit_keys(segs, &ws.transcripts, unit);
-    let mut items: Vec<(&str, usize, usize, usize)> = segs
+    // Transcripts become numbers (segments come grouped by transcript, so
+    // the map is consulted once per run) and the items sort as integers.
+    let mut number: HashMap<&str, usize> = HashMap::new();
+    let mut current: Option<(&str, usize)> = None;
+    let mut items: Vec<(usize, usize, usize, usize)> = segs
         .iter()
         .zip(&keys)
         .filter_map(|(s, &(lo, hi))| {
             let slot = *slot_of.get(s.code_pos)?;
-            (slot != usize::MAX).then_some((s.coding.transcript.as_str(), lo, hi, slot))
+            if slot == usize::MAX {
+                return None;
+            }
+            let tid = s.coding.transcript.as_str();
+            let t = match current {
+                Some((id, n)) if id == tid => n,
+                _ => {
+                    let next = number.len();
+                    let n = *number.entry(tid).or_insert(next);
+                    current = Some((tid, n));
+                    n
+                }
+            };
+            Some((t, lo, hi, slot))
         })
         .collect();
     items.sort_unstable();
@@ -185,34 +202,42 @@ fn unit_keys(
     transcripts: &BTreeMap<String, Transcript>,
     unit: Unit,
 ) -> Vec<(usize, usize)> {
-    let mut current: Option<(&str, Option<&Transcript>)> = None;
+    // Segments come grouped by transcript: the code-point offsets where its
+    // turns start are computed once per run.
+    let mut current: Option<(&str, Vec<usize>)> = None;
     segs.iter()
         .map(|s| match unit {
             Unit::Overlap => (s.start, s.end),
             Unit::Transcript => (0, 1),
             Unit::Turn => {
-                // Segments come grouped by transcript: look each up once.
                 let tid = s.coding.transcript.as_str();
-                let t = match current {
-                    Some((id, t)) if id == tid => t,
-                    _ => {
-                        let t = transcripts.get(tid);
-                        current = Some((tid, t));
-                        t
-                    }
-                };
-                let Some(t) = t else {
-                    return (0, 1);
-                };
-                let (a, b) = t.byte_range(s.start, s.end).unwrap_or((0, 0));
+                if current.as_ref().is_none_or(|(id, _)| *id != tid) {
+                    current = Some((
+                        tid,
+                        transcripts.get(tid).map(turn_starts).unwrap_or_default(),
+                    ));
+                }
+                let starts = current.as_ref().map_or(&[][..], |(_, v)| v.as_slice());
                 // Unit 0 is the text before the first turn; turn i is unit
                 // i + 1 and runs until the next turn starts.
-                let first = t.turns.partition_point(|turn| turn.start <= a);
-                let last = t.turns.partition_point(|turn| turn.start < b);
+                let first = starts.partition_point(|&c| c <= s.start);
+                let last = starts.partition_point(|&c| c < s.end);
                 (first, last.max(first) + 1)
             }
         })
         .collect()
+}
+
+/// Code-point offsets where the turns of `t` start.
+fn turn_starts(t: &Transcript) -> Vec<usize> {
+    let mut out = Vec::with_capacity(t.turns.len());
+    let (mut byte, mut chars) = (0, 0);
+    for turn in &t.turns {
+        chars += t.text[byte..turn.start].chars().count();
+        byte = turn.start;
+        out.push(chars);
+    }
+    out
 }
 
 /// The open-interval sweep over one transcript.
@@ -238,7 +263,7 @@ impl Sweep {
 
     /// Adds the pairs of one transcript's items (sorted by `lo`) to the
     /// flat `k × k` matrix; leaves the sweep empty.
-    fn run(&mut self, items: &[(&str, usize, usize, usize)], flat: &mut [usize]) {
+    fn run(&mut self, items: &[(usize, usize, usize, usize)], flat: &mut [usize]) {
         let k = self.open.len();
         for &(_, lo, hi, slot) in items {
             while let Some(&Reverse((end, s))) = self.ends.peek() {
@@ -362,7 +387,7 @@ mod tests {
     use super::*;
 
     /// Brute force over all pairs, for comparison with the sweep.
-    fn naive(items: &[(&str, usize, usize, usize)], k: usize) -> Vec<usize> {
+    fn naive(items: &[(usize, usize, usize, usize)], k: usize) -> Vec<usize> {
         let mut m = vec![0; k * k];
         for (i, x) in items.iter().enumerate() {
             for y in &items[i + 1..] {
@@ -381,16 +406,11 @@ mod tests {
         for round in 0..200 {
             let k = 1 + round % 6;
             let n = rng.below(40);
-            let mut items: Vec<(&str, usize, usize, usize)> = (0..n)
+            let mut items: Vec<(usize, usize, usize, usize)> = (0..n)
                 .map(|_| {
                     let lo = rng.below(50);
                     let hi = lo + rng.below(12);
-                    (
-                        if rng.below(3) == 0 { "b" } else { "a" },
-                        lo,
-                        hi,
-                        rng.below(k),
-                    )
+                    (usize::from(rng.below(3) == 0), lo, hi, rng.below(k))
                 })
                 .collect();
             items.sort_unstable();
