@@ -172,6 +172,8 @@ pub struct Picker {
     pub selected: usize,
     /// Re-code this coding instead of coding the selection.
     pub recode: Option<String>,
+    /// Code every listed search hit's passage instead.
+    pub autocode: bool,
 }
 
 /// Where a memo being edited goes.
@@ -275,6 +277,8 @@ pub struct App {
     pub quit: bool,
     pub hits: Vec<ListItem>,
     pub hit: usize,
+    /// The passages (transcript, code points) of the listed hits.
+    pub hit_passages: Vec<(String, usize, usize)>,
     pub index: IndexState,
     index_rx: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
     /// Byte sizes of the journals last read, to notice other processes.
@@ -393,6 +397,7 @@ impl App {
             quit: false,
             hits: Vec::new(),
             hit: 0,
+            hit_passages: Vec::new(),
             index: IndexState::Ready,
             index_rx: None,
             seen_sizes: Vec::new(),
@@ -1023,6 +1028,7 @@ impl App {
             }
             Action::CodeSegments => self.show_code_segments(),
             Action::Agreement => self.open_agreement(0),
+            Action::Similar => self.similar(),
             Action::Stats => {
                 let s = self.compute_stats(StatsTab::Frequencies, None, false);
                 self.popup = Popup::Stats(s);
@@ -1894,6 +1900,15 @@ impl App {
                     }
                 }
                 Some("esc" | "q") => {}
+                Some("a")
+                    if !self.hit_passages.is_empty()
+                        && (title.starts_with("search:") || title.starts_with("similar")) =>
+                {
+                    self.popup = Popup::Picker(Picker {
+                        autocode: true,
+                        ..Picker::default()
+                    });
+                }
                 _ => {
                     self.popup = Popup::List {
                         title,
@@ -1920,6 +1935,10 @@ impl App {
         } else {
             return;
         };
+        if p.autocode {
+            self.autocode(&code_id);
+            return;
+        }
         match &p.recode {
             Some(coding) => match ops::recode(self.my_journal(), coding, &code_id) {
                 Ok(()) => {
@@ -2158,6 +2177,104 @@ impl App {
         }
     }
 
+    /// Codes every listed hit's passage with one code, as one batch (one
+    /// undo step).
+    fn autocode(&mut self, code_id: &str) {
+        let requests: Vec<NewCoding> = self
+            .hit_passages
+            .iter()
+            .map(|(t, s, e)| NewCoding {
+                transcript: t.clone(),
+                start: *s,
+                end: *e,
+                code: code_id.to_owned(),
+                memo: None,
+            })
+            .collect();
+        let coder = self.coder.clone();
+        let texts = &self.texts;
+        let lookup = move |x: &str| texts.get(x);
+        let journal = self
+            .journals
+            .iter_mut()
+            .find(|j| j.coder == coder)
+            .expect("the coder's journal is loaded");
+        match ops::code(journal, &lookup, &self.book, &requests) {
+            Ok(report) => {
+                let path = self
+                    .book
+                    .by_id(code_id)
+                    .map_or(String::new(), |c| c.path.clone());
+                self.say(&format!(
+                    "coded {} passage(s) as {path} ({} already were) · one undo step",
+                    report.added.len(),
+                    report.already.len()
+                ));
+                self.last_code = Some(code_id.to_owned());
+                self.recount();
+            }
+            Err(e) => self.error(&e.to_string()),
+        }
+    }
+
+    /// Lists the passages most like the selection, across every interview.
+    fn similar(&mut self) {
+        let Some((s, e)) = self.selection_range() else {
+            self.error("select a passage first");
+            return;
+        };
+        let Some(t) = self.transcript().cloned() else {
+            return;
+        };
+        let (start, end) = (t.char_at(s), t.char_at(e));
+        let scope = crate::core::search::Scope::default();
+        match crate::core::search::similar_project(
+            &self.project,
+            &t,
+            start,
+            end,
+            &scope,
+            Some(50),
+            &mut |_, _, _| {},
+        ) {
+            Ok((results, _)) => {
+                self.hit_passages = results
+                    .hits
+                    .iter()
+                    .map(|h| (h.transcript.clone(), h.start, h.end))
+                    .collect();
+                let items: Vec<ListItem> = results
+                    .hits
+                    .into_iter()
+                    .map(|h| ListItem {
+                        label: format!(
+                            "{} · {} · line {}",
+                            h.transcript,
+                            h.speaker.clone().unwrap_or_default(),
+                            h.line
+                        ),
+                        transcript: h.transcript,
+                        start: h.start,
+                        end: h.end,
+                        text: h.text,
+                    })
+                    .collect();
+                self.hits.clone_from(&items);
+                self.hit = 0;
+                self.say(&format!(
+                    "{} similar passage(s) · enter jumps · a codes them all",
+                    items.len()
+                ));
+                self.popup = Popup::List {
+                    title: "similar passages".into(),
+                    items,
+                    selected: 0,
+                };
+            }
+            Err(e) => self.error(&e.to_string()),
+        }
+    }
+
     /// Brings the search index up to date on another thread; the state
     /// shows in the title bar and typing never waits for it.
     pub fn update_index_in_background(&mut self) {
@@ -2224,6 +2341,11 @@ impl App {
                     return;
                 }
             };
+        self.hit_passages = results
+            .hits
+            .iter()
+            .map(|h| (h.transcript.clone(), h.start, h.end))
+            .collect();
         let items: Vec<ListItem> = results
             .hits
             .into_iter()

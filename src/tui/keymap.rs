@@ -138,6 +138,7 @@ actions! {
     CodeMemo "code_memo" "write a memo on this code",
     AddCode "add_code" "add a code (under the one here with a `/` path)",
     Stats "stats" "statistics: frequencies, co-occurrence, code × role (tab switches, enter lists segments)",
+    Similar "similar" "find passages like the selection in every interview (a in the list codes them all)",
     Agreement "agreement" "disagreements between coders: enter shows the passage, 1/2… adopt a coder's side, b both, 0 neither",
 }
 
@@ -203,6 +204,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Visual, "+", Action::Grow),
     (Context::Visual, "-", Action::Shrink),
     (Context::Visual, "m", Action::Memo),
+    (Context::Visual, "*", Action::Similar),
     (Context::Visual, "esc", Action::Cancel),
     (Context::Transcripts, "j", Action::ListDown),
     (Context::Transcripts, "down", Action::ListDown),

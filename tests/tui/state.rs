@@ -425,3 +425,33 @@ fn agreement_view_lists_disagreements_and_adopts_a_side() {
     assert_eq!(app.current.as_deref(), Some("p01"));
     assert_eq!(app.transcript().unwrap().char_at(app.cursor), 70);
 }
+
+#[test]
+fn code_all_search_hits_after_a_preview_and_find_similar_passages() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    press(&mut app, "/ text:the enter");
+    let Popup::List { items, .. } = &app.popup else {
+        panic!("{:?}", app.popup)
+    };
+    let n = items.len();
+    assert!(n >= 2);
+    // The list is the preview; `a` codes every hit's passage, one undo step.
+    press(&mut app, "a text:jobs enter");
+    let coded = my_codings(&app);
+    assert_eq!(coded.len(), n);
+    assert!(coded.iter().all(|(c, _)| c == "community/jobs"));
+    press(&mut app, "u");
+    assert!(my_codings(&app).is_empty());
+    // Similar passages from a selected turn.
+    press(&mut app, ") t *");
+    match &app.popup {
+        Popup::List { title, .. } => {
+            // Two short interviews are too few for more-like-this to
+            // rank anything; the CLI tests check the results themselves.
+            assert_eq!(title, "similar passages");
+            assert!(!app.status.error, "{:?}", app.status);
+        }
+        other => panic!("{other:?}"),
+    }
+}
