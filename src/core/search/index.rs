@@ -35,6 +35,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
+use tantivy::indexer::UserOperation;
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
@@ -51,7 +52,7 @@ use crate::core::transcript::{Transcript, content_hash, detect_turns};
 
 /// Version of the schema and analyzers; an index made with another is
 /// rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Files modified this close (in nanoseconds) before a commit are checked
 /// by content, since a second change within the file system's time
@@ -424,22 +425,32 @@ impl Source {
     }
 }
 
-/// Adds the documents of one transcript's passages.
+/// Adds the documents of one transcript's passages, replacing the ones it
+/// had (`replace`), as one batch for the indexing threads.
 fn add_transcript(
     writer: &IndexWriter,
     fields: &Fields,
     t: &Source,
     attrs: &BTreeMap<String, String>,
+    replace: bool,
     path: &Path,
 ) -> Result<u64> {
-    let mut n = 0;
-    for p in &t.passages {
-        writer
-            .add_document(document(fields, t, p, attrs))
-            .map_err(|e| Error::invalid(tantivy_error(path, &e)))?;
-        n += 1;
+    let mut ops = Vec::with_capacity(t.passages.len() + 1);
+    if replace {
+        ops.push(UserOperation::Delete(Term::from_field_text(
+            fields.transcript,
+            &t.id,
+        )));
     }
-    Ok(n)
+    ops.extend(
+        t.passages
+            .iter()
+            .map(|p| UserOperation::Add(document(fields, t, p, attrs))),
+    );
+    writer
+        .run(ops)
+        .map_err(|e| Error::invalid(tantivy_error(path, &e)))?;
+    Ok(t.passages.len() as u64)
 }
 
 fn document(
@@ -588,7 +599,7 @@ impl SearchIndex {
                 .map_err(|e| Error::invalid(tantivy_error(&here, &e)))?;
             for t in transcripts {
                 let attrs = attributes.of(&t.id);
-                let n = add_transcript(&writer, &fields, &Source::of(t), &attrs, &here)?;
+                let n = add_transcript(&writer, &fields, &Source::of(t), &attrs, false, &here)?;
                 manifest.transcripts.insert(
                     t.id.clone(),
                     Entry {
@@ -816,10 +827,7 @@ impl SearchIndex {
                     },
                 };
                 let t = Source::new(job.id.clone(), text);
-                if !job.new {
-                    writer.delete_term(Term::from_field_text(self.fields.transcript, &job.id));
-                }
-                let n = add_transcript(&writer, &self.fields, &t, &job.attrs, &path)
+                let n = add_transcript(&writer, &self.fields, &t, &job.attrs, !job.new, &path)
                     .map_err(Applied::Failed)?;
                 report.bytes += t.text.len() as u64;
                 if job.new {
@@ -917,7 +925,7 @@ fn build(
                 }
             };
             let t = Source::new(job.id.clone(), text);
-            let n = add_transcript(&writer, &fields, &t, &job.attrs, &tmp)?;
+            let n = add_transcript(&writer, &fields, &t, &job.attrs, false, &tmp)?;
             report.bytes += t.text.len() as u64;
             report.added += 1;
             manifest.transcripts.insert(
