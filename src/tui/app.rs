@@ -1150,30 +1150,7 @@ impl App {
             codes: self.book.subtree_ids(&code.id),
         };
         let (segs, _) = place_all(&self.journals, &self.texts, &self.book, &filter);
-        let items: Vec<ListItem> = segs
-            .iter()
-            .map(|s| {
-                let t = &self.texts[&s.coding.transcript];
-                let (a, b) = t.byte_range(s.start, s.end).unwrap_or((0, 0));
-                let speaker = t
-                    .turn_at(a)
-                    .and_then(|x| x.speaker.clone())
-                    .unwrap_or_default();
-                ListItem {
-                    transcript: s.coding.transcript.clone(),
-                    start: s.start,
-                    end: s.end,
-                    label: format!(
-                        "{} · {} · {} · {}",
-                        s.coding.transcript,
-                        speaker,
-                        s.code.name(),
-                        s.coding.coder
-                    ),
-                    text: t.text[a..b].to_owned(),
-                }
-            })
-            .collect();
+        let items: Vec<ListItem> = segs.iter().map(|s| segment_item(&self.texts, s)).collect();
         self.say(&format!(
             "{} segment(s) of {} · enter jumps · esc closes",
             items.len(),
@@ -1469,27 +1446,7 @@ impl App {
                     })
                 })
             })
-            .map(|s| {
-                let t = &self.texts[&s.coding.transcript];
-                let (a, b) = t.byte_range(s.start, s.end).unwrap_or((0, 0));
-                let speaker = t
-                    .turn_at(a)
-                    .and_then(|x| x.speaker.clone())
-                    .unwrap_or_default();
-                ListItem {
-                    transcript: s.coding.transcript.clone(),
-                    start: s.start,
-                    end: s.end,
-                    label: format!(
-                        "{} · {} · {} · {}",
-                        s.coding.transcript,
-                        speaker,
-                        s.code.name(),
-                        s.coding.coder
-                    ),
-                    text: t.text[a..b].to_owned(),
-                }
-            })
+            .map(|s| segment_item(&self.texts, s))
             .collect();
         self.popup = Popup::List {
             title,
@@ -2449,6 +2406,32 @@ impl App {
             used += cw;
         }
         Some(textview::prev_char(&t.text, r.end).max(r.start))
+    }
+}
+
+/// A segment as a row of a list popup: transcript, speaker, code, coder
+/// and the quote.
+fn segment_item(
+    texts: &BTreeMap<String, Transcript>,
+    s: &crate::core::segments::Segment<'_>,
+) -> ListItem {
+    let t = &texts[&s.coding.transcript];
+    let (a, b) = t.byte_range(s.start, s.end).unwrap_or((0, 0));
+    let speaker = t
+        .turn_at(a)
+        .and_then(|x| x.speaker.clone())
+        .unwrap_or_default();
+    ListItem {
+        transcript: s.coding.transcript.clone(),
+        start: s.start,
+        end: s.end,
+        label: format!(
+            "{} · {speaker} · {} · {}",
+            s.coding.transcript,
+            s.code.name(),
+            s.coding.coder
+        ),
+        text: t.text[a..b].to_owned(),
     }
 }
 
