@@ -68,15 +68,21 @@ pub struct Project {
     pub config: Config,
 }
 
-/// Checks a coder name (it names a file).
-pub fn check_coder(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
+/// Whether `name` is safe as a file name motif makes from a researcher's
+/// word (a coder, a saved query): letters, digits, `.`, `_`, `-`, not
+/// starting with a dot, at most 64 bytes.
+pub fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty()
         && name.len() <= 64
         && !name.starts_with('.')
         && name
             .chars()
-            .all(|c| c.is_alphanumeric() || "._-".contains(c));
-    if ok {
+            .all(|c| c.is_alphanumeric() || "._-".contains(c))
+}
+
+/// Checks a coder name (it names a file).
+pub fn check_coder(name: &str) -> Result<()> {
+    if is_plain_file_name(name) {
         Ok(())
     } else {
         Err(Error::invalid(format!(

@@ -1602,6 +1602,27 @@ impl App {
 
     /// Keys for popups and text input; true when consumed.
     fn handle_popup_key(&mut self, ev: &KeyEvent) -> bool {
+        // Moving through a list popup changes it in place.
+        let down = match key_name(ev).as_deref() {
+            Some("j" | "down") => Some(true),
+            Some("k" | "up") => Some(false),
+            _ => None,
+        };
+        if let Some(down) = down {
+            match &mut self.popup {
+                Popup::List {
+                    items, selected, ..
+                } => {
+                    *selected = step(*selected, items.len(), down);
+                    return true;
+                }
+                Popup::Agreement { rows, selected, .. } => {
+                    *selected = step(*selected, rows.len(), down);
+                    return true;
+                }
+                _ => {}
+            }
+        }
         let popup = std::mem::replace(&mut self.popup, Popup::None);
         match popup {
             Popup::None => return false,
@@ -1704,25 +1725,9 @@ impl App {
             Popup::Agreement {
                 coders,
                 rows,
-                mut selected,
+                selected,
             } => match key_name(ev).as_deref() {
                 Some("esc" | "q") => {}
-                Some("j" | "down") => {
-                    selected = step(selected, rows.len(), true);
-                    self.popup = Popup::Agreement {
-                        coders,
-                        rows,
-                        selected,
-                    };
-                }
-                Some("k" | "up") => {
-                    selected = step(selected, rows.len(), false);
-                    self.popup = Popup::Agreement {
-                        coders,
-                        rows,
-                        selected,
-                    };
-                }
                 Some("enter") => {
                     if let Some(r) = rows.get(selected) {
                         let item = ListItem {
@@ -1833,24 +1838,8 @@ impl App {
             Popup::List {
                 title,
                 items,
-                mut selected,
+                selected,
             } => match key_name(ev).as_deref() {
-                Some("j" | "down") => {
-                    selected = step(selected, items.len(), true);
-                    self.popup = Popup::List {
-                        title,
-                        items,
-                        selected,
-                    };
-                }
-                Some("k" | "up") => {
-                    selected = step(selected, items.len(), false);
-                    self.popup = Popup::List {
-                        title,
-                        items,
-                        selected,
-                    };
-                }
                 Some("enter") => {
                     if let Some(item) = items.get(selected).cloned() {
                         self.jump_to(&item);

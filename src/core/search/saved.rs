@@ -56,13 +56,7 @@ pub fn dir(project: &Project) -> PathBuf {
 
 /// Checks a saved query's name (it names a file).
 pub fn check_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || "._-".contains(c));
-    if ok {
+    if crate::core::project::is_plain_file_name(name) {
         Ok(())
     } else {
         Err(Error::invalid(format!(
