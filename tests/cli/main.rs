@@ -11,4 +11,5 @@ mod refi;
 mod reports;
 mod safety;
 mod search;
+mod soak;
 mod util;
