@@ -196,6 +196,16 @@ fn occurrences(text: &str, needle: &str) -> Vec<usize> {
     out
 }
 
+/// Whether `q` begins with what it ends with (a proper prefix that is also
+/// a suffix, as in `00:0` or ` ha `), so that two occurrences of it can
+/// overlap. The soak codes no such quote: after an edit motif looks for
+/// them in the wrong place (see
+/// `a_quote_that_overlaps_itself_stays_in_place_after_an_edit`).
+fn overlaps_itself(q: &str) -> bool {
+    let c: Vec<char> = q.chars().collect();
+    (1..c.len()).any(|k| c[..k] == c[c.len() - k..])
+}
+
 /// Paragraphs of a memo file as `motif memo` appends them.
 fn paragraphs(memo: &str) -> Vec<String> {
     let body = memo.strip_suffix('\n').unwrap_or(memo);
@@ -1041,6 +1051,9 @@ impl Worker<'_> {
             let count = if self.rng.percent(20) { 2 } else { 1 };
             let reqs = self.pick_codes(&book, count);
             let memo = self.rng.percent(25).then(|| self.memo_text());
+            if overlaps_itself(&cp_slice(&text, a, a + len)) {
+                continue;
+            }
             let spans = [(a, a + len)];
             let Some((new, already)) =
                 self.plan_codings(&t, &text, shift, &spans, &reqs, memo.as_ref(), &book)
@@ -1068,7 +1081,7 @@ impl Worker<'_> {
             let a = self.rng.below(n - len + 1);
             let phrase = cp_slice(line, a, a + len);
             let at = occurrences(&text, &phrase);
-            if at.len() > 12 {
+            if at.len() > 12 || overlaps_itself(&phrase) {
                 continue;
             }
             let spans: Vec<(usize, usize)> = at.iter().map(|&s| (s, s + len)).collect();
@@ -2131,6 +2144,38 @@ fn merging_into_a_code_listed_later_keeps_the_right_survivor() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(p.json(&["segments", "--json"])[0]["code"], "gamma");
+}
+
+/// Found by the long soak. When a transcript has changed, a coding is
+/// looked for by its quote with `str::match_indices`, which skips
+/// occurrences that overlap an earlier one: a coding of `00:0` in
+/// `[00:00:01]` (it also occurs one character before) or of the second
+/// `no no` in `no no no` moves to the first occurrence as soon as anything
+/// is appended to the transcript, though its own place still matches its
+/// quote and context exactly.
+#[test]
+#[ignore = "bug: after any edit of a transcript, a coding whose quote overlaps an earlier occurrence of itself (`00:0` in `[00:00:01]`, `no no` in `no no no`) moves to that occurrence: place() lists candidates with match_indices, which skips overlapping ones (src/core/segments.rs)"]
+fn a_quote_that_overlaps_itself_stays_in_place_after_an_edit() {
+    let p = Proj::new();
+    let text = "[00:00:01] ANA: no no no, café 北京 🚀\n";
+    p.write("in/x.txt", text.as_bytes());
+    p.ok(&["import", p.path("in/x.txt").to_str().unwrap()]);
+    p.ok(&["codes", "add", "theme", "--description", "défini"]);
+    // `00:0` at 4 (also at 1); the second `no no` (also at 16).
+    assert_eq!(cp_slice(text, 4, 8), "00:0");
+    assert_eq!(cp_slice(text, 19, 24), "no no");
+    p.ok(&["code", "x", "--chars", "4-8", "theme", "--coder", "ana"]);
+    p.ok(&["code", "x", "--chars", "19-24", "theme", "--coder", "ana"]);
+    let edited = format!("{text}BEN: merci 🙂\n");
+    p.write("transcripts/x.txt", edited.as_bytes());
+    let segs = p.json(&["segments", "--json"]);
+    let starts: Vec<u64> = segs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start"].as_u64().unwrap())
+        .collect();
+    assert_eq!(starts, [4, 19], "{segs}");
 }
 
 // ---------------------------------------------------------------------
