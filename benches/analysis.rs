@@ -165,6 +165,7 @@ fn totals(c: &mut Criterion, root: &std::path::Path, slow: Duration) {
                 scope.transcripts.len(),
                 scope.coders.clone(),
                 &segs,
+                &mut stats::SpanWords::load(&ws.project),
             );
             black_box(serde_json::to_string_pretty(&f).expect("json"))
         });

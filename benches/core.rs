@@ -256,6 +256,7 @@ fn load_and_export(c: &mut Criterion, corpus: &Corpus, setting: &Setting) {
             let ws = Workspace::load(corpus.project()).expect("load");
             let (segs, unplaced) = ws.segments(&Filter::default());
             assert!(unplaced.is_empty());
+            let mut words = stats::SpanWords::load(&ws.project);
             let f = stats::frequencies(
                 &ws.project.config.name,
                 &ws.book,
@@ -263,8 +264,13 @@ fn load_and_export(c: &mut Criterion, corpus: &Corpus, setting: &Setting) {
                 ws.transcripts.len(),
                 ws.coders(),
                 &segs,
+                &mut words,
             );
-            black_box(serde_json::to_string_pretty(&f).expect("json"))
+            words.save(&ws.transcripts);
+            let out = black_box(serde_json::to_string_pretty(&f).expect("json"));
+            // As the command does: the process ends without freeing.
+            std::mem::forget(ws);
+            out
         });
     });
     let ws = Workspace::load(corpus.project()).expect("load");
@@ -272,6 +278,7 @@ fn load_and_export(c: &mut Criterion, corpus: &Corpus, setting: &Setting) {
         b.iter(|| black_box(ws.segments(&Filter::default())));
     });
     let (segs, _) = ws.segments(&Filter::default());
+    // Counting with nothing remembered: every span's words are counted.
     let count = || {
         stats::frequencies(
             &ws.project.config.name,
@@ -280,6 +287,7 @@ fn load_and_export(c: &mut Criterion, corpus: &Corpus, setting: &Setting) {
             ws.transcripts.len(),
             ws.coders(),
             &segs,
+            &mut stats::SpanWords::default(),
         )
     };
     g.bench_function("count", |b| b.iter(|| black_box(count())));

@@ -1253,11 +1253,15 @@ mod tests {
         }
     }
 
-    /// Every file under `root`, by relative path, with its bytes.
+    /// Every file under `root` but derived data (`.motif/`, whose caches
+    /// record times), by relative path, with its bytes.
     fn files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
             for e in fs::read_dir(dir).unwrap() {
                 let p = e.unwrap().path();
+                if p.file_name().is_some_and(|n| n == ".motif") {
+                    continue;
+                }
                 if p.is_dir() {
                     walk(base, &p, out);
                 } else {

@@ -14,7 +14,7 @@ use crate::core::agreement::{
     self, Agreement, Choice, Item, Request, Scope, SegmentView, Undefined,
 };
 use crate::core::fsio::atomic_write;
-use crate::core::project::{Project, check_coder};
+use crate::core::project::check_coder;
 use crate::core::text::{one_line, sanitize};
 use crate::core::workspace::Workspace;
 
@@ -68,39 +68,8 @@ pub struct AgreeArgs {
 /// Runs `motif agree`.
 pub fn run(ctx: &Ctx, args: &AgreeArgs) -> CmdResult {
     check_coder(&args.consensus)?;
-    let ws = load(ctx.project()?)?;
-    ctx.warn_all(&ws.warnings());
-    let result = agree(ctx, args, &ws);
-    // The process ends here: freeing a large project piece by piece would
-    // take a sizeable share of the command's time for nothing.
-    std::mem::forget(ws);
-    result
-}
-
-/// Loads the project like [`Workspace::load`], reading the journals on a
-/// second thread while the transcripts are read (the two largest parts).
-fn load(project: Project) -> anyhow::Result<Workspace> {
-    let (journals, rest) = std::thread::scope(|s| {
-        let journals = s.spawn(|| project.journals());
-        let rest = (|| {
-            let book = project.codebook()?;
-            let (list, unreadable) = project.transcripts()?;
-            let attributes = project.attributes()?;
-            Ok::<_, crate::core::Error>((book, list, unreadable, attributes))
-        })();
-        (journals.join(), rest)
-    });
-    let journals =
-        journals.map_err(|_| anyhow::anyhow!("reading the coding journals failed"))??;
-    let (book, list, unreadable, attributes) = rest?;
-    Ok(Workspace {
-        project,
-        book,
-        transcripts: list.into_iter().map(|t| (t.id.clone(), t)).collect(),
-        unreadable,
-        journals,
-        attributes,
-    })
+    let ws = ctx.workspace()?;
+    agree(ctx, args, ws)
 }
 
 fn agree(ctx: &Ctx, args: &AgreeArgs, ws: &Workspace) -> CmdResult {

@@ -208,12 +208,6 @@ pub fn scope(
     Ok(scope)
 }
 
-fn load(ctx: &Ctx) -> anyhow::Result<Workspace> {
-    let ws = Workspace::load(ctx.project()?)?;
-    ctx.warn_all(&ws.warnings());
-    Ok(ws)
-}
-
 fn note_unplaced(ctx: &Ctx, unplaced: &Unplaced<'_>, what: &str) {
     if !unplaced.is_empty() {
         ctx.notice(&format!(
@@ -237,9 +231,9 @@ pub fn segments(
     format: &FormatArgs,
     output: Option<&Path>,
 ) -> CmdResult {
-    let ws = load(ctx)?;
-    let scope = scope(ctx, &ws, filter, codes)?;
-    let (segs, unplaced) = scope.segments(&ws);
+    let ws = ctx.workspace()?;
+    let scope = scope(ctx, ws, filter, codes)?;
+    let (segs, unplaced) = scope.segments(ws);
     note_unplaced(ctx, &unplaced, "listed");
     let rows: Vec<SegmentRow> = segs
         .iter()
@@ -308,10 +302,11 @@ pub fn segments(
 
 /// `motif export frequencies`.
 pub fn frequencies(ctx: &Ctx, csv: bool, filter: &FilterArgs, output: Option<&Path>) -> CmdResult {
-    let ws = load(ctx)?;
-    let scope = scope(ctx, &ws, filter, &[])?;
-    let (segs, unplaced) = scope.segments(&ws);
+    let ws = ctx.workspace()?;
+    let scope = scope(ctx, ws, filter, &[])?;
+    let (segs, unplaced) = scope.segments(ws);
     note_unplaced(ctx, &unplaced, "counted");
+    let mut words = stats::SpanWords::load(&ws.project);
     let f = stats::frequencies(
         &ws.project.config.name,
         &ws.book,
@@ -319,7 +314,9 @@ pub fn frequencies(ctx: &Ctx, csv: bool, filter: &FilterArgs, output: Option<&Pa
         scope.transcripts.len(),
         scope.coders.clone(),
         &segs,
+        &mut words,
     );
+    words.save(&ws.transcripts);
     let csv = csv || form(&[(false, Form::Csv)], output) == Form::Csv;
     let text = if csv {
         sanitize(&stats::frequencies_csv(&f), true).into_owned()
@@ -344,12 +341,12 @@ fn numbered_codes(codes: &[String]) -> Vec<String> {
 
 /// `motif export cooccurrence`.
 pub fn cooccurrence_cmd(ctx: &Ctx, args: &CooccurrenceArgs) -> CmdResult {
-    let ws = load(ctx)?;
-    let scope = scope(ctx, &ws, &args.filter, &[])?;
-    let (segs, unplaced) = scope.segments(&ws);
+    let ws = ctx.workspace()?;
+    let scope = scope(ctx, ws, &args.filter, &[])?;
+    let (segs, unplaced) = scope.segments(ws);
     note_unplaced(ctx, &unplaced, "counted");
     let unit = Unit::from(args.unit);
-    let c = cooccurrence::cooccurrence_of(&ws, &scope, &segs, unit);
+    let c = cooccurrence::cooccurrence_of(ws, &scope, &segs, unit);
     let output = args.output.as_deref();
     let text = match form(
         &[(args.format.json, Form::Json), (args.format.csv, Form::Csv)],
@@ -399,12 +396,12 @@ pub fn cooccurrence_cmd(ctx: &Ctx, args: &CooccurrenceArgs) -> CmdResult {
 
 /// `motif export matrix`.
 pub fn matrix_cmd(ctx: &Ctx, args: &MatrixArgs) -> CmdResult {
-    let ws = load(ctx)?;
-    let scope = scope(ctx, &ws, &args.filter, &[])?;
-    let (segs, unplaced) = scope.segments(&ws);
+    let ws = ctx.workspace()?;
+    let scope = scope(ctx, ws, &args.filter, &[])?;
+    let (segs, unplaced) = scope.segments(ws);
     note_unplaced(ctx, &unplaced, "counted");
     let by = By::parse(args.by.trim());
-    let m = matrix::matrix_of(&ws, &scope, &segs, &by)?;
+    let m = matrix::matrix_of(ws, &scope, &segs, &by)?;
     let output = args.output.as_deref();
     let text = match form(
         &[(args.format.json, Form::Json), (args.format.csv, Form::Csv)],
@@ -450,19 +447,19 @@ pub fn matrix_cmd(ctx: &Ctx, args: &MatrixArgs) -> CmdResult {
 
 /// `motif words`.
 pub fn words_cmd(ctx: &Ctx, args: &WordsArgs) -> CmdResult {
-    let ws = load(ctx)?;
-    let scope = scope(ctx, &ws, &args.filter, &[])?;
+    let ws = ctx.workspace()?;
+    let scope = scope(ctx, ws, &args.filter, &[])?;
     let opts = WordOptions {
         stopwords: args.stopwords.is_some(),
         stem: args.stem,
         limit: (args.limit > 0).then_some(args.limit),
     };
     let w = if scope.coded_text_only() {
-        let (segs, unplaced) = scope.segments(&ws);
+        let (segs, unplaced) = scope.segments(ws);
         note_unplaced(ctx, &unplaced, "read");
-        words::words_of(&ws, &scope, Some(&segs), &opts)
+        words::words_of(ws, &scope, Some(&segs), &opts)
     } else {
-        words::words_of(&ws, &scope, None, &opts)
+        words::words_of(ws, &scope, None, &opts)
     };
     let output = args.output.as_deref();
     let text = match form(

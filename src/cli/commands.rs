@@ -146,15 +146,9 @@ pub(super) fn deliver(ctx: &Ctx, text: &str, output: Option<&Path>) -> anyhow::R
     Ok(())
 }
 
-fn load(ctx: &Ctx) -> anyhow::Result<Workspace> {
-    let ws = Workspace::load(ctx.project()?)?;
-    ctx.warn_all(&ws.warnings());
-    Ok(ws)
-}
-
 /// With no command: a summary of the project.
 fn summary(ctx: &Ctx) -> CmdResult {
-    let ws = load(ctx)?;
+    let ws = ctx.workspace()?;
     let s = ctx.style;
     let (segs, _) = ws.segments(&Filter::default());
     let words: usize = ws.transcripts.values().map(Transcript::words).sum();
@@ -430,7 +424,7 @@ struct TranscriptRow {
 }
 
 fn transcripts(ctx: &Ctx, as_json: bool) -> CmdResult {
-    let ws = load(ctx)?;
+    let ws = ctx.workspace()?;
     let (segs, _) = ws.segments(&Filter::default());
     let mut spans: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
     for s in &segs {
@@ -510,8 +504,9 @@ struct CodeRow {
 }
 
 fn codes(ctx: &Ctx, as_json: bool) -> CmdResult {
-    let ws = load(ctx)?;
+    let ws = ctx.workspace()?;
     let (segs, _) = ws.segments(&Filter::default());
+    let mut words = stats::SpanWords::load(&ws.project);
     let freq = stats::frequencies(
         &ws.project.config.name,
         &ws.book,
@@ -519,7 +514,9 @@ fn codes(ctx: &Ctx, as_json: bool) -> CmdResult {
         ws.transcripts.len(),
         ws.coders(),
         &segs,
+        &mut words,
     );
+    words.save(&ws.transcripts);
     let rows: Vec<CodeRow> = ws
         .book
         .codes()

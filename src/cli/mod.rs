@@ -17,6 +17,7 @@ use clap::Parser;
 
 use crate::core::project::{Project, check_coder};
 use crate::core::text::sanitize;
+use crate::core::workspace::Workspace;
 
 use args::Cli;
 
@@ -37,6 +38,16 @@ impl Ctx {
             Some(dir) => Project::open(dir)?,
             None => Project::discover(Path::new("."))?,
         })
+    }
+
+    /// The whole project, loaded, with its warnings shown. A CLI process
+    /// runs one command and exits, so the workspace is never freed: the
+    /// system reclaims it at exit far faster than freeing a large project
+    /// piece by piece would.
+    pub fn workspace(&self) -> anyhow::Result<&'static Workspace> {
+        let ws = Workspace::load(self.project()?)?;
+        self.warn_all(&ws.warnings());
+        Ok(Box::leak(Box::new(ws)))
     }
 
     /// The acting coder: `--coder`, the project's `coder`, the user name.

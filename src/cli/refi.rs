@@ -11,7 +11,6 @@ use crate::core::fsio::atomic_write;
 use crate::core::project::{Project, check_coder};
 use crate::core::refi::{export, import};
 use crate::core::text::one_line;
-use crate::core::workspace::Workspace;
 
 use super::output::emit;
 use super::{CmdResult, Ctx};
@@ -63,9 +62,8 @@ fn notices(ctx: &Ctx, list: &[String]) {
 
 /// `motif export qdpx -o FILE`.
 pub fn export_qdpx(ctx: &Ctx, args: &ExportQdpxArgs) -> CmdResult {
-    let ws = Workspace::load(ctx.project()?)?;
-    ctx.warn_all(&ws.warnings());
-    let out = export::qdpx(&ws)?;
+    let ws = ctx.workspace()?;
+    let out = export::qdpx(ws)?;
     atomic_write(&args.output, &out.bytes)?;
     notices(ctx, &out.report.notices);
     emit(&format!(

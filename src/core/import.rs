@@ -78,16 +78,18 @@ pub fn decode(bytes: &[u8], path: &Path, legacy: Legacy) -> Result<Decoded> {
         utf16(rest, path, u16::from_be_bytes)?
     } else {
         if looks_binary(bytes) {
-            return Err(Error::parse(
-                path,
-                None,
-                None,
-                "this is a binary file, not a text transcript (import .txt, .md, .vtt, .srt or .docx)",
-            ));
+            return Err(binary(path));
         }
         utf8(bytes, path, legacy, &mut notices)?
     };
-    let text = normalize_newlines(&text);
+    // The text is stored as UTF-8 without a BOM and read back through this
+    // function, so it must pass the same checks: BOMs left after the first
+    // go, and UTF-16 or BOM-marked text holding NULs or starting like a
+    // binary format is refused as the bytes would be.
+    let text = normalize_newlines(text.trim_start_matches('\u{feff}'));
+    if looks_binary(text.as_bytes()) {
+        return Err(binary(path));
+    }
     if text.trim().is_empty() {
         return Err(Error::parse(
             path,
@@ -97,6 +99,40 @@ pub fn decode(bytes: &[u8], path: &Path, legacy: Legacy) -> Result<Decoded> {
         ));
     }
     Ok(Decoded { text, notices })
+}
+
+/// [`decode`] for bytes the caller owns: text that is already plain,
+/// normalized UTF-8 (every transcript in `transcripts/` after import)
+/// becomes the string without being copied.
+pub fn decode_owned(bytes: Vec<u8>, path: &Path, legacy: Legacy) -> Result<Decoded> {
+    let plain = bytes.len() <= MAX_TRANSCRIPT_BYTES
+        && !bytes.starts_with(b"\xEF\xBB\xBF")
+        && !bytes.starts_with(b"\xFF\xFE")
+        && !bytes.starts_with(b"\xFE\xFF")
+        && !looks_binary(&bytes)
+        && !bytes.contains(&b'\r');
+    if plain {
+        match String::from_utf8(bytes) {
+            Ok(text) if !text.trim().is_empty() => {
+                return Ok(Decoded {
+                    text,
+                    notices: Vec::new(),
+                });
+            }
+            Ok(text) => return decode(text.as_bytes(), path, legacy),
+            Err(e) => return decode(e.as_bytes(), path, legacy),
+        }
+    }
+    decode(&bytes, path, legacy)
+}
+
+fn binary(path: &Path) -> Error {
+    Error::parse(
+        path,
+        None,
+        None,
+        "this is a binary file, not a text transcript (import .txt, .md, .vtt, .srt or .docx)",
+    )
 }
 
 fn looks_binary(bytes: &[u8]) -> bool {
@@ -181,11 +217,17 @@ pub fn read_transcript(path: &Path) -> Result<Decoded> {
         )
     })?;
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    read_transcript_bytes(&bytes, format, path)
+}
+
+/// Turns the bytes of a file in `format` into normalized transcript text;
+/// `path` is only named in messages. [`read_transcript`] after the read.
+pub fn read_transcript_bytes(bytes: &[u8], format: Format, path: &Path) -> Result<Decoded> {
     if format == Format::Docx {
-        let text = docx_text(&bytes, path)?;
+        let text = docx_text(bytes, path)?;
         return decode(text.as_bytes(), path, Legacy::Refuse);
     }
-    let decoded = decode(&bytes, path, Legacy::Windows1252)?;
+    let decoded = decode(bytes, path, Legacy::Windows1252)?;
     let text = match format {
         Format::Text | Format::Docx => decoded.text,
         Format::Vtt => subtitles(&decoded.text, path, true)?,
@@ -314,17 +356,21 @@ fn subtitles(text: &str, path: &Path, vtt: bool) -> Result<String> {
     Ok(out)
 }
 
-/// `hh:mm:ss.mmm`, `mm:ss.mmm` or `hh:mm:ss,mmm` in whole seconds.
+/// `hh:mm:ss.mmm`, `mm:ss.mmm` or `hh:mm:ss,mmm` in whole seconds; `None`
+/// for anything else, including times too large to count.
 fn parse_timestamp(s: &str) -> Option<u64> {
     let s = s.split([' ', '\t']).next()?;
     let whole = s.split(['.', ',']).next()?;
     let parts: Vec<&str> = whole.split(':').collect();
     let nums: Option<Vec<u64>> = parts.iter().map(|p| p.parse().ok()).collect();
-    match nums?.as_slice() {
-        [h, m, s] => Some(h * 3600 + m * 60 + s),
-        [m, s] => Some(m * 60 + s),
-        _ => None,
-    }
+    let (h, m, s) = match *nums?.as_slice() {
+        [h, m, s] => (h, m, s),
+        [m, s] => (0, m, s),
+        _ => return None,
+    };
+    h.checked_mul(3600)?
+        .checked_add(m.checked_mul(60)?)?
+        .checked_add(s)
 }
 
 /// Splits a cue payload into speaker and text: `<v Name>text</v>` or
@@ -560,6 +606,26 @@ mod tests {
     }
 
     #[test]
+    fn decoded_text_reads_back_the_same() {
+        // Found by fuzzing: UTF-16 (and BOM-marked UTF-8) skipped the binary
+        // check, and a second BOM survived, so the stored text read back
+        // differently or not at all.
+        let mut nul = vec![0xFF, 0xFE];
+        for u in "A\0B: hi".encode_utf16() {
+            nul.extend(u.to_le_bytes());
+        }
+        assert!(decode(&nul, p(), Legacy::Refuse).is_err());
+        assert!(decode(b"\xEF\xBB\xBF%PDF-1.4 x", p(), Legacy::Refuse).is_err());
+        let twice = decode(b"\xEF\xBB\xBF\xEF\xBB\xBFA: hi\r\n", p(), Legacy::Refuse).unwrap();
+        assert_eq!(twice.text, "A: hi\n");
+        for text in ["A: hi\n", "\u{feff}\u{feff}A: hi\n"] {
+            let first = decode(text.as_bytes(), p(), Legacy::Refuse).unwrap().text;
+            let again = decode(first.as_bytes(), p(), Legacy::Refuse).unwrap().text;
+            assert_eq!(first, again);
+        }
+    }
+
+    #[test]
     fn vtt_voices_and_merging() {
         let vtt = "WEBVTT\n\nNOTE exported\n\n1\n00:00:01.000 --> 00:00:03.000\n<v Ana Lima>Hello &amp; welcome</v>\n\n2\n00:00:03.500 --> 00:00:05.000\n<v Ana Lima>to the study.</v>\n\n00:01:05.000 --> 00:01:07.000\nBen: Thanks, <i>glad</i> to be here.\n";
         let out = subtitles(vtt, Path::new("x.vtt"), true).unwrap();
@@ -575,6 +641,22 @@ mod tests {
         let text = normalize_newlines(srt);
         let out = subtitles(&text, Path::new("x.srt"), false).unwrap();
         assert_eq!(out, "[00:00:01] José: Olá\n\n[01:02:03] plain line\n");
+    }
+
+    #[test]
+    fn huge_cue_times_are_refused_not_overflowed() {
+        // Found by fuzzing: `h * 3600` overflowed.
+        assert_eq!(parse_timestamp("01:02:03.000"), Some(3723));
+        assert_eq!(parse_timestamp("02:03,5"), Some(123));
+        assert_eq!(parse_timestamp("99999999999999999:00:00.000"), None);
+        assert_eq!(parse_timestamp("999999999999999999:00"), None);
+        assert_eq!(parse_timestamp("0:0:18446744073709551615"), Some(u64::MAX));
+        let vtt = "WEBVTT\n\n99999999999999999:00:00.000 --> 99999999999999999:00:01.000\nhi\n";
+        let e = subtitles(vtt, Path::new("x.vtt"), true).unwrap_err();
+        assert!(
+            e.to_string().contains("x.vtt:3: cannot read the cue time"),
+            "{e}"
+        );
     }
 
     #[test]

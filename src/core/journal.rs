@@ -10,14 +10,16 @@
 //! before the next append, moved to `codings/CODER.torn`; a malformed line
 //! elsewhere is reported and skipped; neither is ever fatal.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use super::cache::{Checksum, Reader, Writer};
 use super::error::{Error, IoContext, Result};
 use super::fsio::sync_dir;
 
@@ -270,12 +272,13 @@ pub struct Journal {
     /// record is written).
     lock_path: PathBuf,
     pub coder: String,
-    codings: HashMap<String, Arc<Coding>>,
-    /// Insertion order of coding ids (for stable listings).
-    seq: HashMap<String, u64>,
-    order: BTreeMap<u64, String>,
-    /// Per transcript, the insertion order of its codings.
-    by_transcript: HashMap<String, BTreeMap<u64, String>>,
+    /// Current codings by id, with their place in insertion order. The
+    /// same `Arc` is in `order` and `by_transcript`.
+    codings: FxHashMap<String, (u64, Arc<Coding>)>,
+    /// Current codings in insertion order (for stable listings).
+    order: BTreeMap<u64, Arc<Coding>>,
+    /// Per transcript, its current codings in insertion order.
+    by_transcript: FxHashMap<String, BTreeMap<u64, Arc<Coding>>>,
     next_seq: u64,
     done: Vec<Batch>,
     undone: Vec<Batch>,
@@ -285,20 +288,32 @@ pub struct Journal {
     pub problems: Vec<Problem>,
     /// A torn last line seen by the last read, if any.
     torn: Option<(u64, usize)>,
+    /// Where the replayed state is cached (see [`super::cache`]), if
+    /// anywhere.
+    snapshot: Option<PathBuf>,
 }
+
+/// A snapshot is rewritten when opening had to replay more than this many
+/// bytes past it.
+const SNAPSHOT_AFTER_BYTES: usize = 256 * 1024;
+const SNAPSHOT_KIND: &str = "journal";
 
 impl Journal {
     /// Reads a coder's journal; a missing file is an empty journal.
     /// `lock_path` names the lock file that serializes writers.
     pub fn open(path: &Path, lock_path: &Path, coder: &str) -> Result<Journal> {
-        let mut j = Journal {
+        Journal::open_cached(path, lock_path, coder, None)
+    }
+
+    /// A journal with nothing replayed yet.
+    fn empty(path: &Path, lock_path: &Path, coder: &str, snapshot: Option<PathBuf>) -> Journal {
+        Journal {
             path: path.to_path_buf(),
             lock_path: lock_path.to_path_buf(),
             coder: coder.to_owned(),
-            codings: HashMap::new(),
-            seq: HashMap::new(),
+            codings: FxHashMap::default(),
             order: BTreeMap::new(),
-            by_transcript: HashMap::new(),
+            by_transcript: FxHashMap::default(),
             next_seq: 0,
             done: Vec::new(),
             undone: Vec::new(),
@@ -306,22 +321,62 @@ impl Journal {
             lines: 0,
             problems: Vec::new(),
             torn: None,
-        };
-        match File::open(path) {
-            Ok(mut f) => {
-                // A read-only project can still be read, without the lock.
-                let _guard = j.lock_file().ok().filter(|l| l.lock_shared().is_ok());
-                j.catch_up(&mut f)?;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            snapshot,
+        }
+    }
+
+    /// Like [`Journal::open`], with a snapshot of the replayed state kept
+    /// at `snapshot`: when the journal still begins with the bytes the
+    /// snapshot was taken from, only what was appended since is replayed;
+    /// otherwise the whole journal is, and the snapshot is rewritten.
+    pub fn open_cached(
+        path: &Path,
+        lock_path: &Path,
+        coder: &str,
+        snapshot: Option<PathBuf>,
+    ) -> Result<Journal> {
+        Journal::open_with(path, lock_path, coder, snapshot, SNAPSHOT_AFTER_BYTES)
+    }
+
+    /// [`Journal::open_cached`], rewriting the snapshot once more than
+    /// `rewrite_after` bytes had to be replayed.
+    fn open_with(
+        path: &Path,
+        lock_path: &Path,
+        coder: &str,
+        snapshot: Option<PathBuf>,
+        rewrite_after: usize,
+    ) -> Result<Journal> {
+        let mut j = Journal::empty(path, lock_path, coder, snapshot);
+        // A read-only project can still be read, without the lock.
+        let _guard = j.lock_file().ok().filter(|l| l.lock_shared().is_ok());
+        let mut f = match File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(j),
             Err(e) => return Err(Error::io(path, e)),
+        };
+        let mut sum = Checksum::new();
+        if let Some(snap) = j.snapshot.clone()
+            && let Some(prefix_sum) = j.restore(&snap, &mut f)
+        {
+            sum = prefix_sum;
+        }
+        f.seek(SeekFrom::Start(j.offset)).at(path)?;
+        let mut tail = Vec::new();
+        f.read_to_end(&mut tail).at(path)?;
+        let from = j.offset;
+        j.replay(&tail);
+        let replayed = (j.offset - from) as usize;
+        if replayed > rewrite_after {
+            sum.update(&tail[..replayed]);
+            j.save_snapshot(sum.finish());
         }
         Ok(j)
     }
 
     /// Current codings of this coder, in the order they were made.
     pub fn codings(&self) -> Vec<&Coding> {
-        self.order.values().map(|id| &*self.codings[id]).collect()
+        self.order.values().map(|c| &**c).collect()
     }
 
     /// Current codings of this coder on one transcript, in the order they
@@ -329,13 +384,13 @@ impl Journal {
     pub fn codings_in(&self, transcript: &str) -> Vec<&Coding> {
         self.by_transcript
             .get(transcript)
-            .map(|m| m.values().map(|id| &*self.codings[id]).collect())
+            .map(|m| m.values().map(|c| &**c).collect())
             .unwrap_or_default()
     }
 
     /// A coding by id.
     pub fn get(&self, id: &str) -> Option<&Coding> {
-        self.codings.get(id).map(|c| &**c)
+        self.codings.get(id).map(|(_, c)| &**c)
     }
 
     /// Number of current codings.
@@ -364,6 +419,12 @@ impl Journal {
         f.seek(SeekFrom::Start(self.offset)).at(&self.path)?;
         let mut buf = Vec::new();
         f.read_to_end(&mut buf).at(&self.path)?;
+        self.replay(&buf);
+        Ok(())
+    }
+
+    /// Replays `buf`, the bytes of the file from the current offset on.
+    fn replay(&mut self, buf: &[u8]) {
         let complete = buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         for raw in buf[..complete].split(|&b| b == b'\n') {
             if complete == 0 {
@@ -404,7 +465,6 @@ impl Journal {
                 ),
             });
         }
-        Ok(())
     }
 
     /// Where torn records are set aside.
@@ -524,31 +584,19 @@ impl Journal {
     fn apply_op(&mut self, op: Op) -> std::result::Result<Op, String> {
         match op {
             Op::Add(c) => {
-                if self.codings.contains_key(&c.id) {
-                    return Err(format!(
-                        "coding {} is added twice; the second is ignored",
-                        c.id
-                    ));
-                }
                 let id = c.id.clone();
                 let n = self.next_seq;
+                if !self.insert_live(n, c) {
+                    return Err(format!("coding {id} is added twice; the second is ignored"));
+                }
                 self.next_seq += 1;
-                self.seq.insert(id.clone(), n);
-                self.order.insert(n, id.clone());
-                self.by_transcript
-                    .entry(c.transcript.clone())
-                    .or_default()
-                    .insert(n, id.clone());
-                self.codings.insert(id.clone(), c);
                 Ok(Op::Remove(id))
             }
             Op::Remove(id) => match self.codings.remove(&id) {
-                Some(c) => {
-                    if let Some(n) = self.seq.remove(&id) {
-                        self.order.remove(&n);
-                        if let Some(m) = self.by_transcript.get_mut(&c.transcript) {
-                            m.remove(&n);
-                        }
+                Some((n, c)) => {
+                    self.order.remove(&n);
+                    if let Some(m) = self.by_transcript.get_mut(&c.transcript) {
+                        m.remove(&n);
                     }
                     Ok(Op::Add(c))
                 }
@@ -556,25 +604,62 @@ impl Journal {
                     "removal of coding {id}, which does not exist; ignored"
                 )),
             },
-            Op::Memo(id, memo) => match self.codings.get_mut(&id) {
-                Some(c) => Ok(Op::Memo(
-                    id,
-                    std::mem::replace(&mut Arc::make_mut(c).memo, memo),
-                )),
-                None => Err(format!(
-                    "memo on coding {id}, which does not exist; ignored"
-                )),
-            },
-            Op::Recode(id, code) => match self.codings.get_mut(&id) {
-                Some(c) => {
-                    let old = std::mem::replace(&mut Arc::make_mut(c).code, code);
-                    Ok(Op::Recode(id, old))
+            Op::Memo(id, memo) => {
+                match self.change(&id, |c| std::mem::replace(&mut c.memo, memo)) {
+                    Some(old) => Ok(Op::Memo(id, old)),
+                    None => Err(format!(
+                        "memo on coding {id}, which does not exist; ignored"
+                    )),
                 }
-                None => Err(format!(
-                    "re-coding of coding {id}, which does not exist; ignored"
-                )),
-            },
+            }
+            Op::Recode(id, code) => {
+                match self.change(&id, |c| std::mem::replace(&mut c.code, code)) {
+                    Some(old) => Ok(Op::Recode(id, old)),
+                    None => Err(format!(
+                        "re-coding of coding {id}, which does not exist; ignored"
+                    )),
+                }
+            }
         }
+    }
+
+    /// Makes `c` current as the `n`th coding; false if its id is taken.
+    fn insert_live(&mut self, n: u64, c: Arc<Coding>) -> bool {
+        if self.codings.contains_key(&c.id) {
+            return false;
+        }
+        self.order.insert(n, Arc::clone(&c));
+        match self.by_transcript.get_mut(&c.transcript) {
+            Some(m) => {
+                m.insert(n, Arc::clone(&c));
+            }
+            None => {
+                self.by_transcript
+                    .insert(c.transcript.clone(), BTreeMap::from([(n, Arc::clone(&c))]));
+            }
+        }
+        self.codings.insert(c.id.clone(), (n, c));
+        true
+    }
+
+    /// Changes current coding `id` with `f` (copying it first if an undo
+    /// step still holds it); `None` if there is no such coding.
+    fn change<R>(&mut self, id: &str, f: impl FnOnce(&mut Coding) -> R) -> Option<R> {
+        let (n, c) = self.codings.get_mut(id)?;
+        let n = *n;
+        // Let go of the listing's references so that the coding is copied
+        // only when an undo step shares it.
+        self.order.remove(&n);
+        if let Some(m) = self.by_transcript.get_mut(&c.transcript) {
+            m.remove(&n);
+        }
+        let out = f(Arc::make_mut(c));
+        self.order.insert(n, Arc::clone(c));
+        self.by_transcript
+            .entry(c.transcript.clone())
+            .or_default()
+            .insert(n, Arc::clone(c));
+        Some(out)
     }
 
     /// Writes a batch durably: under an exclusive lock, first replays what
@@ -672,6 +757,211 @@ impl Journal {
         f.sync_all().at(&self.path)?;
         Ok(())
     }
+
+    /// Caches the state replayed from the journal's first `self.offset`
+    /// bytes, whose checksum is `prefix_sum`. Failing to write a cache
+    /// changes nothing.
+    fn save_snapshot(&self, prefix_sum: [u8; 32]) {
+        let Some(path) = &self.snapshot else { return };
+        let mut w = Writer::new();
+        w.u64(self.offset);
+        w.bytes(&prefix_sum);
+        w.str(&self.coder);
+        w.usize(self.lines);
+        w.u64(self.next_seq);
+        w.usize(self.order.len());
+        for (&n, c) in &self.order {
+            w.u64(n);
+            put_coding(&mut w, c);
+        }
+        for stack in [&self.done, &self.undone] {
+            w.usize(stack.len());
+            for b in stack {
+                w.str(&b.id);
+                w.str(&b.time);
+                for ops in [&b.forward, &b.inverse] {
+                    w.usize(ops.len());
+                    for op in ops {
+                        self.put_op(&mut w, op);
+                    }
+                }
+            }
+        }
+        w.usize(self.problems.len());
+        for p in &self.problems {
+            w.usize(p.line);
+            w.str(&p.message);
+        }
+        let _ = super::cache::write(path, SNAPSHOT_KIND, &w.into_bytes());
+    }
+
+    fn put_op(&self, w: &mut Writer, op: &Op) {
+        match op {
+            // An addition that shares the current coding is stored by id.
+            Op::Add(c)
+                if self
+                    .codings
+                    .get(&c.id)
+                    .is_some_and(|(_, l)| Arc::ptr_eq(l, c)) =>
+            {
+                w.usize(0);
+                w.str(&c.id);
+            }
+            Op::Add(c) => {
+                w.usize(1);
+                put_coding(w, c);
+            }
+            Op::Remove(id) => {
+                w.usize(2);
+                w.str(id);
+            }
+            Op::Memo(id, memo) => {
+                w.usize(3);
+                w.str(id);
+                w.opt_str(memo.as_deref());
+            }
+            Op::Recode(id, code) => {
+                w.usize(4);
+                w.str(id);
+                w.str(code);
+            }
+        }
+    }
+
+    /// Restores the state cached in `snapshot` if the journal `f` still
+    /// begins with the bytes it was taken from, and returns the checksum
+    /// of those bytes, ready to be continued; otherwise leaves the journal
+    /// empty, to be replayed from the top.
+    fn restore(&mut self, snapshot: &Path, f: &mut File) -> Option<Checksum> {
+        let body = super::cache::read(snapshot, SNAPSHOT_KIND)?;
+        let mut r = Reader::new(&body);
+        let len = r.u64()?;
+        let expected = r.bytes()?;
+        if r.str()? != self.coder {
+            return None;
+        }
+        // Stream the prefix rather than hold the whole journal.
+        let mut sum = Checksum::new();
+        f.seek(SeekFrom::Start(0)).ok()?;
+        let mut prefix = (&mut *f).take(len);
+        let mut buf = vec![0u8; 1 << 20];
+        let mut seen = 0u64;
+        loop {
+            let n = prefix.read(&mut buf).ok()?;
+            if n == 0 {
+                break;
+            }
+            sum.update(&buf[..n]);
+            seen += n as u64;
+        }
+        if seen != len || sum.clone().finish()[..] != *expected {
+            return None;
+        }
+        let mut fresh = Journal::empty(
+            &self.path,
+            &self.lock_path,
+            &self.coder,
+            self.snapshot.clone(),
+        );
+        fresh.offset = len;
+        fresh.decode_state(&mut r)?;
+        if !r.at_end() {
+            return None;
+        }
+        *self = fresh;
+        Some(sum)
+    }
+
+    fn decode_state(&mut self, r: &mut Reader<'_>) -> Option<()> {
+        self.lines = r.usize()?;
+        self.next_seq = r.u64()?;
+        for _ in 0..r.count(8)? {
+            let n = r.u64()?;
+            if !self.insert_live(n, Arc::new(get_coding(r, &self.coder)?)) {
+                return None;
+            }
+        }
+        for undone in [false, true] {
+            let n = r.count(16)?;
+            let mut stack = Vec::with_capacity(n);
+            for _ in 0..n {
+                let id = r.string()?;
+                let time = r.string()?;
+                let mut ops = [Vec::new(), Vec::new()];
+                for list in &mut ops {
+                    for _ in 0..r.count(8)? {
+                        list.push(self.get_op(r)?);
+                    }
+                }
+                let [forward, inverse] = ops;
+                stack.push(Batch {
+                    id,
+                    time,
+                    forward,
+                    inverse,
+                });
+            }
+            if undone {
+                self.undone = stack;
+            } else {
+                self.done = stack;
+            }
+        }
+        for _ in 0..r.count(16)? {
+            let line = r.usize()?;
+            let message = r.string()?;
+            self.problems.push(Problem {
+                path: self.path.clone(),
+                line,
+                message,
+            });
+        }
+        Some(())
+    }
+
+    fn get_op(&self, r: &mut Reader<'_>) -> Option<Op> {
+        Some(match r.usize()? {
+            0 => Op::Add(Arc::clone(&self.codings.get(r.str()?)?.1)),
+            1 => Op::Add(Arc::new(get_coding(r, &self.coder)?)),
+            2 => Op::Remove(r.string()?),
+            3 => Op::Memo(r.string()?, r.opt_string()?),
+            4 => Op::Recode(r.string()?, r.string()?),
+            _ => return None,
+        })
+    }
+}
+
+fn put_coding(w: &mut Writer, c: &Coding) {
+    w.str(&c.id);
+    w.str(&c.transcript);
+    w.usize(c.start);
+    w.usize(c.end);
+    w.str(&c.code);
+    w.str(&c.time);
+    w.opt_str(c.memo.as_deref());
+    w.str(&c.anchor.quote);
+    w.str(&c.anchor.before);
+    w.str(&c.anchor.after);
+    w.str(&c.anchor.hash);
+}
+
+fn get_coding(r: &mut Reader<'_>, coder: &str) -> Option<Coding> {
+    Some(Coding {
+        id: r.string()?,
+        transcript: r.string()?,
+        start: r.usize()?,
+        end: r.usize()?,
+        code: r.string()?,
+        coder: coder.to_owned(),
+        time: r.string()?,
+        memo: r.opt_string()?,
+        anchor: Anchor {
+            quote: r.string()?,
+            before: r.string()?,
+            after: r.string()?,
+            hash: r.string()?,
+        },
+    })
 }
 
 #[cfg(test)]
@@ -890,6 +1180,11 @@ mod tests {
                         }
                     }
                 }
+                // A snapshot taken now, or restored and caught up, gives
+                // the journal that replaying the whole file gives.
+                let snap = dir.path().join("cache/journal-ana.bin");
+                let cached = Journal::open_with(&p, &p.with_extension("lock"), "ana", Some(snap), 0).unwrap();
+                proptest::prop_assert_eq!(state(&cached), state(&j));
                 let mut have: Vec<String> = j.codings().iter().map(|c| c.id.clone()).collect();
                 let mut want = current.clone();
                 have.sort();
@@ -897,6 +1192,7 @@ mod tests {
                 proptest::prop_assert_eq!(&have, &want);
             }
             let again = Journal::open(&p, &p.with_extension("lock"), "ana").unwrap();
+            proptest::prop_assert_eq!(state(&again), state(&j));
             let mut have: Vec<String> = again.codings().iter().map(|c| c.id.clone()).collect();
             have.sort();
             current.sort();
@@ -905,6 +1201,125 @@ mod tests {
             proptest::prop_assert_eq!(again.redo_target().map(|b| b.id.clone()), j.redo_target().map(|b| b.id.clone()));
             proptest::prop_assert!(again.problems.is_empty());
         }
+    }
+
+    type Stack = Vec<(String, Vec<Op>, Vec<Op>)>;
+    type State = (Vec<(u64, Coding)>, Stack, Stack, Vec<Problem>, u64, usize);
+
+    /// Everything a journal knows, comparable.
+    fn state(j: &Journal) -> State {
+        let stack = |v: &[Batch]| -> Stack {
+            v.iter()
+                .map(|b| (b.id.clone(), b.forward.clone(), b.inverse.clone()))
+                .collect()
+        };
+        let codings = j.order.iter().map(|(&n, c)| (n, (**c).clone())).collect();
+        for (n, c) in &j.order {
+            assert_eq!(j.codings[&c.id].0, *n, "listing and index agree");
+            assert!(Arc::ptr_eq(&j.codings[&c.id].1, c));
+            assert!(Arc::ptr_eq(&j.by_transcript[&c.transcript][n], c));
+        }
+        let listed: usize = j.by_transcript.values().map(BTreeMap::len).sum();
+        assert_eq!(listed, j.order.len());
+        assert_eq!(j.codings.len(), j.order.len());
+        (
+            codings,
+            stack(&j.done),
+            stack(&j.undone),
+            j.problems.clone(),
+            j.next_seq,
+            j.lines,
+        )
+    }
+
+    #[test]
+    fn snapshots_survive_memos_recodes_and_refuse_a_changed_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("codings/ana.jsonl");
+        let lock = p.with_extension("lock");
+        let snap = dir.path().join("cache/journal-ana.bin");
+        let mut j = Journal::open(&p, &lock, "ana").unwrap();
+        add(&mut j, &["a", "b"]);
+        let (b1, b2) = (super::super::ids::new_id(), super::super::ids::new_id());
+        j.transact(|_| {
+            Ok((
+                vec![
+                    Record::Memo {
+                        batch: b1.clone(),
+                        time: String::new(),
+                        id: "a".into(),
+                        memo: Some("Zoë's point, 北京 🙂".into()),
+                    },
+                    Record::Recode {
+                        batch: b1,
+                        time: String::new(),
+                        id: "b".into(),
+                        code: "other".into(),
+                    },
+                ],
+                (),
+            ))
+        })
+        .unwrap();
+        j.transact(|_| {
+            Ok((
+                vec![Record::Recode {
+                    batch: b2,
+                    time: String::new(),
+                    id: "a".into(),
+                    code: "third".into(),
+                }],
+                (),
+            ))
+        })
+        .unwrap();
+        undo(&mut j);
+        // A malformed line in the middle is a problem the snapshot keeps.
+        let mut f = OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(b"{not json}\n").unwrap();
+        drop(f);
+        add(&mut j, &["c"]);
+        let plain = Journal::open(&p, &lock, "ana").unwrap();
+        assert_eq!(
+            plain.get("a").unwrap().memo.as_deref(),
+            Some("Zoë's point, 北京 🙂")
+        );
+        assert_eq!(plain.get("a").unwrap().code, "fw");
+        assert_eq!(plain.get("b").unwrap().code, "other");
+        assert_eq!(plain.problems.len(), 1);
+        let first = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0).unwrap();
+        assert!(snap.is_file(), "a snapshot was written");
+        let restored = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0).unwrap();
+        assert_eq!(state(&first), state(&plain));
+        assert_eq!(state(&restored), state(&plain));
+        // Undo and redo still work from a restored journal.
+        let mut r = restored;
+        undo(&mut r);
+        redo(&mut r);
+        let mut again = Journal::open(&p, &lock, "ana").unwrap();
+        assert_eq!(state(&r), state(&again));
+
+        // The journal's beginning changes under the snapshot (a checkout
+        // of another version): the snapshot must not be used.
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, text.replacen("\"id\":\"a\"", "\"id\":\"z\"", 1)).unwrap();
+        let edited = Journal::open(&p, &lock, "ana").unwrap();
+        assert!(edited.get("z").is_some());
+        let cached = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), usize::MAX).unwrap();
+        assert_eq!(state(&cached), state(&edited));
+        // A damaged snapshot is ignored too.
+        let mut bytes = std::fs::read(&snap).unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0x20;
+        std::fs::write(&snap, &bytes).unwrap();
+        let cached = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), usize::MAX).unwrap();
+        assert_eq!(state(&cached), state(&edited));
+        // A shorter journal than the snapshot: replayed from the top.
+        add(&mut again, &["d"]);
+        let _ = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0).unwrap();
+        std::fs::write(&p, "").unwrap();
+        let empty = Journal::open_with(&p, &lock, "ana", Some(snap), usize::MAX).unwrap();
+        assert!(empty.is_empty());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod agreement;
 pub mod analysis;
+pub mod cache;
 pub mod check;
 pub mod codebook;
 pub mod error;

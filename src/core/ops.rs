@@ -2,6 +2,7 @@
 //! and the TUI both call these; each returns what it did, in plain data,
 //! once it is durable on disk.
 
+use rustc_hash::FxHashMap;
 use std::fmt::Write as _;
 
 use regex::Regex;
@@ -174,8 +175,10 @@ pub fn code<'t>(
         let batch = new_id();
         let mut report = CodeReport::default();
         let mut records = Vec::new();
-        // What the coder already has on the transcripts concerned.
-        let mut existing = std::collections::HashMap::new();
+        // What the coder already has on the transcripts concerned, by
+        // (transcript, span, code): borrowed keys, as this runs on every
+        // coding keystroke in the TUI.
+        let mut existing: FxHashMap<(&str, usize, usize, &str), &Coding> = FxHashMap::default();
         let wanted: std::collections::HashSet<&str> =
             requests.iter().map(|r| r.transcript.as_str()).collect();
         for c in wanted.iter().flat_map(|t| j.codings_in(t)) {
@@ -183,7 +186,7 @@ pub fn code<'t>(
                 continue;
             };
             if let Some((s, e)) = current_span(c, t) {
-                existing.insert((c.transcript.clone(), s, e, k.id.clone()), c);
+                existing.insert((c.transcript.as_str(), s, e, k.id.as_str()), c);
             }
         }
         let mut seen = std::collections::HashSet::new();
@@ -194,26 +197,17 @@ pub fn code<'t>(
                 .by_id(&req.code)
                 .ok_or_else(|| Error::invalid(format!("unknown code id `{}`", req.code)))?
                 .id
-                .clone();
-            if let Some(d) = existing.get(&(
-                req.transcript.clone(),
-                req.start,
-                req.end,
-                canonical.clone(),
-            )) {
+                .as_str();
+            let key = (req.transcript.as_str(), req.start, req.end, canonical);
+            if let Some(d) = existing.get(&key) {
                 report.already.push((*d).clone());
                 continue;
             }
-            if !seen.insert((
-                req.transcript.clone(),
-                req.start,
-                req.end,
-                canonical.clone(),
-            )) {
+            if !seen.insert(key) {
                 continue;
             }
             let mut req = req.clone();
-            req.code = canonical;
+            canonical.clone_into(&mut req.code);
             let c = new_coding(t, &req, &coder, &time);
             records.push(Record::add(&batch, &c));
             report.added.push(c);

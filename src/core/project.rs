@@ -10,7 +10,7 @@
 //! .motif/               derived data (index, caches); git-ignored
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 use super::codebook::Codebook;
 use super::error::{Error, IoContext, Result};
 use super::fsio::atomic_write;
-use super::import::{Legacy, decode};
+use super::import::{Legacy, decode, decode_owned};
 use super::journal::Journal;
-use super::transcript::Transcript;
+use super::transcript::{FileStamp, MetaCache, Transcript};
 
 /// The project settings file at the root.
 pub const CONFIG_FILE: &str = "motif.toml";
@@ -241,6 +241,11 @@ impl Project {
         Codebook::load(&self.codebook_path())
     }
 
+    /// Where derived caches live (see [`super::cache`]).
+    pub fn cache_dir(&self) -> PathBuf {
+        self.derived_dir().join("cache")
+    }
+
     /// The lock taken while the codebook is changed.
     pub fn codebook_lock(&self) -> Result<super::fsio::Lock> {
         super::fsio::Lock::exclusive(&self.derived_dir().join("codebook.lock"))
@@ -279,15 +284,54 @@ impl Project {
     }
 
     /// Loads every transcript; the ones that cannot be read are returned
-    /// as errors beside the others, never stopping the rest.
+    /// as errors beside the others, never stopping the rest. Files are
+    /// read on a few threads; the line indexes and speaker turns come from
+    /// the project's cache when it has them for the same text, and a file
+    /// unchanged since the cache was written (same stamp) is not hashed
+    /// again.
     pub fn transcripts(&self) -> Result<(Vec<Transcript>, Vec<Error>)> {
+        let files = self.transcript_files()?;
+        let cache_path = self.cache_dir().join("transcripts.bin");
+        let cache = MetaCache::load(&cache_path);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let chunk = files.len().div_ceil(threads).max(1);
+        let loaded: Vec<Vec<Result<Loaded>>> = std::thread::scope(|s| {
+            let workers: Vec<_> = files
+                .chunks(chunk)
+                .map(|part| {
+                    let cache = &cache;
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|(id, path)| load_with(id, path, cache))
+                            .collect()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("a transcript reader panicked"))
+                .collect()
+        });
         let mut ok = Vec::new();
         let mut bad = Vec::new();
-        for (id, path) in self.transcript_files()? {
-            match load_transcript(&id, &path) {
-                Ok(t) => ok.push(t),
+        let mut all_hit = true;
+        let mut all_trusted = true;
+        let mut plain = HashMap::new();
+        for r in loaded.into_iter().flatten() {
+            match r {
+                Ok(l) => {
+                    all_hit &= l.cached;
+                    all_trusted &= l.trusted || l.stamp.is_none();
+                    if let Some(stamp) = l.stamp {
+                        plain.insert(l.transcript.id.clone(), stamp);
+                    }
+                    ok.push(l.transcript);
+                }
                 Err(e) => bad.push(e),
             }
+        }
+        if !all_hit || !all_trusted || !cache.covers_exactly(&ok) {
+            MetaCache::save(&cache_path, &ok, &plain);
         }
         Ok((ok, bad))
     }
@@ -390,12 +434,23 @@ impl Project {
             .derived_dir()
             .join("locks")
             .join(format!("{coder}.lock"));
-        Journal::open(&self.journal_path(coder), &lock, coder)
+        let snapshot = self.cache_dir().join(format!("journal-{coder}.bin"));
+        Journal::open_cached(&self.journal_path(coder), &lock, coder, Some(snapshot))
     }
 
-    /// Opens every coder's journal.
+    /// Opens every coder's journal, each on its own thread.
     pub fn journals(&self) -> Result<Vec<Journal>> {
-        self.coders()?.iter().map(|c| self.journal(c)).collect()
+        let coders = self.coders()?;
+        std::thread::scope(|s| {
+            let workers: Vec<_> = coders
+                .iter()
+                .map(|c| s.spawn(move || self.journal(c)))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("a journal reader panicked"))
+                .collect()
+        })
     }
 }
 
@@ -434,7 +489,79 @@ fn collect_transcripts(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>
 /// Reads and normalizes a transcript file. Files in `transcripts/` must be
 /// UTF-8; `motif import` converts others on the way in.
 pub fn load_transcript(id: &str, path: &Path) -> Result<Transcript> {
+    Ok(Transcript::new(id, read_transcript_text(path)?))
+}
+
+/// One transcript as [`Project::transcripts`] loaded it.
+struct Loaded {
+    transcript: Transcript,
+    /// Its index and turns came from the cache.
+    cached: bool,
+    /// Its hash came from the cache (the file's stamp was trusted).
+    trusted: bool,
+    /// The file's stamp, when the file holds plain normalized text.
+    stamp: Option<FileStamp>,
+}
+
+fn load_with(id: &str, path: &Path, cache: &MetaCache) -> Result<Loaded> {
+    let stamp = file_stamp(path);
+    if let Some(hash) = stamp.as_ref().and_then(|s| cache.trusted_hash(id, s)) {
+        // Unchanged since it was found plain: only UTF-8 is checked again
+        // (a file that fails it is read the long way, which says why).
+        if let Ok(text) = String::from_utf8(fs::read(path).at(path)?) {
+            let (transcript, cached) =
+                Transcript::with_cache_and_hash(id, text, hash.to_owned(), cache);
+            return Ok(Loaded {
+                transcript,
+                cached,
+                trusted: true,
+                stamp,
+            });
+        }
+    }
     let bytes = fs::read(path).at(path)?;
-    let decoded = decode(&bytes, path, Legacy::Refuse)?;
-    Ok(Transcript::new(id, decoded.text))
+    let len = bytes.len();
+    let text = decode_owned(bytes, path, Legacy::Refuse)?.text;
+    // Same length: nothing was stripped or normalized (a file that was
+    // decoded from UTF-16 is caught by the UTF-8 check above next time).
+    let plain = text.len() == len;
+    let (transcript, cached) = Transcript::with_cache(id, text, cache);
+    Ok(Loaded {
+        transcript,
+        cached,
+        trusted: false,
+        stamp: stamp.filter(|_| plain),
+    })
+}
+
+/// The stamp of a file, where the platform gives one.
+fn file_stamp(path: &Path) -> Option<FileStamp> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::metadata(path).ok()?;
+        let ns = |secs: i64, nanos: i64| {
+            u128::try_from(secs)
+                .ok()?
+                .checked_mul(1_000_000_000)?
+                .checked_add(u128::try_from(nanos).ok()?)
+        };
+        Some(FileStamp {
+            len: m.len(),
+            mtime_ns: ns(m.mtime(), m.mtime_nsec())?,
+            ctime_ns: ns(m.ctime(), m.ctime_nsec())?,
+            inode: m.ino(),
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// The normalized text of a transcript file in `transcripts/`.
+pub fn read_transcript_text(path: &Path) -> Result<String> {
+    let bytes = fs::read(path).at(path)?;
+    Ok(decode_owned(bytes, path, Legacy::Refuse)?.text)
 }

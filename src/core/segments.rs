@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use rustc_hash::FxHashMap;
+
 use super::codebook::{Code, Codebook};
 use super::journal::{Anchor, Coding, Journal};
 use super::text::{last_chars, take_chars};
@@ -131,7 +133,6 @@ pub fn place_all<'a>(
     book: &'a Codebook,
     filter: &Filter,
 ) -> (Vec<Segment<'a>>, Unplaced<'a>) {
-    let mut segs = Vec::new();
     let mut unplaced = Unplaced::default();
     let code_ok: Option<HashSet<usize>> = (!filter.codes.is_empty()).then(|| {
         filter
@@ -140,7 +141,21 @@ pub fn place_all<'a>(
             .filter_map(|id| book.position(id))
             .collect()
     });
-    for j in journals {
+    // Transcripts by id with their rank in id order, so that sorting
+    // compares numbers, not strings.
+    let ranked: FxHashMap<&str, (usize, &Transcript)> = transcripts
+        .iter()
+        .enumerate()
+        .map(|(rank, (id, t))| (id.as_str(), (rank, t)))
+        .collect();
+    let mut by_name: Vec<usize> = (0..journals.len()).collect();
+    by_name.sort_by_key(|&i| &journals[i].coder);
+    let mut coder_ranks = vec![0; journals.len()];
+    for (rank, &i) in by_name.iter().enumerate() {
+        coder_ranks[i] = rank;
+    }
+    let mut keyed: Vec<(usize, usize, Segment<'a>)> = Vec::new();
+    for (j, &coder_rank) in journals.iter().zip(&coder_ranks) {
         if !filter.coders.is_empty() && !filter.coders.contains(&j.coder) {
             continue;
         }
@@ -158,7 +173,7 @@ pub fn place_all<'a>(
             if code_ok.as_ref().is_some_and(|ok| !ok.contains(&pos)) {
                 continue;
             }
-            let Some(t) = transcripts.get(&c.transcript) else {
+            let Some(&(rank, t)) = ranked.get(c.transcript.as_str()) else {
                 unplaced.no_transcript.push(c);
                 continue;
             };
@@ -170,34 +185,24 @@ pub fn place_all<'a>(
                     continue;
                 }
             };
-            segs.push(Segment {
+            let seg = Segment {
                 coding: c,
                 code: &book.codes()[pos],
                 code_pos: pos,
                 start,
                 end,
                 moved,
-            });
+            };
+            keyed.push((rank, coder_rank, seg));
         }
     }
-    segs.sort_by(|a, b| {
-        (
-            &a.coding.transcript,
-            a.start,
-            a.end,
-            a.code_pos,
-            &a.coding.coder,
-            &a.coding.time,
-        )
-            .cmp(&(
-                &b.coding.transcript,
-                b.start,
-                b.end,
-                b.code_pos,
-                &b.coding.coder,
-                &b.coding.time,
-            ))
+    keyed.sort_unstable_by(|(ra, ca, a), (rb, cb, b)| {
+        (ra, a.start, a.end, a.code_pos, ca)
+            .cmp(&(rb, b.start, b.end, b.code_pos, cb))
+            .then_with(|| a.coding.time.cmp(&b.coding.time))
+            .then_with(|| a.coding.id.cmp(&b.coding.id))
     });
+    let segs = keyed.into_iter().map(|(_, _, s)| s).collect();
     (segs, unplaced)
 }
 

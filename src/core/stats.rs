@@ -1,11 +1,15 @@
 //! Counting: code frequencies (the `motif.frequencies` contract) and
 //! per-transcript coding progress.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use super::cache::{self, Reader, Writer};
 use super::codebook::Codebook;
+use super::project::Project;
 use super::segments::Segment;
 use super::text::word_count;
 use super::transcript::Transcript;
@@ -63,7 +67,8 @@ pub fn union(mut spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 /// Counts code frequencies over `segs` (already filtered).
 ///
 /// `transcripts` are the transcripts in scope (for the totals and the text
-/// of spans); `coders` the coders in scope.
+/// of spans); `coders` the coders in scope; `words` counts the words of
+/// spans, remembering them between runs when it can.
 pub fn frequencies(
     project: &str,
     book: &Codebook,
@@ -71,6 +76,7 @@ pub fn frequencies(
     in_scope: usize,
     coders: Vec<String>,
     segs: &[Segment<'_>],
+    words: &mut SpanWords,
 ) -> Frequencies {
     let n = book.len();
     let mut per_code: Vec<Vec<&Segment<'_>>> = vec![Vec::new(); n];
@@ -80,28 +86,29 @@ pub fn frequencies(
     let mut rows: Vec<CodeFrequency> = Vec::with_capacity(n);
     for (pos, code) in book.codes().iter().enumerate() {
         let mine = &per_code[pos];
-        let mut by_transcript = BTreeMap::new();
-        let mut by_coder = BTreeMap::new();
+        let mut by_transcript: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut by_coder: BTreeMap<&str, usize> = BTreeMap::new();
         let mut spans: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
         for s in mine {
-            *by_transcript
-                .entry(s.coding.transcript.clone())
-                .or_insert(0) += 1;
-            *by_coder.entry(s.coding.coder.clone()).or_insert(0) += 1;
+            *by_transcript.entry(&s.coding.transcript).or_insert(0) += 1;
+            *by_coder.entry(&s.coding.coder).or_insert(0) += 1;
             spans
                 .entry(s.coding.transcript.as_str())
                 .or_default()
                 .push((s.start, s.end));
         }
         let mut chars = 0;
-        let mut words = 0;
+        let mut word_total = 0;
         for (tid, list) in spans {
-            let t = &transcripts[tid];
-            for (s, e) in union(list) {
-                chars += e - s;
-                words += word_count(t.slice_chars(s, e).unwrap_or(""));
-            }
+            let merged = union(list);
+            chars += merged.iter().map(|(s, e)| e - s).sum::<usize>();
+            word_total += words.count(&transcripts[tid], &merged);
         }
+        let owned = |m: BTreeMap<&str, usize>| {
+            m.into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect::<BTreeMap<String, usize>>()
+        };
         rows.push(CodeFrequency {
             id: code.id.clone(),
             code: code.path.clone(),
@@ -110,10 +117,10 @@ pub fn frequencies(
             segments: mine.len(),
             transcripts: by_transcript.len(),
             chars,
-            words,
+            words: word_total,
             segments_incl_children: 0,
-            by_transcript,
-            by_coder,
+            by_transcript: owned(by_transcript),
+            by_coder: owned(by_coder),
         });
     }
     // Children follow their parent in tree order: a code's subtree is the
@@ -143,6 +150,115 @@ pub fn frequencies(
             codes: n,
         },
         codes: rows,
+    }
+}
+
+/// The word counts of spans (code points `start..end` of a transcript's
+/// text), remembered by the transcript's content hash. Counting words is
+/// most of the work of a frequency export, and between two exports few
+/// spans change, so a project keeps them in its cache (see
+/// [`super::cache`]); [`SpanWords::default`] keeps nothing.
+#[derive(Debug, Default)]
+pub struct SpanWords {
+    /// Counts read from the cache.
+    old: FxHashMap<String, FxHashMap<(usize, usize), usize>>,
+    /// Counts used by this run.
+    now: FxHashMap<String, FxHashMap<(usize, usize), usize>>,
+    path: Option<PathBuf>,
+    /// Whether any count was computed rather than remembered.
+    computed: bool,
+}
+
+const WORDS_KIND: &str = "span-words";
+/// Beyond this many remembered spans, a save keeps only those used by the
+/// run that saves.
+const WORDS_KEEP: usize = 2_000_000;
+
+impl SpanWords {
+    /// The counts remembered in `project`'s cache.
+    pub fn load(project: &Project) -> SpanWords {
+        let path = project.cache_dir().join("span-words.bin");
+        let mut old = FxHashMap::default();
+        if let Some(body) = cache::read(&path, WORDS_KIND) {
+            let mut r = Reader::new(&body);
+            let ok = (|| {
+                for _ in 0..r.count(8)? {
+                    let hash = r.string()?;
+                    let (starts, ends, counts) = (r.usizes()?, r.usizes()?, r.usizes()?);
+                    if starts.len() != ends.len() || ends.len() != counts.len() {
+                        return None;
+                    }
+                    let spans = starts.into_iter().zip(ends).zip(counts).collect();
+                    old.insert(hash, spans);
+                }
+                Some(())
+            })();
+            if ok.is_none() || !r.at_end() {
+                old.clear();
+            }
+        }
+        SpanWords {
+            old,
+            now: FxHashMap::default(),
+            path: Some(path),
+            computed: false,
+        }
+    }
+
+    /// The number of words of spans `spans` (code points) of `t`.
+    pub fn count(&mut self, t: &Transcript, spans: &[(usize, usize)]) -> usize {
+        let old = self.old.get(&t.hash);
+        if !self.now.contains_key(&t.hash) {
+            self.now.insert(t.hash.clone(), FxHashMap::default());
+        }
+        let now = self.now.get_mut(&t.hash).expect("just inserted");
+        let mut total = 0;
+        for &span in spans {
+            let n = if let Some(&n) = now.get(&span).or_else(|| old.and_then(|m| m.get(&span))) {
+                n
+            } else {
+                self.computed = true;
+                word_count(t.slice_chars(span.0, span.1).unwrap_or(""))
+            };
+            now.insert(span, n);
+            total += n;
+        }
+        total
+    }
+
+    /// Writes the counts back if any were computed: those used by this run
+    /// and, within a bound, those remembered for the texts of
+    /// `transcripts`. Failing to write a cache changes nothing.
+    pub fn save(mut self, transcripts: &BTreeMap<String, Transcript>) {
+        let Some(path) = self.path.take() else { return };
+        if !self.computed {
+            return;
+        }
+        let current: HashSet<&str> = transcripts.values().map(|t| t.hash.as_str()).collect();
+        let kept: usize = self.old.values().map(FxHashMap::len).sum();
+        let used: usize = self.now.values().map(FxHashMap::len).sum();
+        let mut all = self.now;
+        if kept + used <= WORDS_KEEP {
+            for (hash, spans) in self.old {
+                if current.contains(hash.as_str()) {
+                    let mine = all.entry(hash).or_default();
+                    for (k, v) in spans {
+                        mine.entry(k).or_insert(v);
+                    }
+                }
+            }
+        }
+        let mut w = Writer::new();
+        w.usize(all.len());
+        for (hash, spans) in all {
+            let mut list: Vec<((usize, usize), usize)> = spans.into_iter().collect();
+            list.sort_unstable();
+            w.str(&hash);
+            w.usizes(&list.iter().map(|((s, _), _)| *s).collect::<Vec<_>>());
+            w.usizes(&list.iter().map(|((_, e), _)| *e).collect::<Vec<_>>());
+            w.usizes(&list.iter().map(|(_, n)| *n).collect::<Vec<_>>());
+        }
+        let _ = cache::write(&path, WORDS_KIND, &w.into_bytes());
     }
 }
 

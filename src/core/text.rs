@@ -51,6 +51,30 @@ impl TextIndex {
         }
     }
 
+    /// Writes the index to a cache body.
+    pub fn encode(&self, w: &mut super::cache::Writer) {
+        w.usizes(&self.line_starts);
+        w.usizes(&self.checkpoints);
+        w.usize(self.chars);
+        w.usize(self.bytes);
+    }
+
+    /// Reads an index written by [`TextIndex::encode`] for `text`; `None`
+    /// when it cannot be the index of a text of that length.
+    pub fn decode(r: &mut super::cache::Reader<'_>, text: &str) -> Option<TextIndex> {
+        let idx = TextIndex {
+            line_starts: r.usizes()?,
+            checkpoints: r.usizes()?,
+            chars: r.usize()?,
+            bytes: r.usize()?,
+        };
+        let fits = idx.bytes == text.len()
+            && idx.line_starts.first() == Some(&0)
+            && idx.line_starts.iter().all(|&b| b <= text.len())
+            && idx.checkpoints.iter().all(|&b| text.is_char_boundary(b));
+        fits.then_some(idx)
+    }
+
     /// Number of code points.
     pub fn char_len(&self) -> usize {
         self.chars

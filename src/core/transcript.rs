@@ -9,10 +9,12 @@
 //! by blank lines) take the place of turns.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::cache::{Body, Reader, Writer};
 use super::text::{TextIndex, word_count};
 
 /// One speaker turn, or one paragraph when the transcript has no speakers.
@@ -51,16 +53,39 @@ static TURN_START: LazyLock<Regex> = LazyLock::new(|| {
 impl Transcript {
     /// Builds a transcript from normalized text.
     pub fn new(id: impl Into<String>, text: String) -> Self {
+        Transcript::with_cache(id, text, &MetaCache::default()).0
+    }
+
+    /// Builds a transcript, taking its index and turns from `cache` when it
+    /// holds them for this exact text; the flag says whether it did.
+    pub fn with_cache(id: impl Into<String>, text: String, cache: &MetaCache) -> (Self, bool) {
         let hash = content_hash(&text);
-        let index = TextIndex::new(&text);
-        let turns = detect_turns(&text);
-        Transcript {
+        Transcript::with_cache_and_hash(id, text, hash, cache)
+    }
+
+    /// [`Transcript::with_cache`] for a text whose content hash is known.
+    pub fn with_cache_and_hash(
+        id: impl Into<String>,
+        text: String,
+        hash: String,
+        cache: &MetaCache,
+    ) -> (Self, bool) {
+        let cached = cache.entries.get(&hash).and_then(|range| {
+            let mut r = Reader::new(cache.body.as_deref()?.get(range.clone())?);
+            let index = TextIndex::decode(&mut r, &text)?;
+            let turns = decode_turns(&mut r, &text)?;
+            r.at_end().then_some((index, turns))
+        });
+        let hit = cached.is_some();
+        let (index, turns) = cached.unwrap_or_else(|| (TextIndex::new(&text), detect_turns(&text)));
+        let t = Transcript {
             id: id.into(),
             text,
             hash,
             index,
             turns,
-        }
+        };
+        (t, hit)
     }
 
     /// Length in code points.
@@ -121,6 +146,171 @@ impl Transcript {
         let last = self.index.line_of_byte(b.saturating_sub(1).max(a)) + 1;
         (first, last)
     }
+}
+
+/// The cached line indexes and speaker turns of transcripts, by content
+/// hash (see [`super::cache`]): what it costs most to derive from a
+/// transcript's text besides reading it.
+#[derive(Debug, Default)]
+pub struct MetaCache {
+    body: Option<Body>,
+    /// Content hash to where its encoded index and turns lie in `body`.
+    entries: HashMap<String, std::ops::Range<usize>>,
+    /// Transcript files known to hold plain normalized text, by id: their
+    /// stamp when the cache was written, and their content hash.
+    files: HashMap<String, (FileStamp, String)>,
+    /// When the cache was written (nanoseconds since the epoch).
+    written_at: u128,
+}
+
+/// What identifies one version of a file without reading it: size,
+/// modification and change times, inode. The change time cannot be set
+/// by a program, so a file rewritten with its old size and modification
+/// time still shows as changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    pub len: u64,
+    pub mtime_ns: u128,
+    pub ctime_ns: u128,
+    pub inode: u64,
+}
+
+/// A stamp is trusted only for files last changed this long before the
+/// cache was written: a change within the clock's granularity of the
+/// write could otherwise leave the stamp as it was.
+const RACY_NS: u128 = 2_000_000_000;
+
+const META_KIND: &str = "transcripts";
+
+impl MetaCache {
+    /// Reads the cache at `path` (missing or damaged: empty).
+    pub fn load(path: &Path) -> MetaCache {
+        let mut entries = HashMap::new();
+        let mut files = HashMap::new();
+        let mut written_at = 0;
+        let body = super::cache::read(path, META_KIND);
+        if let Some(body) = &body {
+            let mut r = Reader::new(body);
+            let ok = (|| {
+                for _ in 0..r.count(16)? {
+                    let hash = r.string()?;
+                    let len = r.bytes()?.len();
+                    entries.insert(hash, r.position() - len..r.position());
+                }
+                written_at = u128::from(r.u64()?) << 64 | u128::from(r.u64()?);
+                for _ in 0..r.count(40)? {
+                    let id = r.string()?;
+                    let stamp = FileStamp {
+                        len: r.u64()?,
+                        mtime_ns: u128::from(r.u64()?) << 64 | u128::from(r.u64()?),
+                        ctime_ns: u128::from(r.u64()?) << 64 | u128::from(r.u64()?),
+                        inode: r.u64()?,
+                    };
+                    files.insert(id, (stamp, r.string()?));
+                }
+                Some(())
+            })();
+            if ok.is_none() || !r.at_end() {
+                entries.clear();
+                files.clear();
+            }
+        }
+        MetaCache {
+            body,
+            entries,
+            files,
+            written_at,
+        }
+    }
+
+    /// The content hash of transcript `id` if its file still has `stamp`,
+    /// held plain normalized text when the cache was written, and had
+    /// been left alone well before then: the text need not be hashed or
+    /// checked for line ends again.
+    pub fn trusted_hash(&self, id: &str, stamp: &FileStamp) -> Option<&str> {
+        let (known, hash) = self.files.get(id)?;
+        let settled = known.mtime_ns.max(known.ctime_ns) + RACY_NS < self.written_at;
+        (known == stamp && settled && self.entries.contains_key(hash)).then_some(hash.as_str())
+    }
+
+    /// Whether the cache holds exactly the transcripts `ts`.
+    pub fn covers_exactly(&self, ts: &[Transcript]) -> bool {
+        ts.len() == self.entries.len() && ts.iter().all(|t| self.entries.contains_key(&t.hash))
+    }
+
+    /// Writes the index and turns of `ts` to `path`, replacing what was
+    /// there, with the stamps of the files among them that hold plain
+    /// normalized text (`plain`, by transcript id). Failing to write a
+    /// cache changes nothing.
+    pub fn save(path: &Path, ts: &[Transcript], plain: &HashMap<String, FileStamp>) {
+        let mut w = Writer::new();
+        let mut seen = std::collections::HashSet::new();
+        let unique: Vec<&Transcript> = ts.iter().filter(|t| seen.insert(&t.hash)).collect();
+        w.usize(unique.len());
+        for t in unique {
+            w.str(&t.hash);
+            let mut e = Writer::new();
+            t.index.encode(&mut e);
+            encode_turns(&mut e, &t.turns);
+            w.bytes(&e.into_bytes());
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let wide = |w: &mut Writer, v: u128| {
+            w.u64((v >> 64) as u64);
+            w.u64(v as u64);
+        };
+        wide(&mut w, now);
+        let stamped: Vec<(&Transcript, &FileStamp)> = ts
+            .iter()
+            .filter_map(|t| plain.get(&t.id).map(|s| (t, s)))
+            .collect();
+        w.usize(stamped.len());
+        for (t, s) in stamped {
+            w.str(&t.id);
+            w.u64(s.len);
+            wide(&mut w, s.mtime_ns);
+            wide(&mut w, s.ctime_ns);
+            w.u64(s.inode);
+            w.str(&t.hash);
+        }
+        let _ = super::cache::write(path, META_KIND, &w.into_bytes());
+    }
+}
+
+fn encode_turns(w: &mut Writer, turns: &[Turn]) {
+    w.usize(turns.len());
+    for t in turns {
+        w.opt_str(t.speaker.as_deref());
+        w.opt_str(t.time.as_deref());
+        w.usize(t.start);
+        w.usize(t.body_start);
+        w.usize(t.end);
+    }
+}
+
+fn decode_turns(r: &mut Reader<'_>, text: &str) -> Option<Vec<Turn>> {
+    let n = r.count(26)?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Turn {
+            speaker: r.opt_string()?,
+            time: r.opt_string()?,
+            start: r.usize()?,
+            body_start: r.usize()?,
+            end: r.usize()?,
+        };
+        // Past the end is no boundary either.
+        if ![t.start, t.body_start, t.end]
+            .iter()
+            .all(|&b| text.is_char_boundary(b))
+        {
+            return None;
+        }
+        out.push(t);
+    }
+    Some(out)
 }
 
 /// BLAKE3 hash of text, hex.

@@ -24,13 +24,22 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// Loads the whole project.
+    /// Loads the whole project, reading the journals while the
+    /// transcripts are read (the two largest parts).
     pub fn load(project: Project) -> Result<Workspace> {
-        let book = project.codebook()?;
-        let (list, unreadable) = project.transcripts()?;
+        let (journals, rest) = std::thread::scope(|s| {
+            let journals = s.spawn(|| project.journals());
+            let rest = (|| {
+                let book = project.codebook()?;
+                let (list, unreadable) = project.transcripts()?;
+                let attributes = project.attributes()?;
+                Ok::<_, Error>((book, list, unreadable, attributes))
+            })();
+            (journals.join().expect("the journal reader panicked"), rest)
+        });
+        let journals = journals?;
+        let (book, list, unreadable, attributes) = rest?;
         let transcripts = list.into_iter().map(|t| (t.id.clone(), t)).collect();
-        let journals = project.journals()?;
-        let attributes = project.attributes()?;
         Ok(Workspace {
             project,
             book,

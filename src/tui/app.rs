@@ -64,8 +64,11 @@ pub struct Selection {
 /// A coding placed on the open transcript, in bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ViewSeg {
+    /// Bytes of the transcript text.
     pub start: usize,
     pub end: usize,
+    /// The same span in code points.
+    pub chars: (usize, usize),
     pub code_pos: usize,
     pub coder: String,
     pub id: String,
@@ -499,16 +502,57 @@ impl App {
                 *c += 1;
             }
         }
+        self.update_progress();
+        self.remember_sizes();
+    }
+
+    /// The open transcript's coding progress, from its segments.
+    fn update_progress(&mut self) {
         if let Some(t) = self.transcript() {
-            let spans = self
-                .segs
-                .iter()
-                .map(|s| (t.char_at(s.start), t.char_at(s.end)))
-                .collect();
+            let spans = self.segs.iter().map(|s| s.chars).collect();
             let f = stats::coded_fraction(t.char_len(), spans);
             let id = t.id.clone();
             self.progress.insert(id, f);
         }
+    }
+
+    /// After codings were added to the open transcript by this coder: adds
+    /// them to its segments, counts and progress without placing every
+    /// coding again (a keystroke must redraw in a few milliseconds even
+    /// with thousands of codings on the transcript).
+    fn add_to_view(&mut self, added: &[crate::core::journal::Coding]) {
+        let Some(t) = self.transcript() else { return };
+        let mut new = Vec::new();
+        for c in added
+            .iter()
+            .filter(|c| Some(&c.transcript) == self.current.as_ref())
+        {
+            let (Some((a, b)), Some(pos)) =
+                (t.byte_range(c.start, c.end), self.book.position(&c.code))
+            else {
+                continue;
+            };
+            new.push(ViewSeg {
+                start: a,
+                end: b,
+                chars: (c.start, c.end),
+                code_pos: pos,
+                coder: c.coder.clone(),
+                id: c.id.clone(),
+                memo: c.memo.is_some(),
+                mine: c.coder == self.coder,
+            });
+        }
+        for s in new {
+            if let Some(n) = self.counts.get_mut(s.code_pos) {
+                *n += 1;
+            }
+            let at = self
+                .segs
+                .partition_point(|x| (x.start, x.end, x.code_pos) <= (s.start, s.end, s.code_pos));
+            self.segs.insert(at, s);
+        }
+        self.update_progress();
         self.remember_sizes();
     }
 
@@ -536,6 +580,7 @@ impl App {
                 Some(ViewSeg {
                     start: a,
                     end: b,
+                    chars: (s.start, s.end),
                     code_pos: s.code_pos,
                     coder: s.coding.coder.clone(),
                     id: s.coding.id.clone(),
@@ -725,7 +770,7 @@ impl App {
                 }
                 self.last_code = self.book.by_id(code_id).map(|c| c.id.clone());
                 self.selection = None;
-                self.refresh_current();
+                self.add_to_view(&report.added);
                 self.move_to(next);
             }
             Err(err) => self.error(&err.to_string()),
@@ -2106,6 +2151,7 @@ impl App {
             .filter(|j| !j.is_empty())
             .map(|j| j.coder.clone())
             .collect();
+        let mut words = stats::SpanWords::load(&self.project);
         let f = stats::frequencies(
             &self.project.config.name,
             &self.book,
@@ -2113,7 +2159,9 @@ impl App {
             self.texts.len(),
             coders,
             &segs,
+            &mut words,
         );
+        words.save(&self.texts);
         let result = serde_json::to_string_pretty(&f)
             .map_err(|e| crate::core::Error::invalid(e.to_string()))
             .and_then(|s| crate::core::fsio::atomic_write(&path, format!("{s}\n").as_bytes()));

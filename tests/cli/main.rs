@@ -4,6 +4,7 @@
 mod agree;
 mod analysis;
 mod bad_input;
+mod caches;
 mod codebook;
 mod coding;
 mod import;

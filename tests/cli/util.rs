@@ -46,6 +46,32 @@ impl Proj {
         Proj { _dir: dir, root }
     }
 
+    /// A copy of the bundled example study (the repository root).
+    pub fn example() -> Proj {
+        fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+            std::fs::create_dir_all(to).unwrap();
+            for e in std::fs::read_dir(from).unwrap() {
+                let e = e.unwrap();
+                if e.file_type().unwrap().is_dir() {
+                    copy_dir(&e.path(), &to.join(e.file_name()));
+                } else {
+                    std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+                }
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("study");
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::create_dir_all(&root).unwrap();
+        for file in ["motif.toml", "attributes.csv"] {
+            std::fs::copy(src.join(file), root.join(file)).unwrap();
+        }
+        for folder in ["codebooks", "transcripts", "codings", "memos"] {
+            copy_dir(&src.join(folder), &root.join(folder));
+        }
+        Proj { _dir: dir, root }
+    }
+
     /// A project with one transcript `x` (accents, CJK, emoji) and codes
     /// `theme` and `theme/sub`.
     pub fn with_sample() -> Proj {

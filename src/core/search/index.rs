@@ -46,7 +46,6 @@ use super::query::{QueryFields, attribute_term};
 use super::{Passage, passage_key, passages, passages_of};
 use crate::core::error::{Error, IoContext, Result};
 use crate::core::fsio::sync_dir;
-use crate::core::import::{Legacy, decode};
 use crate::core::project::{Attributes, Project};
 use crate::core::transcript::{Transcript, content_hash, detect_turns};
 
@@ -269,12 +268,6 @@ impl Plan {
     }
 }
 
-/// Reads a transcript file as the project does.
-fn read_text(path: &Path) -> Result<String> {
-    let bytes = fs::read(path).at(path)?;
-    Ok(decode(&bytes, path, Legacy::Refuse)?.text)
-}
-
 fn file_stamp(path: &Path) -> Result<(u64, u64)> {
     let meta = fs::metadata(path).at(path)?;
     let mtime = meta
@@ -330,7 +323,7 @@ fn plan(project: &Project, manifest: &Manifest) -> Result<Plan> {
         };
         if let Some(e) = entry {
             // Same size, or a time-only change: compare contents.
-            let text = match read_text(&path) {
+            let text = match crate::core::project::read_transcript_text(&path) {
                 Ok(t) => t,
                 Err(err) => {
                     plan.notices.push(format!("not searchable: {err}"));
@@ -818,7 +811,7 @@ impl SearchIndex {
                 progress(i + 1, total, &job.id);
                 let text = match job.text {
                     Some(t) => t,
-                    None => match read_text(&job.path) {
+                    None => match crate::core::project::read_transcript_text(&job.path) {
                         Ok(t) => t,
                         Err(e) => {
                             report.notices.push(format!("not searchable: {e}"));
@@ -917,7 +910,7 @@ fn build(
         let total = plan.jobs.len();
         for (i, job) in plan.jobs.into_iter().enumerate() {
             progress(i + 1, total, &job.id);
-            let text = match read_text(&job.path) {
+            let text = match crate::core::project::read_transcript_text(&job.path) {
                 Ok(t) => t,
                 Err(e) => {
                     report.notices.push(format!("not searchable: {e}"));

@@ -38,7 +38,6 @@ pub use query::{Filter, Matcher, Mode, Node, parse, parse_lenient};
 
 use super::codebook::Codebook;
 use super::error::{Error, Result};
-use super::import::{Legacy, decode};
 use super::project::{Attributes, Project};
 use super::segments::{Filter as SegmentFilter, Segment, place_all};
 use super::text::one_line;
@@ -1058,10 +1057,7 @@ pub fn regex_search_project(
         let mut hits = Vec::new();
         let mut problems = Vec::new();
         for (id, path) in part {
-            let text = match std::fs::read(path)
-                .map_err(|e| Error::io(path, e))
-                .and_then(|b| decode(&b, path, Legacy::Refuse).map(|d| d.text))
-            {
+            let text = match crate::core::project::read_transcript_text(path) {
                 Ok(t) => t,
                 Err(e) => {
                     problems.push(format!("not searched: {e}"));
