@@ -286,6 +286,9 @@ fn set_attributes(
     ids: &[String],
     attrs: &[(String, String)],
 ) -> anyhow::Result<()> {
+    // Read, change and rewrite under the lock: concurrent imports with
+    // attributes both keep their rows.
+    let _lock = project.file_lock("attributes")?;
     let mut table = project.attributes()?;
     for (k, _) in attrs {
         if !table.names.contains(k) {

@@ -41,6 +41,11 @@ pub fn read_memo(project: &Project, target: &MemoTarget) -> Result<String> {
 
 /// Replaces a memo (atomically); an empty text removes the file.
 pub fn write_memo(project: &Project, target: &MemoTarget, text: &str) -> Result<PathBuf> {
+    let _lock = project.file_lock("memos")?;
+    replace_memo(project, target, text)
+}
+
+fn replace_memo(project: &Project, target: &MemoTarget, text: &str) -> Result<PathBuf> {
     let path = memo_path(project, target);
     if text.trim().is_empty() {
         match std::fs::remove_file(&path) {
@@ -60,6 +65,9 @@ pub fn write_memo(project: &Project, target: &MemoTarget, text: &str) -> Result<
 
 /// Adds a paragraph to a memo, keeping what was there.
 pub fn append_memo(project: &Project, target: &MemoTarget, text: &str) -> Result<PathBuf> {
+    // Read, add and rewrite under the lock: two processes appending at
+    // once both keep their paragraph.
+    let _lock = project.file_lock("memos")?;
     let mut body = read_memo(project, target)?;
     if !body.is_empty() {
         if !body.ends_with('\n') {
@@ -68,5 +76,5 @@ pub fn append_memo(project: &Project, target: &MemoTarget, text: &str) -> Result
         body.push('\n');
     }
     body.push_str(text.trim_end());
-    write_memo(project, target, &body)
+    replace_memo(project, target, &body)
 }

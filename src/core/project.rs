@@ -246,6 +246,18 @@ impl Project {
         self.derived_dir().join("cache")
     }
 
+    /// The lock taken while a shared file (`attributes`, `memos`) is read,
+    /// changed and rewritten, so that two processes never lose each
+    /// other's change.
+    pub fn file_lock(&self, what: &str) -> Result<super::fsio::Lock> {
+        super::fsio::Lock::exclusive(
+            &self
+                .derived_dir()
+                .join("locks")
+                .join(format!("{what}.lock")),
+        )
+    }
+
     /// The lock taken while the codebook is changed.
     pub fn codebook_lock(&self) -> Result<super::fsio::Lock> {
         super::fsio::Lock::exclusive(&self.derived_dir().join("codebook.lock"))

@@ -2185,7 +2185,6 @@ fn a_quote_that_overlaps_itself_stays_in_place_after_an_edit() {
 /// Paragraphs reported as saved (exit 0) by `motif memo TEXT` run from
 /// three processes at once.
 #[test]
-#[ignore = "bug: concurrent `motif memo TEXT` appends lose paragraphs reported as saved: append_memo reads the memo, adds the paragraph and rewrites the file with no lock (src/core/memo.rs)"]
 fn concurrent_memo_appends_keep_every_paragraph() {
     let p = Proj::new();
     let text = |w: usize, i: usize| format!("paragraph {w}.{i}: café 北京 🚀");
@@ -2215,7 +2214,6 @@ fn concurrent_memo_appends_keep_every_paragraph() {
 /// Rows of `attributes.csv` written by `motif import --attr` run from
 /// several processes at once.
 #[test]
-#[ignore = "bug: concurrent `motif import --attr` lose rows of attributes.csv: set_attributes reads the table, changes it and rewrites it with no lock (src/cli/commands.rs)"]
 fn concurrent_imports_with_attributes_keep_every_row() {
     let p = Proj::new();
     for i in 0..12 {
