@@ -365,13 +365,22 @@ def compare_size(args, size_name, spec, motif, venv, qc):
         f"{M} -q --project {shlex.quote(str(m_proj))} --coder {args.coders.split(',')[0]} "
         f"code --from {shlex.quote(str(inp / 'motif-codings.csv'))}",
         from_template(m_tpl, m_proj), R, T)
+    run([motif, "-q", "--project", str(m_proj), "export", "frequencies",
+         "-o", str(out / "motif-frequencies-batch.json")])
+    m_coded = work / "template-motif-coded"
+    keep(m_proj, m_coded)
+    LR, LT = args.loop_runs or R, args.loop_timeout or T
     res["motif_code_per_transcript"] = measure(
         "motif code --from (one process per transcript)",
         f"for f in {shlex.quote(str(per_t))}/*.csv; do {M} -q --project {shlex.quote(str(m_proj))} "
         f"--coder {args.coders.split(',')[0]} code --from \"$f\" || exit 1; done",
-        from_template(m_tpl, m_proj), R, T)
-    run([motif, "-q", "--project", str(m_proj), "export", "frequencies",
-         "-o", str(out / "motif-frequencies-batch.json")])
+        from_template(m_tpl, m_proj), LR, LT,
+        progress=lambda: f"{count_motif_transcripts(m_proj)} of {len(transcripts)} transcripts coded")
+    per_t_freq = out / "motif-frequencies-per-transcript.json"
+    per_t_freq.unlink(missing_ok=True)
+    if not res["motif_code_per_transcript"]["timed_out"]:
+        run([motif, "-q", "--project", str(m_proj), "export", "frequencies", "-o", str(per_t_freq)])
+    from_template(m_coded, m_proj)()  # the tally reads the project coded in one batch
     n_coded = sum(1 for _ in (inp / "qc-codes").glob("*/*.txt"))
     loop = []
     for coder_dir in sorted((inp / "qc-codes").iterdir()):
@@ -382,18 +391,39 @@ def compare_size(args, size_name, spec, motif, venv, qc):
     res["qc_code_cli"] = measure(
         "qc code (one process per document, scripted editor)",
         f"cd {shlex.quote(str(q_proj))} && " + " && ".join(loop),
-        from_template(q_tpl, q_proj), args.qc_cli_runs or R, args.qc_cli_timeout or T,
+        from_template(q_tpl, q_proj), LR, LT,
         progress=lambda: f"{count_qc_documents(q_proj)} of {n_coded} documents coded")
-    qc_cli_lines = count_qc_lines(q_proj) if not res["qc_code_cli"]["timed_out"] else None
+    qc_cli_lines = None
+    q_coded = work / "template-qc-coded"
+    shutil.rmtree(q_coded, ignore_errors=True)
+    if not res["qc_code_cli"]["timed_out"]:
+        qc_cli_lines = count_qc_lines(q_proj)
+        keep(q_proj, q_coded)
     res["qc_code_api"] = measure(
         "qc Python API (update_coded_lines per document, one process)",
         f"cd {shlex.quote(str(q_proj))} && {PY} {shlex.quote(str(HERE / 'qc_api_code.py'))} "
         f"{shlex.quote(str(inp / 'qc-codes'))}",
-        from_template(q_tpl, q_proj), R, T)
-    qc_coded = not res["qc_code_api"]["timed_out"]
+        from_template(q_tpl, q_proj), R, T,
+        progress=lambda: f"{count_qc_documents(q_proj)} of {n_coded} documents coded")
+    qc_api_lines = None
+    if res["qc_code_api"]["timed_out"] and not q_coded.exists() and args.finish_timeout:
+        # Nothing coded within the limit: run the API once more without it
+        # (up to --finish-timeout), so that the tally can be measured; the
+        # time is reported apart.
+        res["qc_code_api_unlimited"] = measure(
+            "qc Python API, without the time limit",
+            res["qc_code_api"]["cmd"], from_template(q_tpl, q_proj), 1, args.finish_timeout,
+            progress=lambda: f"{count_qc_documents(q_proj)} of {n_coded} documents coded")
+        if not res["qc_code_api_unlimited"]["timed_out"]:
+            qc_api_lines = count_qc_lines(q_proj)
+    elif not res["qc_code_api"]["timed_out"]:
+        qc_api_lines = count_qc_lines(q_proj)
+    elif q_coded.exists():
+        from_template(q_coded, q_proj)()  # tally the project the CLI loop coded
+    qc_coded = qc_api_lines is not None or qc_cli_lines is not None
 
-    # (c) tally, on the projects coded by the last runs above (the motif
-    # project of the per-transcript loop holds the same codings as the batch)
+    # (c) tally: motif on the project coded in one batch, qc on the project
+    # its API coded (or its CLI loop, if the API did not finish)
     log(f"{size_name}: (c) tally")
     noop = lambda: None
     res["motif_tally"] = measure(
@@ -409,7 +439,7 @@ def compare_size(args, size_name, spec, motif, venv, qc):
             "qc codes stats --unit document",
             f"cd {shlex.quote(str(q_proj))} && {Q} codes stats -z -n document -o {shlex.quote(str(out / 'qc-stats-document.csv'))}",
             noop, R, T)
-    checks = check_tallies(out, names, expected, qc_coded, qc_cli_lines, m_proj, motif)
+    checks = check_tallies(out, names, expected, qc_coded, qc_cli_lines, qc_api_lines)
     return finish(size_name, spec, res, expected, checks, n_docs)
 
 
@@ -419,6 +449,14 @@ def count_qc_lines(q_proj):
     n = con.execute("select count(*) from coded_line").fetchone()[0]
     con.close()
     return n
+
+
+def count_motif_transcripts(m_proj):
+    """Transcripts with codings in the journals: how far a loop got."""
+    seen = set()
+    for j in (m_proj / "codings").glob("*.jsonl"):
+        seen.update(re.findall(r'"transcript":\s*"([^"]+)"', j.read_text(encoding="utf-8")))
+    return len(seen)
 
 
 def count_qc_documents(q_proj):
@@ -434,19 +472,23 @@ def count_qc_documents(q_proj):
     return n
 
 
-def check_tallies(out, names, expected, qc_coded, qc_cli_lines, m_proj, motif):
-    freq = json.loads((out / "motif-frequencies.json").read_text())
-    m_seg = {c["code"]: c["segments"] for c in freq["codes"]}
-    m_tr = {c["code"]: c["transcripts"] for c in freq["codes"]}
-    batch = json.loads((out / "motif-frequencies-batch.json").read_text())
-    b_seg = {c["code"]: c["segments"] for c in batch["codes"]}
+def check_tallies(out, names, expected, qc_coded, qc_cli_lines, qc_api_lines):
+    def segs(p):
+        doc = json.loads(p.read_text())
+        return {c["code"]: c["segments"] for c in doc["codes"]}, \
+            {c["code"]: c["transcripts"] for c in doc["codes"]}
+    m_seg, m_tr = segs(out / "motif-frequencies.json")
+    b_seg, _ = segs(out / "motif-frequencies-batch.json")
+    per_t = out / "motif-frequencies-per-transcript.json"
     checks = {
-        "motif_segments_match_batch": all(m_seg.get(c, 0) == expected["segments"].get(c, 0) for c in names),
-        "motif_one_batch_equals_per_transcript": b_seg == m_seg,
+        "motif_segments_match_batch_file": all(m_seg.get(c, 0) == expected["segments"].get(c, 0) for c in names),
+        "motif_tally_equals_state_after_batch": b_seg == m_seg,
+        "motif_per_transcript_equals_batch": (segs(per_t)[0] == b_seg) if per_t.exists() else None,
         "motif_total_segments": sum(m_seg.values()),
         "batch_rows": expected["codings"],
         "line_mismatches": expected["line_mismatches"],
         "qc_cli_coded_lines": qc_cli_lines,
+        "qc_api_coded_lines": qc_api_lines,
         "expected_qc_lines": sum(expected["qc_lines"].values()),
         "per_code": [],
     }
@@ -496,6 +538,7 @@ def report(results, meta):
     pairs = [
         ("(a) import", "motif_import", "qc_import"),
         ("(b) coding, one batch / qc API in one process", "motif_code_batch", "qc_code_api"),
+        ("(b) coding, one batch / qc API without the time limit", "motif_code_batch", "qc_code_api_unlimited"),
         ("(b) coding, one process per transcript", "motif_code_per_transcript", "qc_code_cli"),
         ("(c) tally (qc unit line)", "motif_tally", "qc_tally_line"),
         ("(c) tally (qc unit document)", "motif_tally", "qc_tally_document"),
@@ -512,19 +555,27 @@ def report(results, meta):
         for label, mk, qk in pairs:
             if mk not in ms or qk not in ms:
                 continue
-            m, q = ms[mk]["summary"], ms[qk]["summary"]
-            if q is None or ms[qk]["timed_out"]:
-                qtxt = f"did not finish in {ms[qk]['timeout']} s" + (
-                    f" ({ms[qk]['progress']})" if ms[qk].get("progress") else "")
-                lines.append(f"| {label} | {fmt_s(m['wall'])} | {fmt_s(m['cpu'])} | {m['rss']:.0f} MB | "
-                             f"{qtxt} | | | > {ms[qk]['timeout'] / m['wall']:.0f}× | | {m['n']} | |")
-                continue
-            loads = (min(m["load_min"], q["load_min"]), max(m["load_max"], q["load_max"]))
-            lines.append(
-                f"| {label} | {fmt_s(m['wall'])} | {fmt_s(m['cpu'])} | {m['rss']:.0f} MB | "
-                f"{fmt_s(q['wall'])} | {fmt_s(q['cpu'])} | {q['rss']:.0f} MB | "
-                f"{q['wall'] / m['wall']:.1f}× | {q['cpu'] / m['cpu']:.1f}× | "
-                f"{m['n']}/{q['n']} | {loads[0]:.1f}–{loads[1]:.1f} |")
+            cells, sums = [], []
+            for k in (mk, qk):
+                m = ms[k]["summary"] if not ms[k]["timed_out"] else None
+                sums.append(m)
+                if m is None:
+                    dnf = f"did not finish in {ms[k]['timeout']} s" + (
+                        f" ({ms[k]['progress']})" if ms[k].get("progress") else "")
+                    cells.append(f"{dnf} | | ")
+                else:
+                    cells.append(f"{fmt_s(m['wall'])} | {fmt_s(m['cpu'])} | {m['rss']:.0f} MB")
+            m, q = sums
+            if m and q:
+                ratio = f"{q['wall'] / m['wall']:.1f}× | {q['cpu'] / m['cpu']:.1f}×"
+                loads = f"{min(m['load_min'], q['load_min']):.1f}–{max(m['load_max'], q['load_max']):.1f}"
+            elif m:
+                ratio = f"> {ms[qk]['timeout'] / m['wall']:.0f}× | "
+                loads = f"{m['load_min']:.1f}–{m['load_max']:.1f}"
+            else:
+                ratio, loads = " | ", ""
+            n = f"{len(ms[mk]['runs'])}/{len(ms[qk]['runs'])}"
+            lines.append(f"| {label} | {cells[0]} | {cells[1]} | {ratio} | {n} | {loads} |")
         lines.append("")
         ck = r["checks"]
         if ck:
@@ -539,9 +590,13 @@ def main():
     ap.add_argument("--venv", required=True, type=Path, help="qc's virtual environment (created if missing)")
     ap.add_argument("--size", action="append", help="small, mid, bar or T:W:C (repeatable; default mid)")
     ap.add_argument("--runs", type=int, default=5, help="runs per measurement (median reported)")
-    ap.add_argument("--qc-cli-runs", type=int, default=0, help="runs of the slow qc code loop (default --runs)")
+    ap.add_argument("--loop-runs", type=int, default=0,
+                    help="runs of the one-process-per-transcript loops (default --runs)")
     ap.add_argument("--timeout", type=int, default=600, help="seconds before a run counts as not finishing")
-    ap.add_argument("--qc-cli-timeout", type=int, default=0, help="the same for the qc code loop (default --timeout)")
+    ap.add_argument("--loop-timeout", type=int, default=0, help="the same for the loops (default --timeout)")
+    ap.add_argument("--finish-timeout", type=int, default=7200,
+                    help="when qc's API coding times out and nothing is coded, run it once more "
+                         "with this limit so the tally can be measured (0: don't)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/motif-qc-work"))
     ap.add_argument("--gen", help="the gen_corpus binary (default: cargo run --release --example gen_corpus)")
     ap.add_argument("--coders", default="ana")
