@@ -9,4 +9,6 @@
 pub mod cli;
 pub mod core;
 pub mod corpus_gen;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod tui;

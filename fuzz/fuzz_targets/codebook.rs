@@ -1,0 +1,6 @@
+//! The codebook parser and its save (see `motif::fuzzing::codebook`).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| motif::fuzzing::codebook(data));

@@ -1,0 +1,6 @@
+//! REFI-QDA `.qdpx` and `.qdc` import (see `motif::fuzzing::refi`).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| motif::fuzzing::refi(data));
