@@ -196,7 +196,9 @@ fn short_id(guid: &str) -> String {
 const MAX_ID_PART: usize = 100;
 
 /// A transcript id from a source's name: file extension dropped, spaces
-/// and odd characters turned into `-`.
+/// and odd characters turned into `-`. A folder is never named like a
+/// transcript file (`x.txt/y` becomes `x-txt/y`), so that no id's folder
+/// is another id's file (`x` is stored as `x.txt`).
 pub fn transcript_id_from(name: &str, guid: &str) -> String {
     let mut base = name.trim();
     for ext in [".txt", ".docx", ".doc", ".rtf", ".pdf", ".md", ".odt"] {
@@ -219,6 +221,22 @@ pub fn transcript_id_from(name: &str, guid: &str) -> String {
             out.trim_matches(|c| c == '-' || c == '.').to_owned()
         })
         .filter(|p| !p.is_empty())
+        .collect();
+    let last = parts.len().saturating_sub(1);
+    let parts: Vec<String> = parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let like_file = Path::new(&part)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("txt") || e.eq_ignore_ascii_case("md"));
+            if i < last && like_file {
+                let dot = part.rfind('.').expect("ends with an extension");
+                format!("{}-{}", &part[..dot], &part[dot + 1..])
+            } else {
+                part
+            }
+        })
         .collect();
     let id = parts.join("/");
     if check_transcript_id(&id).is_ok() {
@@ -1585,7 +1603,10 @@ pub fn apply(project: &Project, pkg: &Package, opts: &ImportOptions) -> Result<I
         let base = transcript_id_from(&s.name, &s.guid);
         let mut id = base.clone();
         let mut n = 2;
-        while taken.contains(&id.to_lowercase()) {
+        // The file must be new: neither another transcript's (any case) nor
+        // a folder of transcripts already there (`id.txt/`).
+        let dir = project.transcripts_dir();
+        while taken.contains(&id.to_lowercase()) || dir.join(format!("{id}.txt")).exists() {
             id = format!("{base}-{n}");
             n += 1;
         }
@@ -1791,6 +1812,10 @@ mod tests {
         );
         assert_eq!(transcript_id_from("wave2/p03", "x"), "wave2/p03");
         assert_eq!(transcript_id_from("../../etc/passwd", "x"), "etc/passwd");
+        // Found by fuzzing: `x.txt/y` needs a folder `x.txt`, where the
+        // transcript `x` is stored.
+        assert_eq!(transcript_id_from("x.txt/y.txt", "x"), "x-txt/y");
+        assert_eq!(transcript_id_from("A.MD/b.Md/c.md", "x"), "A-MD/b-Md/c");
         assert_eq!(
             transcript_id_from("", "5215cc69-b628-4e02-afb9-9beeaee55808"),
             "source-5215cc69"
@@ -1799,6 +1824,38 @@ mod tests {
         assert_eq!(coder_name("  .hidden "), "hidden");
         assert_eq!(code_name(Some("a/b\u{7}c")), "a\u{2215}b c");
         assert_eq!(code_name(Some("   ")), "unnamed code");
+    }
+
+    #[test]
+    fn a_transcript_and_a_folder_named_like_its_file_both_import() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = create_project(&dir.path().join("p"), "clash").unwrap();
+        // A folder named like the file `x` is stored in, made by hand.
+        std::fs::create_dir_all(project.transcripts_dir().join("z.txt")).unwrap();
+        let source = |name: &str, text: &str| ImportedSource {
+            guid: super::super::guid("test", name),
+            name: name.into(),
+            text: text.into(),
+            ..ImportedSource::default()
+        };
+        let pkg = Package {
+            sources: vec![
+                source("x", "one\n"),
+                source("x.txt/y", "two\n"),
+                source("z", "three\n"),
+            ],
+            ..Package::default()
+        };
+        let opts = ImportOptions {
+            allow_external_paths: false,
+            default_coder: "ana".into(),
+            merge: false,
+        };
+        let report = apply(&project, &pkg, &opts).unwrap();
+        assert_eq!(report.transcripts_added, ["x", "x-txt/y", "z-2"]);
+        let (loaded, bad) = project.transcripts().unwrap();
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(loaded.len(), 3);
     }
 
     #[test]
