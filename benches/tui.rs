@@ -5,7 +5,6 @@
 //! the first frame; by default a tenth of it.
 
 use std::fmt::Write as _;
-use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;

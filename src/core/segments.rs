@@ -56,7 +56,17 @@ pub fn place(c: &Coding, t: &Transcript) -> Placement {
         return Placement::Orphaned;
     }
     let mut best: Option<(usize, usize, usize)> = None; // (score, distance, byte)
-    for (b, _) in t.text.match_indices(quote.as_str()) {
+    // Every occurrence, overlapping ones too (`no no` twice in `no no no`):
+    // `match_indices` would skip those and could leave only a wrong one.
+    let occurrences = {
+        let mut from = 0;
+        std::iter::from_fn(move || {
+            let b = from + t.text.get(from..)?.find(quote.as_str())?;
+            from = b + t.text[b..].chars().next().map_or(1, char::len_utf8);
+            Some(b)
+        })
+    };
+    for b in occurrences {
         let before_ok = t.text[..b].ends_with(c.anchor.before.as_str());
         let after_ok = t.text[b + quote.len()..].starts_with(c.anchor.after.as_str());
         let score = 2 - usize::from(before_ok) - usize::from(after_ok);
@@ -240,6 +250,12 @@ mod tests {
         assert_eq!(place(&c, &new), Placement::Moved { start: 25, end: 29 });
         assert_eq!(new.slice_chars(25, 29), Some("café"));
         let gone = Transcript::new("p", "A: tea. B: tea.\n".into());
+        // A quote overlapping an earlier occurrence of itself stays put.
+        let t = Transcript::new("p", "Zoë: no no no, 北京\n".into());
+        let c = coding_on(&t, 8, 13); // the second `no no`
+        assert_eq!(c.anchor.quote, "no no");
+        let edited = Transcript::new("p", "Intro ☕\nZoë: no no no, 北京\n".into());
+        assert_eq!(place(&c, &edited), Placement::Moved { start: 16, end: 21 });
         assert_eq!(place(&c, &gone), Placement::Orphaned);
     }
 }

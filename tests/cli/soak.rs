@@ -2213,7 +2213,6 @@ fn merging_into_a_code_listed_later_keeps_the_right_survivor() {
 /// is appended to the transcript, though its own place still matches its
 /// quote and context exactly.
 #[test]
-#[ignore = "bug: after any edit of a transcript, a coding whose quote overlaps an earlier occurrence of itself (`00:0` in `[00:00:01]`, `no no` in `no no no`) moves to that occurrence: place() lists candidates with match_indices, which skips overlapping ones (src/core/segments.rs)"]
 fn a_quote_that_overlaps_itself_stays_in_place_after_an_edit() {
     let p = Proj::new();
     let text = "[00:00:01] ANA: no no no, café 北京 🚀\n";
