@@ -67,7 +67,10 @@ impl Proj {
             std::fs::copy(src.join(file), root.join(file)).unwrap();
         }
         for folder in ["codebooks", "transcripts", "codings", "memos"] {
-            copy_dir(&src.join(folder), &root.join(folder));
+            // `memos/` only exists once someone wrote a memo.
+            if src.join(folder).is_dir() {
+                copy_dir(&src.join(folder), &root.join(folder));
+            }
         }
         Proj { _dir: dir, root }
     }
