@@ -617,7 +617,12 @@ impl Codebook {
         }
         let pos = self.position(&src.id).expect("source");
         let removed = self.codes.remove(pos);
-        let d = self.position(&dst.id).expect("target");
+        // The index of positions is stale until `reindex`: look again.
+        let d = self
+            .codes
+            .iter()
+            .position(|c| c.id == dst.id)
+            .expect("target");
         let survivor = &mut self.codes[d];
         survivor.aliases.push(removed.id.clone());
         survivor.aliases.extend(removed.aliases.iter().cloned());

@@ -2183,24 +2183,22 @@ fn crash_soak_loses_nothing_reported_saved() {
     );
 }
 
-/// The soak with merges in either codebook order: fails on main (the bug
-/// below), typically at the librarian's first merge of a code into one
-/// listed after it, and then in the coders' checks, whose codings show up
-/// under a third code.
+/// The soak with merges in either codebook order. It failed before the fix
+/// of the bug below, at the librarian's first merge of a code into one
+/// listed after it, and then in the coders' checks, whose codings showed
+/// up under a third code.
 #[test]
-#[ignore = "bug: `codes merge FROM INTO` goes wrong when FROM is listed before INTO (see the next test)"]
 fn crash_soak_with_merges_in_either_order() {
     let mut cfg = Config::from_env();
     cfg.merge_any_order = true;
     soak(&cfg);
 }
 
-/// Found by the soak. `Codebook::merge` removes FROM from the list, then
-/// looks INTO up by an index computed before the removal: when FROM comes
-/// first, the aliases (and with them FROM's codings) go to the code after
-/// INTO, and when INTO is last the command panics.
+/// Found by the soak. `Codebook::merge` removed FROM from the list, then
+/// looked INTO up by an index computed before the removal: when FROM came
+/// first, the aliases (and with them FROM's codings) went to the code after
+/// INTO, and when INTO was last the command panicked.
 #[test]
-#[ignore = "bug: `codes merge FROM INTO` with FROM listed before INTO gives FROM's codings to the code after INTO, or panics when INTO is last (src/core/codebook.rs, Codebook::merge uses an index taken before the removal)"]
 fn merging_into_a_code_listed_later_keeps_the_right_survivor() {
     let p = Proj::new();
     p.write("in/x.txt", SAMPLE.as_bytes());
