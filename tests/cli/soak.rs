@@ -51,10 +51,6 @@ struct Config {
     librarian_every: usize,
     /// Coders' operations between two transcript edits.
     editor_every: usize,
-    /// Merge codes in either codebook order. Off by default: merging a
-    /// code into one listed after it hits a known bug (see
-    /// `merging_into_a_code_listed_later_keeps_the_right_survivor`).
-    merge_any_order: bool,
     /// Kill journal writes of several records while they are written. Off
     /// by default: such a kill can leave part of the batch applied, a known
     /// bug (see `a_killed_batch_is_never_applied_in_part`); they are then
@@ -97,7 +93,6 @@ impl Config {
             kill_percent: 20,
             librarian_every: 6,
             editor_every: 8,
-            merge_any_order: false,
             kill_batches_while_written: false,
         }
     }
@@ -201,16 +196,6 @@ fn occurrences(text: &str, needle: &str) -> Vec<usize> {
         out.push(cp);
     }
     out
-}
-
-/// Whether `q` begins with what it ends with (a proper prefix that is also
-/// a suffix, as in `00:0` or ` ha `), so that two occurrences of it can
-/// overlap. The soak codes no such quote: after an edit motif looks for
-/// them in the wrong place (see
-/// `a_quote_that_overlaps_itself_stays_in_place_after_an_edit`).
-fn overlaps_itself(q: &str) -> bool {
-    let c: Vec<char> = q.chars().collect();
-    (1..c.len()).any(|k| c[..k] == c[c.len() - k..])
 }
 
 /// Paragraphs of a memo file as `motif memo` appends them.
@@ -615,17 +600,12 @@ fn parse_segments(v: &Value) -> Vec<Seg> {
 
 /// The codebook file, as a set of (id, path, aliases).
 fn read_codebook(root: &Path) -> BTreeSet<FileCode> {
-    codebook_in_order(root).into_iter().collect()
-}
-
-/// The codes of the codebook file in its order.
-fn codebook_in_order(root: &Path) -> Vec<FileCode> {
     let path = root.join("codebooks/codebook.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     let table: toml::Table = toml::from_str(&text)
         .unwrap_or_else(|e| panic!("{} does not parse: {e}\n{text}", path.display()));
     let Some(codes) = table.get("codes") else {
-        return Vec::new();
+        return BTreeSet::new();
     };
     codes
         .as_array()
@@ -1067,9 +1047,6 @@ impl Worker<'_> {
             let count = if self.rng.percent(20) { 2 } else { 1 };
             let reqs = self.pick_codes(&book, count);
             let memo = self.rng.percent(25).then(|| self.memo_text());
-            if overlaps_itself(&cp_slice(&text, a, a + len)) {
-                continue;
-            }
             let spans = [(a, a + len)];
             let Some((new, already)) =
                 self.plan_codings(&t, &text, shift, &spans, &reqs, memo.as_ref(), &book)
@@ -1097,7 +1074,7 @@ impl Worker<'_> {
             let a = self.rng.below(n - len + 1);
             let phrase = cp_slice(line, a, a + len);
             let at = occurrences(&text, &phrase);
-            if at.len() > 12 || overlaps_itself(&phrase) {
+            if at.len() > 12 {
                 continue;
             }
             let spans: Vec<(usize, usize)> = at.iter().map(|&s| (s, s + len)).collect();
@@ -1596,18 +1573,6 @@ impl Librarian<'_> {
             if *x != from {
                 break x.clone();
             }
-        };
-        // Into a code listed before, unless asked otherwise: the other
-        // way round hits a known bug.
-        let order: Vec<String> = codebook_in_order(&shared.root)
-            .into_iter()
-            .map(|c| c.0)
-            .collect();
-        let at = |id: &String| order.iter().position(|x| x == id);
-        let (from, into) = if shared.cfg.merge_any_order || at(&into) < at(&from) {
-            (from, into)
-        } else {
-            (into, from)
         };
         after.merge(&from, &into);
         // Known as in flight before it starts, so that a coder reading
@@ -2183,21 +2148,11 @@ fn crash_soak_loses_nothing_reported_saved() {
     );
 }
 
-/// The soak with merges in either codebook order. It failed before the fix
-/// of the bug below, at the librarian's first merge of a code into one
-/// listed after it, and then in the coders' checks, whose codings showed
-/// up under a third code.
-#[test]
-fn crash_soak_with_merges_in_either_order() {
-    let mut cfg = Config::from_env();
-    cfg.merge_any_order = true;
-    soak(&cfg);
-}
-
-/// Found by the soak. `Codebook::merge` removed FROM from the list, then
-/// looked INTO up by an index computed before the removal: when FROM came
-/// first, the aliases (and with them FROM's codings) went to the code after
-/// INTO, and when INTO was last the command panicked.
+/// Found by the soak (whose merges go either way round). `Codebook::merge`
+/// removed FROM from the list, then looked INTO up by an index computed
+/// before the removal: when FROM came first, the aliases (and with them
+/// FROM's codings) went to the code after INTO, and when INTO was last the
+/// command panicked.
 #[test]
 fn merging_into_a_code_listed_later_keeps_the_right_survivor() {
     let p = Proj::new();
@@ -2221,12 +2176,12 @@ fn merging_into_a_code_listed_later_keeps_the_right_survivor() {
     assert_eq!(p.json(&["segments", "--json"])[0]["code"], "gamma");
 }
 
-/// Found by the long soak. When a transcript has changed, a coding is
+/// Found by the long soak. When a transcript had changed, a coding was
 /// looked for by its quote with `str::match_indices`, which skips
 /// occurrences that overlap an earlier one: a coding of `00:0` in
 /// `[00:00:01]` (it also occurs one character before) or of the second
-/// `no no` in `no no no` moves to the first occurrence as soon as anything
-/// is appended to the transcript, though its own place still matches its
+/// `no no` in `no no no` moved to the first occurrence as soon as anything
+/// was appended to the transcript, though its own place still matched its
 /// quote and context exactly.
 #[test]
 fn a_quote_that_overlaps_itself_stays_in_place_after_an_edit() {
