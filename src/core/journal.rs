@@ -3,11 +3,15 @@
 //!
 //! Every change is a *batch* of records (add, remove, memo, recode) that
 //! share a batch id and are written with one `write` and one fsync under an
-//! exclusive lock on the file, so a batch is either on disk whole or not
-//! reported as saved. `undo` and `redo` records name a batch; replaying the
+//! exclusive lock on the file; the first record of a write of several
+//! records says how many there are (`"n"`), and replay applies such a group
+//! only once all of its lines are on disk, so a crash in the middle of a
+//! write (which can leave part of it behind) never applies a batch in part,
+//! and a batch is either on disk whole or not reported as saved. `undo` and `redo` records name a batch; replaying the
 //! file from the top rebuilds the codings and both stacks, so undo works
-//! across restarts. A torn last line (a crash mid-write) is reported and,
-//! before the next append, moved to `codings/CODER.torn`; a malformed line
+//! across restarts. A torn last line or an unfinished write of several
+//! records (a crash mid-write) is reported and, before the next append,
+//! moved to `codings/CODER.torn`; a malformed line
 //! elsewhere is reported and skipped; neither is ever fatal.
 
 use std::collections::BTreeMap;
@@ -158,6 +162,9 @@ struct RawRecord {
     after: Option<String>,
     hash: Option<String>,
     undoable: Option<bool>,
+    /// On the first record of a write of several records: how many lines
+    /// the write holds.
+    n: Option<usize>,
 }
 
 /// Distinguishes a missing field (`None`) from `null` (`Some(None)`).
@@ -166,8 +173,9 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Option::<String>::deserialize(d).map(Some)
 }
 
-/// Parses one journal line.
-fn parse_record(line: &str) -> std::result::Result<Record, String> {
+/// Parses one journal line: its record and the number of lines of the
+/// write it opens (1 unless it carries `"n"`).
+fn parse_record(line: &str) -> std::result::Result<(Record, usize), String> {
     let RawRecord {
         op,
         batch,
@@ -183,11 +191,16 @@ fn parse_record(line: &str) -> std::result::Result<Record, String> {
         after,
         hash,
         undoable,
+        n,
     } = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let group = n.unwrap_or(1);
+    if group == 0 {
+        return Err("a record opening a write of 0 lines".into());
+    }
     let need =
         |v: Option<String>, name: &str| v.ok_or_else(|| format!("`{op}` record without `{name}`"));
     let undoable = undoable.unwrap_or(true);
-    Ok(match op.as_str() {
+    let rec = match op.as_str() {
         "add" => Record::Add {
             batch,
             time,
@@ -226,7 +239,27 @@ fn parse_record(line: &str) -> std::result::Result<Record, String> {
         "undo" => Record::Undo { batch, time },
         "redo" => Record::Redo { batch, time },
         other => return Err(format!("unknown operation `{other}`")),
-    })
+    };
+    Ok((rec, group))
+}
+
+/// The bytes of one write: each record on its own line, the first one
+/// carrying the number of lines when there are several (see the module
+/// doc).
+fn encode(records: &[Record]) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        let line = serde_json::to_vec(r).map_err(|e| Error::invalid(e.to_string()))?;
+        match line.strip_prefix(b"{") {
+            Some(rest) if i == 0 && records.len() > 1 => {
+                buf.extend_from_slice(format!("{{\"n\":{},", records.len()).as_bytes());
+                buf.extend_from_slice(rest);
+            }
+            _ => buf.extend_from_slice(&line),
+        }
+        buf.push(b'\n');
+    }
+    Ok(buf)
 }
 
 /// A change to the codings, as replayed.
@@ -424,46 +457,79 @@ impl Journal {
     }
 
     /// Replays `buf`, the bytes of the file from the current offset on.
+    /// What follows the last whole write (a torn last line, or the first
+    /// lines of a write of several records whose other lines are missing)
+    /// is held back: not applied, not counted, and set aside before the
+    /// next append.
     fn replay(&mut self, buf: &[u8]) {
-        let complete = buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        for raw in buf[..complete].split(|&b| b == b'\n') {
-            if complete == 0 {
+        // Each complete line and the offset just past its newline.
+        let mut lines: Vec<(&[u8], usize)> = Vec::new();
+        let mut at = 0;
+        while let Some(i) = buf[at..].iter().position(|&b| b == b'\n') {
+            lines.push((&buf[at..at + i], at + i + 1));
+            at += i + 1;
+        }
+        let mut consumed = 0;
+        let mut i = 0;
+        let mut unfinished = None;
+        while i < lines.len() {
+            let (raw, _) = lines[i];
+            let parsed = std::str::from_utf8(raw)
+                .map_err(|e| e.to_string())
+                .and_then(parse_record);
+            let group = parsed.as_ref().map_or(1, |&(_, n)| n);
+            if i + group > lines.len() {
+                unfinished = Some((lines.len() - i, group));
                 break;
             }
-            self.lines += 1;
-            let line_no = self.lines;
-            if raw.is_empty() {
-                continue;
+            self.replay_line(raw, parsed);
+            for &(member, _) in &lines[i + 1..i + group] {
+                let parsed = std::str::from_utf8(member)
+                    .map_err(|e| e.to_string())
+                    .and_then(parse_record);
+                self.replay_line(member, parsed);
             }
-            match std::str::from_utf8(raw)
-                .map_err(|e| e.to_string())
-                .and_then(parse_record)
-            {
-                Ok(rec) => self.apply_line(rec, line_no),
-                Err(e) => self.problems.push(Problem {
-                    path: self.path.clone(),
-                    line: line_no,
-                    message: format!("unreadable record, skipped ({e})"),
-                }),
-            }
+            i += group;
+            consumed = lines[i - 1].1;
         }
-        // `split` yields one empty piece after the final newline.
-        if complete > 0 {
-            self.lines -= 1;
-        }
-        self.offset += complete as u64;
+        self.offset += consumed as u64;
         self.torn = None;
-        if complete < buf.len() {
+        if consumed < buf.len() {
             self.torn = Some((self.offset, self.lines + 1));
+            let what = match unfinished {
+                Some((have, of)) => format!(
+                    "incomplete last write ({have} of its {of} lines, probably a crash while writing); none of it is counted"
+                ),
+                None => format!(
+                    "incomplete last record ({} bytes, probably a crash while writing); it is not counted",
+                    buf.len() - consumed
+                ),
+            };
             self.problems.push(Problem {
                 path: self.path.clone(),
                 line: self.lines + 1,
                 message: format!(
-                    "incomplete last record ({} bytes, probably a crash while writing); it is not counted and will be set aside in {}",
-                    buf.len() - complete,
+                    "{what} and will be set aside in {}",
                     self.torn_path().display()
                 ),
             });
+        }
+    }
+
+    /// Counts and applies one whole line (a blank one is skipped, an
+    /// unreadable one reported).
+    fn replay_line(&mut self, raw: &[u8], parsed: std::result::Result<(Record, usize), String>) {
+        self.lines += 1;
+        if raw.is_empty() {
+            return;
+        }
+        match parsed {
+            Ok((rec, _)) => self.apply_line(rec, self.lines),
+            Err(e) => self.problems.push(Problem {
+                path: self.path.clone(),
+                line: self.lines,
+                message: format!("unreadable record, skipped ({e})"),
+            }),
         }
     }
 
@@ -707,11 +773,7 @@ impl Journal {
             sync_dir(self.path.parent().unwrap_or(Path::new(".")))?;
             f
         };
-        let mut buf = Vec::new();
-        for r in &records {
-            serde_json::to_writer(&mut buf, r).map_err(|e| Error::invalid(e.to_string()))?;
-            buf.push(b'\n');
-        }
+        let buf = encode(&records)?;
         f.write_all(&buf).at(&self.path)?;
         f.sync_data().at(&self.path)?;
         self.catch_up(&mut f)?;
@@ -1090,6 +1152,70 @@ mod tests {
     }
 
     #[test]
+    fn a_write_cut_short_is_held_back_whole_then_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ana.jsonl");
+        let lock = p.with_extension("lock");
+        let mut j = Journal::open(&p, &lock, "ana").unwrap();
+        add(&mut j, &["a"]);
+        add(&mut j, &["b", "c", "d"]);
+        let whole = std::fs::read(&p).unwrap();
+        let text = String::from_utf8(whole.clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        // One record alone carries no count; the first of three says 3.
+        assert!(!lines[0].contains("\"n\""), "{}", lines[0]);
+        assert!(
+            lines[1].starts_with("{\"n\":3,\"op\":\"add\""),
+            "{}",
+            lines[1]
+        );
+        assert!(!lines[2].contains("\"n\"") && !lines[3].contains("\"n\""));
+        // Cut the file after two whole lines of the three-line write, and
+        // after two and a half.
+        let cut_two = lines[0].len() + lines[1].len() + lines[2].len() + 3;
+        for cut in [cut_two, cut_two + lines[3].len() / 2] {
+            std::fs::write(&p, &whole[..cut]).unwrap();
+            let r = Journal::open(&p, &lock, "ana").unwrap();
+            assert_eq!(
+                r.codings()
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>(),
+                ["a"]
+            );
+            assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+            assert_eq!(r.problems[0].line, 2);
+            if cut == cut_two {
+                assert!(
+                    r.problems[0].message.contains("2 of its 3 lines"),
+                    "{}",
+                    r.problems[0]
+                );
+            }
+            // Undo reaches the batch before the cut one.
+            assert_eq!(r.undo_target().unwrap().forward.len(), 1);
+        }
+        // The next write sets the unfinished one aside, then appends.
+        let mut r = Journal::open(&p, &lock, "ana").unwrap();
+        add(&mut r, &["e", "f"]);
+        let clean = Journal::open(&p, &lock, "ana").unwrap();
+        assert!(clean.problems.is_empty(), "{:?}", clean.problems);
+        let ids: Vec<&str> = clean.codings().iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a", "e", "f"]);
+        let torn = std::fs::read_to_string(dir.path().join("ana.torn")).unwrap();
+        assert!(
+            torn.contains("\"id\":\"b\"") && torn.contains("\"id\":\"c\""),
+            "{torn}"
+        );
+        // A snapshot taken now restores the same state.
+        let snap = dir.path().join("snap.bin");
+        let cached = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0).unwrap();
+        let again = Journal::open_with(&p, &lock, "ana", Some(snap), 0).unwrap();
+        assert_eq!(cached.codings(), again.codings());
+        assert_eq!(again.len(), 3);
+    }
+
+    #[test]
     fn malformed_middle_line_is_skipped_and_reported() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("ana.jsonl");
@@ -1330,7 +1456,7 @@ mod tests {
         assert!(s.contains("\"quote\":\"café\""));
         assert!(!s.contains("undoable"));
         assert_eq!(serde_json::from_str::<Record>(&s).unwrap(), rec);
-        assert_eq!(parse_record(&s).unwrap(), rec);
+        assert_eq!(parse_record(&s).unwrap(), (rec, 1));
         for other in [
             Record::Remove {
                 batch: "b".into(),
@@ -1362,7 +1488,7 @@ mod tests {
             },
         ] {
             let line = serde_json::to_string(&other).unwrap();
-            assert_eq!(parse_record(&line).unwrap(), other, "{line}");
+            assert_eq!(parse_record(&line).unwrap(), (other, 1), "{line}");
         }
         assert!(
             parse_record("{\"op\":\"fly\",\"batch\":\"b\",\"time\":\"t\"}")
