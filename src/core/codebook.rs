@@ -64,6 +64,9 @@ impl Code {
 #[derive(Debug, Clone, Default)]
 pub struct Codebook {
     pub path: PathBuf,
+    /// The project's codebook lock, when the codebook belongs to a project
+    /// (see [`Codebook::guarded_by`]).
+    lock: Option<PathBuf>,
     codes: Vec<Code>,
     by_id: HashMap<String, usize>,
     by_path: HashMap<String, usize>,
@@ -173,6 +176,44 @@ impl Codebook {
             path: path.to_path_buf(),
             ..Codebook::default()
         }
+    }
+
+    /// Marks this codebook as the one on disk guarded by the lock file
+    /// `lock`: changes to it are made under that lock held exclusively,
+    /// and [`Codebook::hold_codes`] lets a writer of codings make sure,
+    /// under the same lock held shared, that the codes it applies were not
+    /// deleted by another process since this copy was read.
+    #[must_use]
+    pub fn guarded_by(mut self, lock: PathBuf) -> Codebook {
+        self.lock = Some(lock);
+        self
+    }
+
+    /// For a guarded codebook: takes the codebook lock shared, so that no
+    /// code can be deleted while it is held, and checks on disk that every
+    /// code in `ids` still exists; the lock is released when the returned
+    /// guard is dropped. An unguarded codebook (not from a project) gives
+    /// `None` and checks nothing.
+    pub fn hold_codes<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Option<super::fsio::Lock>> {
+        let Some(lock) = &self.lock else {
+            return Ok(None);
+        };
+        let held = super::fsio::Lock::shared(lock)?;
+        let now = Codebook::load(&self.path)?;
+        for id in ids {
+            if now.by_id(id).is_none() {
+                let name = self.by_id(id).map_or(id, |c| c.path.as_str());
+                return Err(Error::invalid(format!(
+                    "code `{}` is no longer in {} (deleted by another process?); nothing was saved",
+                    super::text::one_line(name),
+                    self.path.display()
+                )));
+            }
+        }
+        Ok(Some(held))
     }
 
     /// Reads and checks a codebook file. A missing file is an empty
@@ -832,6 +873,29 @@ description = "Users who contribute."
         assert!(b.delete("community").is_err());
         b.delete("fw").unwrap();
         assert_eq!(b.len(), 2);
+    }
+
+    #[test]
+    fn a_guarded_codebook_refuses_codes_deleted_on_disk_since_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        let lock = dir.path().join("codebook.lock");
+        std::fs::write(&path, BOOK).unwrap();
+        let mine = Codebook::load(&path).unwrap().guarded_by(lock.clone());
+        let ids = |b: &Codebook, p: &str| b.by_path(p).unwrap().id.clone();
+        let ct = ids(&mine, "community/contributors");
+        assert!(mine.hold_codes([ct.as_str()]).unwrap().is_some());
+        let mut other = Codebook::load(&path).unwrap();
+        other.delete("community/contributors").unwrap();
+        other.save().unwrap();
+        let err = mine.hold_codes([ct.as_str()]).unwrap_err().to_string();
+        assert!(
+            err.contains("community/contributors") && err.contains("no longer"),
+            "{err}"
+        );
+        // Other codes still pass; an unguarded copy checks nothing.
+        assert!(mine.hold_codes([ids(&mine, "community").as_str()]).is_ok());
+        assert!(book().hold_codes([ct.as_str()]).unwrap().is_none());
     }
 
     #[test]

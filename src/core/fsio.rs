@@ -58,6 +58,16 @@ pub struct Lock {
 impl Lock {
     /// Takes the exclusive lock on `path`, creating it if needed.
     pub fn exclusive(path: &Path) -> Result<Lock> {
+        Lock::take(path, true)
+    }
+
+    /// Takes a shared lock on `path` (held by many at once, never beside
+    /// an exclusive one), creating it if needed.
+    pub fn shared(path: &Path) -> Result<Lock> {
+        Lock::take(path, false)
+    }
+
+    fn take(path: &Path, exclusive: bool) -> Result<Lock> {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).at(dir)?;
         }
@@ -67,7 +77,12 @@ impl Lock {
             .write(true)
             .open(path)
             .at(path)?;
-        file.lock().map_err(|e| {
+        let locked = if exclusive {
+            file.lock()
+        } else {
+            file.lock_shared()
+        };
+        locked.map_err(|e| {
             Error::invalid(format!(
                 "cannot lock {}: {e}; is the project on a file system without locks?",
                 path.display()

@@ -171,6 +171,8 @@ pub fn code<'t>(
 ) -> Result<CodeReport> {
     let time = now_rfc3339();
     let coder = journal.coder.clone();
+    // No code applied here can be deleted until the batch is written.
+    let _codes = book.hold_codes(requests.iter().map(|r| r.code.as_str()))?;
     journal.transact(|j| {
         let batch = new_id();
         let mut report = CodeReport::default();

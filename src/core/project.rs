@@ -236,9 +236,14 @@ impl Project {
         self.root.join(&self.config.codebook)
     }
 
-    /// Loads the codebook.
+    /// Loads the codebook, guarded by the project's codebook lock (see
+    /// [`Codebook::guarded_by`]).
     pub fn codebook(&self) -> Result<Codebook> {
-        Codebook::load(&self.codebook_path())
+        Ok(Codebook::load(&self.codebook_path())?.guarded_by(self.codebook_lock_path()))
+    }
+
+    fn codebook_lock_path(&self) -> PathBuf {
+        self.derived_dir().join("codebook.lock")
     }
 
     /// Where derived caches live (see [`super::cache`]).
@@ -258,9 +263,10 @@ impl Project {
         )
     }
 
-    /// The lock taken while the codebook is changed.
+    /// The lock taken (exclusively) while the codebook is changed; codings
+    /// are written under it held shared (see [`Codebook::hold_codes`]).
     pub fn codebook_lock(&self) -> Result<super::fsio::Lock> {
-        super::fsio::Lock::exclusive(&self.derived_dir().join("codebook.lock"))
+        super::fsio::Lock::exclusive(&self.codebook_lock_path())
     }
 
     /// Transcript ids and files, sorted by id.
