@@ -177,7 +177,7 @@ fn totals(c: &mut Criterion, root: &std::path::Path, slow: Duration) {
             let (segs, _) = scope.segments(&ws);
             let rows: Vec<export::SegmentRow> = segs
                 .iter()
-                .map(|s| export::row(s, &ws.transcripts[&s.coding.transcript]))
+                .map(|s| export::row(s, &ws.transcripts[s.coding.transcript.as_str()]))
                 .collect();
             black_box(serde_json::to_string_pretty(&rows).expect("json"))
         });
@@ -189,7 +189,7 @@ fn totals(c: &mut Criterion, root: &std::path::Path, slow: Duration) {
             let (segs, _) = scope.segments(&ws);
             let rows: Vec<export::SegmentRow> = segs
                 .iter()
-                .map(|s| export::row(s, &ws.transcripts[&s.coding.transcript]))
+                .map(|s| export::row(s, &ws.transcripts[s.coding.transcript.as_str()]))
                 .collect();
             let meta = report::ReportMeta {
                 project: ws.project.config.name.clone(),

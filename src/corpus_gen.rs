@@ -41,7 +41,7 @@ use crate::core::codebook::Codebook;
 use crate::core::error::{Error, IoContext, Result};
 use crate::core::fsio::atomic_write;
 use crate::core::ids::rfc3339;
-use crate::core::journal::{Coding, Journal, Record};
+use crate::core::journal::{Coding, CodingFields, Journal, Record};
 use crate::core::project::{DEFAULT_CODEBOOK, Project, check_coder};
 use crate::core::segments::anchor;
 use crate::core::transcript::Transcript;
@@ -1051,17 +1051,17 @@ impl Writer {
                 t.id
             )
         });
-        Coding {
-            id: self.id(),
-            transcript: t.id.clone(),
+        Coding::new(CodingFields {
+            id: &self.id(),
+            transcript: &t.id,
             start,
             end,
-            code: code.to_owned(),
-            coder: self.coder.clone(),
-            time: rfc3339(self.clock),
-            memo,
+            code,
+            coder: &self.coder,
+            time: &rfc3339(self.clock),
+            memo: memo.as_deref(),
             anchor: anchor(t, start, end),
-        }
+        })
     }
 
     /// Queues `picks` (codings on `t`) as batches of one to five, with now
@@ -1345,7 +1345,7 @@ mod tests {
         assert!(unplaced.is_empty());
         assert_eq!(segs.len(), 61);
         for seg in &segs {
-            let t = &ws.transcripts[&seg.coding.transcript];
+            let t = &ws.transcripts[seg.coding.transcript.as_str()];
             let quote = t.slice_chars(seg.start, seg.end).unwrap();
             assert_eq!(quote, seg.coding.anchor.quote);
             let first = quote.chars().next().unwrap();

@@ -223,10 +223,10 @@ fn journal_state(j: &Journal) -> JournalState {
     (
         j.codings()
             .into_iter()
-            .map(|c| (c.id.clone(), c.clone()))
+            .map(|c| (c.id.to_string(), c.clone()))
             .collect(),
-        j.undo_target().map(|b| b.id.clone()),
-        j.redo_target().map(|b| b.id.clone()),
+        j.undo_target().map(|b| b.id.to_string()),
+        j.redo_target().map(|b| b.id.to_string()),
     )
 }
 

@@ -237,7 +237,7 @@ pub fn segments(
     note_unplaced(ctx, &unplaced, "listed");
     let rows: Vec<SegmentRow> = segs
         .iter()
-        .map(|s| export::row(s, &ws.transcripts[&s.coding.transcript]))
+        .map(|s| export::row(s, &ws.transcripts[s.coding.transcript.as_str()]))
         .collect();
     let form = form(
         &[

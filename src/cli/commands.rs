@@ -589,8 +589,8 @@ fn codings_using(journals: &[Journal], ids: &[String]) -> Vec<(String, Vec<Strin
             let mine = j
                 .codings()
                 .into_iter()
-                .filter(|c| ids.contains(&c.code))
-                .map(|c| c.id.clone())
+                .filter(|c| ids.iter().any(|i| *i == c.code))
+                .map(|c| c.id.to_string())
                 .collect();
             (j.coder.clone(), mine)
         })

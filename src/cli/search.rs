@@ -724,14 +724,15 @@ fn autocode(
         // What the coder already has with this code, as ops::code sees it.
         let mut existing = std::collections::HashSet::new();
         for c in journal.codings() {
-            let (Some(t), Some(k)) = (transcripts.get(&c.transcript), book.by_id(&c.code)) else {
+            let (Some(t), Some(k)) = (transcripts.get(c.transcript.as_str()), book.by_id(&c.code))
+            else {
                 continue;
             };
             if k.id != code.id {
                 continue;
             }
             if let Placement::Exact { start, end } | Placement::Moved { start, end } = place(c, t) {
-                existing.insert((c.transcript.clone(), start, end));
+                existing.insert((c.transcript.to_string(), start, end));
             }
         }
         let mut seen = std::collections::HashSet::new();

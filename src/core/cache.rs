@@ -14,18 +14,25 @@
 use std::fs;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
+
+use super::shared::SharedStr;
 
 /// Bumped whenever the layout of any cache file, or the logic that derives
 /// what a cache holds (turn detection, the text index), changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 const MAGIC: &[u8; 8] = b"motif-c\0";
 const CHECKSUM_LEN: usize = 32;
 
-/// Builds the body of a cache file.
+/// Builds the body of a cache file: the values, then the *string heap*,
+/// the strings written with [`Writer::shared`] one after the other, then
+/// the length of the values (8 bytes). Reading checks the heap's UTF-8
+/// once and its strings become slices of it (see [`super::shared`]).
 #[derive(Debug, Default)]
 pub struct Writer {
     buf: Vec<u8>,
+    heap: String,
 }
 
 impl Writer {
@@ -68,6 +75,29 @@ impl Writer {
         }
     }
 
+    /// Appends a string to the string heap (its length to the values).
+    pub fn shared(&mut self, s: &str) {
+        self.varint(s.len() as u64);
+        self.heap.push_str(s);
+    }
+
+    /// Appends an optional string to the string heap.
+    pub fn opt_shared(&mut self, s: Option<&str>) {
+        self.bool(s.is_some());
+        if let Some(s) = s {
+            self.shared(s);
+        }
+    }
+
+    /// Appends a number in a variable-length encoding (one byte below 128).
+    pub fn varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
+    }
+
     /// Appends a list of offsets, each as its difference from the one
     /// before in a variable-length encoding (most take one or two bytes).
     pub fn usizes(&mut self, v: &[usize]) {
@@ -75,19 +105,25 @@ impl Writer {
         let mut prev = 0usize;
         for &x in v {
             // Wrapping: a list need not be ascending to round-trip.
-            let mut d = x.wrapping_sub(prev) as u64;
+            self.varint(x.wrapping_sub(prev) as u64);
             prev = x;
-            while d >= 0x80 {
-                self.buf.push((d as u8) | 0x80);
-                d >>= 7;
-            }
-            self.buf.push(d as u8);
         }
     }
 
-    /// The body so far.
+    /// The values alone, to be nested in another body with
+    /// [`Writer::bytes`]; a nested body cannot use the string heap.
     pub fn into_bytes(self) -> Vec<u8> {
+        debug_assert!(self.heap.is_empty(), "a nested body with shared strings");
         self.buf
+    }
+
+    /// The body of a cache file: values, string heap, length of the values.
+    fn into_body(self) -> Vec<u8> {
+        let values = self.buf.len() as u64;
+        let mut out = self.buf;
+        out.extend_from_slice(self.heap.as_bytes());
+        out.extend_from_slice(&values.to_le_bytes());
+        out
     }
 }
 
@@ -98,12 +134,65 @@ impl Writer {
 pub struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// The string heap and how much of it has been read.
+    heap: Option<&'a Arc<String>>,
+    heap_pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    /// Reads `buf` from the start.
+    /// Reads the values `buf` (a [`Body`]) from the start, without its
+    /// string heap.
     pub fn new(buf: &'a [u8]) -> Self {
-        Reader { buf, pos: 0 }
+        Reader {
+            buf,
+            pos: 0,
+            heap: None,
+            heap_pos: 0,
+        }
+    }
+
+    /// Reads values and string heap (from [`Body::into_parts`]).
+    pub fn with_heap(buf: &'a [u8], heap: &'a Arc<String>) -> Self {
+        Reader {
+            heap: Some(heap),
+            ..Reader::new(buf)
+        }
+    }
+
+    /// Reads a number written by [`Writer::varint`].
+    pub fn varint(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        let mut shift = 0;
+        loop {
+            let b = *self.buf.get(self.pos)?;
+            self.pos += 1;
+            if shift > 63 {
+                return None;
+            }
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Some(v);
+            }
+            shift += 7;
+        }
+    }
+
+    /// Reads the next string of the heap: a slice of it, not a copy.
+    pub fn shared(&mut self) -> Option<SharedStr> {
+        let len = usize::try_from(self.varint()?).ok()?;
+        let end = self.heap_pos.checked_add(len)?;
+        let s = SharedStr::slice(self.heap?, self.heap_pos..end)?;
+        self.heap_pos = end;
+        Some(s)
+    }
+
+    /// Reads an optional string of the heap.
+    pub fn opt_shared(&mut self) -> Option<Option<SharedStr>> {
+        if self.bool()? {
+            self.shared().map(Some)
+        } else {
+            Some(None)
+        }
     }
 
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
@@ -172,20 +261,7 @@ impl<'a> Reader<'a> {
         let mut out = Vec::with_capacity(n);
         let mut prev = 0usize;
         for _ in 0..n {
-            let mut d = 0u64;
-            let mut shift = 0;
-            loop {
-                let b = *self.buf.get(self.pos)?;
-                self.pos += 1;
-                if shift > 63 {
-                    return None;
-                }
-                d |= u64::from(b & 0x7f) << shift;
-                if b < 0x80 {
-                    break;
-                }
-                shift += 7;
-            }
+            let d = self.varint()?;
             prev = prev.wrapping_add(usize::try_from(d).ok()?);
             out.push(prev);
         }
@@ -197,9 +273,9 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
-    /// Whether the whole body was read.
+    /// Whether the whole body (values and string heap) was read.
     pub fn at_end(&self) -> bool {
-        self.pos == self.buf.len()
+        self.pos == self.buf.len() && self.heap.is_none_or(|h| self.heap_pos == h.len())
     }
 }
 
@@ -299,18 +375,38 @@ impl Default for Checksum {
     }
 }
 
-/// The body of a cache file, read whole.
+/// The body of a cache file, read whole; it reads as its values (see
+/// [`Writer`]).
 #[derive(Debug)]
 pub struct Body {
     data: Vec<u8>,
     start: usize,
-    end: usize,
+    /// Where the values end and the string heap begins.
+    values_end: usize,
+    heap_end: usize,
 }
 
 impl std::ops::Deref for Body {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.data[self.start..self.end]
+        &self.data[self.start..self.values_end]
+    }
+}
+
+impl Body {
+    /// The values and the string heap, its UTF-8 checked once; `None` if
+    /// it is not UTF-8. Only the values are copied.
+    pub fn into_parts(self) -> Option<(Vec<u8>, Arc<String>)> {
+        let Body {
+            mut data,
+            start,
+            values_end,
+            heap_end,
+        } = self;
+        let values = data[start..values_end].to_vec();
+        data.truncate(heap_end);
+        data.drain(..values_end);
+        Some((values, Arc::new(String::from_utf8(data).ok()?)))
     }
 }
 
@@ -326,16 +422,24 @@ pub fn read(path: &Path, kind: &str) -> Option<Body> {
     if checksum(&data[head.len()..sum_at])[..] != data[sum_at..] {
         return None;
     }
+    let heap_end = sum_at.checked_sub(8).filter(|&e| e >= head.len())?;
+    let values = u64::from_le_bytes(data[heap_end..sum_at].try_into().ok()?);
+    let values_end = head
+        .len()
+        .checked_add(usize::try_from(values).ok()?)
+        .filter(|&e| e <= heap_end)?;
     Some(Body {
         start: head.len(),
-        end: sum_at,
+        values_end,
+        heap_end,
         data,
     })
 }
 
 /// Writes cache file `path` atomically (without fsync; see the module
 /// documentation). Errors are returned for tests and ignored by callers.
-pub fn write(path: &Path, kind: &str, body: &[u8]) -> std::io::Result<()> {
+pub fn write(path: &Path, kind: &str, body: Writer) -> std::io::Result<()> {
+    let body = &body.into_body()[..];
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let name = path
@@ -376,20 +480,36 @@ mod tests {
         w.str("café ☕ 北京");
         w.opt_str(None);
         w.opt_str(Some(""));
+        w.shared("naïve 🚀");
         w.usizes(&[0, 7, usize::MAX, 3, 300]);
+        w.opt_shared(None);
+        w.opt_shared(Some("碼"));
+        w.shared("");
         w.bool(true);
-        let body = w.into_bytes();
-        write(&p, "test", &body).unwrap();
-        let back = read(&p, "test").unwrap();
-        assert_eq!(&*back, &body[..]);
-        let mut r = Reader::new(&back);
-        assert_eq!(r.str(), Some("café ☕ 北京"));
-        assert_eq!(r.opt_string(), Some(None));
-        assert_eq!(r.opt_string(), Some(Some(String::new())));
-        assert_eq!(r.usizes(), Some(vec![0, 7, usize::MAX, 3, 300]));
-        assert_eq!(r.bool(), Some(true));
-        assert!(r.at_end());
-        assert_eq!(r.u64(), None, "reading past the end fails");
+        write(&p, "test", w).unwrap();
+        let read_all = |r: &mut Reader<'_>, heap: bool| {
+            assert_eq!(r.str(), Some("café ☕ 北京"));
+            assert_eq!(r.opt_string(), Some(None));
+            assert_eq!(r.opt_string(), Some(Some(String::new())));
+            let naive = r.shared();
+            assert_eq!(naive.is_some(), heap);
+            if !heap {
+                return;
+            }
+            assert_eq!(naive.unwrap(), "naïve 🚀");
+            assert_eq!(r.usizes(), Some(vec![0, 7, usize::MAX, 3, 300]));
+            assert_eq!(r.opt_shared(), Some(None));
+            assert_eq!(r.opt_shared().unwrap().unwrap(), "碼");
+            assert_eq!(r.shared().unwrap(), "");
+            assert_eq!(r.bool(), Some(true));
+            assert!(r.at_end());
+            assert_eq!(r.u64(), None, "reading past the end fails");
+        };
+        // Without the heap, its strings cannot be read.
+        read_all(&mut Reader::new(&read(&p, "test").unwrap()), false);
+        let (values, heap) = read(&p, "test").unwrap().into_parts().unwrap();
+        assert_eq!(heap.as_str(), "naïve 🚀碼");
+        read_all(&mut Reader::with_heap(&values, &heap), true);
 
         assert!(read(&p, "other").is_none(), "another kind");
         let mut raw = fs::read(&p).unwrap();

@@ -36,17 +36,17 @@ pub fn row(s: &Segment<'_>, t: &Transcript) -> SegmentRow {
         .expect("placed segment in range");
     let (line_start, line_end) = t.lines_of(a, b);
     SegmentRow {
-        id: s.coding.id.clone(),
-        transcript: s.coding.transcript.clone(),
+        id: s.coding.id.to_string(),
+        transcript: s.coding.transcript.to_string(),
         start: s.start,
         end: s.end,
         line_start,
         line_end,
         code: s.code.path.clone(),
         code_id: s.code.id.clone(),
-        coder: s.coding.coder.clone(),
+        coder: s.coding.coder.to_string(),
         speaker: t.turn_at(a).and_then(|turn| turn.speaker.clone()),
-        memo: s.coding.memo.clone(),
+        memo: s.coding.memo.as_deref().map(str::to_owned),
         text: t.text[a..b].to_owned(),
     }
 }

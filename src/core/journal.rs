@@ -26,33 +26,97 @@ use serde::{Deserialize, Serialize};
 use super::cache::{Checksum, Reader, Writer};
 use super::error::{Error, IoContext, Result};
 use super::fsio::sync_dir;
+use super::shared::SharedStr;
 
 /// What a coding carries so it can be found again if its transcript
 /// changes: the covered text, a little context, and the transcript's hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Anchor {
-    pub quote: String,
+    pub quote: SharedStr,
     #[serde(default)]
-    pub before: String,
+    pub before: SharedStr,
     #[serde(default)]
-    pub after: String,
-    pub hash: String,
+    pub after: SharedStr,
+    pub hash: SharedStr,
 }
 
 /// One coding: a code applied by a coder to a span of a transcript.
 /// `start` and `end` are code points at the time of coding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Coding {
-    pub id: String,
-    pub transcript: String,
+    pub id: SharedStr,
+    pub transcript: SharedStr,
     pub start: usize,
     pub end: usize,
     /// The code's stable id.
-    pub code: String,
-    pub coder: String,
-    pub time: String,
-    pub memo: Option<String>,
+    pub code: SharedStr,
+    pub coder: SharedStr,
+    pub time: SharedStr,
+    pub memo: Option<SharedStr>,
     pub anchor: Anchor,
+}
+
+/// The fields of a coding, borrowed: [`Coding::new`] keeps its strings in
+/// one buffer (see [`super::shared`]).
+#[derive(Debug, Clone, Copy)]
+pub struct CodingFields<'a> {
+    pub id: &'a str,
+    pub transcript: &'a str,
+    pub start: usize,
+    pub end: usize,
+    pub code: &'a str,
+    pub coder: &'a str,
+    pub time: &'a str,
+    pub memo: Option<&'a str>,
+    /// Quote, context before, context after, transcript hash.
+    pub anchor: [&'a str; 4],
+}
+
+impl Coding {
+    /// A coding with `f`'s fields, its strings in one buffer.
+    pub fn new(f: CodingFields<'_>) -> Coding {
+        let [q, b, a, h] = f.anchor;
+        let memo = f.memo.unwrap_or("");
+        let [
+            id,
+            transcript,
+            code,
+            coder,
+            time,
+            memo_s,
+            quote,
+            before,
+            after,
+            hash,
+        ] = SharedStr::pack([
+            f.id,
+            f.transcript,
+            f.code,
+            f.coder,
+            f.time,
+            memo,
+            q,
+            b,
+            a,
+            h,
+        ]);
+        Coding {
+            id,
+            transcript,
+            start: f.start,
+            end: f.end,
+            code,
+            coder,
+            time,
+            memo: f.memo.map(|_| memo_s),
+            anchor: Anchor {
+                quote,
+                before,
+                after,
+                hash,
+            },
+        }
+    }
 }
 
 /// One line of a journal.
@@ -128,13 +192,13 @@ impl Record {
     pub fn add(batch: &str, c: &Coding) -> Record {
         Record::Add {
             batch: batch.to_owned(),
-            time: c.time.clone(),
-            id: c.id.clone(),
-            transcript: c.transcript.clone(),
+            time: c.time.to_string(),
+            id: c.id.to_string(),
+            transcript: c.transcript.to_string(),
             start: c.start,
             end: c.end,
-            code: c.code.clone(),
-            memo: c.memo.clone(),
+            code: c.code.to_string(),
+            memo: c.memo.as_deref().map(str::to_owned),
             anchor: c.anchor.clone(),
             undoable: true,
         }
@@ -211,10 +275,10 @@ fn parse_record(line: &str) -> std::result::Result<(Record, usize), String> {
             code: need(code, "code")?,
             memo: memo.flatten(),
             anchor: Anchor {
-                quote: need(quote, "quote")?,
-                before: before.unwrap_or_default(),
-                after: after.unwrap_or_default(),
-                hash: need(hash, "hash")?,
+                quote: need(quote, "quote")?.into(),
+                before: before.unwrap_or_default().into(),
+                after: after.unwrap_or_default().into(),
+                hash: need(hash, "hash")?.into(),
             },
             undoable,
         },
@@ -267,16 +331,16 @@ fn encode(records: &[Record]) -> Result<Vec<u8>> {
 pub enum Op {
     /// Shared with the current codings: undo and redo copy no text.
     Add(Arc<Coding>),
-    Remove(String),
-    Memo(String, Option<String>),
-    Recode(String, String),
+    Remove(SharedStr),
+    Memo(SharedStr, Option<SharedStr>),
+    Recode(SharedStr, SharedStr),
 }
 
 /// A batch of changes and how to revert it.
 #[derive(Debug, Clone)]
 pub struct Batch {
-    pub id: String,
-    pub time: String,
+    pub id: SharedStr,
+    pub time: SharedStr,
     pub forward: Vec<Op>,
     pub inverse: Vec<Op>,
 }
@@ -305,13 +369,15 @@ pub struct Journal {
     /// record is written).
     lock_path: PathBuf,
     pub coder: String,
+    /// `coder`, shared by every coding.
+    coder_shared: SharedStr,
     /// Current codings by id, with their place in insertion order. The
     /// same `Arc` is in `order` and `by_transcript`.
-    codings: FxHashMap<String, (u64, Arc<Coding>)>,
+    codings: FxHashMap<SharedStr, (u64, Arc<Coding>)>,
     /// Current codings in insertion order (for stable listings).
     order: BTreeMap<u64, Arc<Coding>>,
     /// Per transcript, its current codings in insertion order.
-    by_transcript: FxHashMap<String, BTreeMap<u64, Arc<Coding>>>,
+    by_transcript: FxHashMap<SharedStr, BTreeMap<u64, Arc<Coding>>>,
     next_seq: u64,
     done: Vec<Batch>,
     undone: Vec<Batch>,
@@ -344,6 +410,7 @@ impl Journal {
             path: path.to_path_buf(),
             lock_path: lock_path.to_path_buf(),
             coder: coder.to_owned(),
+            coder_shared: coder.into(),
             codings: FxHashMap::default(),
             order: BTreeMap::new(),
             by_transcript: FxHashMap::default(),
@@ -595,26 +662,32 @@ impl Journal {
                         anchor,
                         undoable,
                         ..
-                    } => (
-                        Op::Add(Arc::new(Coding {
-                            id,
-                            transcript,
+                    } => {
+                        let c = Coding::new(CodingFields {
+                            id: &id,
+                            transcript: &transcript,
                             start,
                             end,
-                            code,
-                            coder: self.coder.clone(),
-                            time: time.clone(),
-                            memo,
-                            anchor,
-                        })),
-                        undoable,
-                        time,
-                    ),
+                            code: &code,
+                            coder: &self.coder,
+                            time: &time,
+                            memo: memo.as_deref(),
+                            anchor: [&anchor.quote, &anchor.before, &anchor.after, &anchor.hash],
+                        });
+                        let time = c.time.clone();
+                        (Op::Add(Arc::new(c)), undoable, time)
+                    }
                     Record::Remove {
                         id, undoable, time, ..
-                    } => (Op::Remove(id), undoable, time),
-                    Record::Memo { id, memo, time, .. } => (Op::Memo(id, memo), true, time),
-                    Record::Recode { id, code, time, .. } => (Op::Recode(id, code), true, time),
+                    } => (Op::Remove(id.into()), undoable, time.into()),
+                    Record::Memo { id, memo, time, .. } => (
+                        Op::Memo(id.into(), memo.map(SharedStr::from)),
+                        true,
+                        time.into(),
+                    ),
+                    Record::Recode { id, code, time, .. } => {
+                        (Op::Recode(id.into(), code.into()), true, time.into())
+                    }
                     Record::Undo { .. } | Record::Redo { .. } => unreachable!("handled above"),
                 };
                 let inverse = match self.apply_op(op.clone()) {
@@ -635,7 +708,7 @@ impl Journal {
                     _ => {
                         self.undone.clear();
                         self.done.push(Batch {
-                            id: batch_id,
+                            id: batch_id.into(),
                             time,
                             forward: vec![op],
                             inverse: vec![inverse],
@@ -822,7 +895,10 @@ impl Journal {
 
     /// Caches the state replayed from the journal's first `self.offset`
     /// bytes, whose checksum is `prefix_sum`. Failing to write a cache
-    /// changes nothing.
+    /// changes nothing. Strings go to the snapshot's string heap (read
+    /// back as slices of it); transcript ids, code ids and transcript
+    /// hashes, repeated on many codings, are written once in a table and
+    /// referred to by number.
     fn save_snapshot(&self, prefix_sum: [u8; 32]) {
         let Some(path) = &self.snapshot else { return };
         let mut w = Writer::new();
@@ -831,20 +907,46 @@ impl Journal {
         w.str(&self.coder);
         w.usize(self.lines);
         w.u64(self.next_seq);
+        let mut table = Interned::default();
+        let codings = self
+            .order
+            .values()
+            .chain(self.done.iter().chain(&self.undone).flat_map(|b| {
+                b.forward
+                    .iter()
+                    .chain(&b.inverse)
+                    .filter_map(|op| match op {
+                        Op::Add(c) => Some(c),
+                        _ => None,
+                    })
+            }));
+        for c in codings {
+            for s in [&c.transcript, &c.code, &c.anchor.hash] {
+                table.add(s);
+            }
+        }
+        w.usize(table.list.len());
+        for s in &table.list {
+            w.shared(s);
+        }
         w.usize(self.order.len());
-        for (&n, c) in &self.order {
-            w.u64(n);
-            put_coding(&mut w, c);
+        // An undo step that adds back a current coding refers to it by
+        // its place in this list.
+        let mut live: FxHashMap<*const Coding, u64> = FxHashMap::default();
+        for (i, (&n, c)) in self.order.iter().enumerate() {
+            w.varint(n);
+            put_coding(&mut w, &table, c);
+            live.insert(Arc::as_ptr(c), i as u64);
         }
         for stack in [&self.done, &self.undone] {
             w.usize(stack.len());
             for b in stack {
-                w.str(&b.id);
-                w.str(&b.time);
+                w.shared(&b.id);
+                w.shared(&b.time);
                 for ops in [&b.forward, &b.inverse] {
                     w.usize(ops.len());
                     for op in ops {
-                        self.put_op(&mut w, op);
+                        put_op(&mut w, &table, &live, op);
                     }
                 }
             }
@@ -854,40 +956,7 @@ impl Journal {
             w.usize(p.line);
             w.str(&p.message);
         }
-        let _ = super::cache::write(path, SNAPSHOT_KIND, &w.into_bytes());
-    }
-
-    fn put_op(&self, w: &mut Writer, op: &Op) {
-        match op {
-            // An addition that shares the current coding is stored by id.
-            Op::Add(c)
-                if self
-                    .codings
-                    .get(&c.id)
-                    .is_some_and(|(_, l)| Arc::ptr_eq(l, c)) =>
-            {
-                w.usize(0);
-                w.str(&c.id);
-            }
-            Op::Add(c) => {
-                w.usize(1);
-                put_coding(w, c);
-            }
-            Op::Remove(id) => {
-                w.usize(2);
-                w.str(id);
-            }
-            Op::Memo(id, memo) => {
-                w.usize(3);
-                w.str(id);
-                w.opt_str(memo.as_deref());
-            }
-            Op::Recode(id, code) => {
-                w.usize(4);
-                w.str(id);
-                w.str(code);
-            }
-        }
+        let _ = super::cache::write(path, SNAPSHOT_KIND, w);
     }
 
     /// Restores the state cached in `snapshot` if the journal `f` still
@@ -895,8 +964,8 @@ impl Journal {
     /// of those bytes, ready to be continued; otherwise leaves the journal
     /// empty, to be replayed from the top.
     fn restore(&mut self, snapshot: &Path, f: &mut File) -> Option<Checksum> {
-        let body = super::cache::read(snapshot, SNAPSHOT_KIND)?;
-        let mut r = Reader::new(&body);
+        let (values, heap) = super::cache::read(snapshot, SNAPSHOT_KIND)?.into_parts()?;
+        let mut r = Reader::with_heap(&values, &heap);
         let len = r.u64()?;
         let expected = r.bytes()?;
         if r.str()? != self.coder {
@@ -937,22 +1006,32 @@ impl Journal {
     fn decode_state(&mut self, r: &mut Reader<'_>) -> Option<()> {
         self.lines = r.usize()?;
         self.next_seq = r.u64()?;
-        for _ in 0..r.count(8)? {
-            let n = r.u64()?;
-            if !self.insert_live(n, Arc::new(get_coding(r, &self.coder)?)) {
+        let table: Vec<SharedStr> = (0..r.count(1)?)
+            .map(|_| r.shared())
+            .collect::<Option<_>>()?;
+        let n = r.count(8)?;
+        self.codings.reserve(n);
+        let mut live = Vec::with_capacity(n);
+        for _ in 0..n {
+            let seq = r.varint()?;
+            let c = Arc::new(get_coding(r, &table, &self.coder_shared)?);
+            if !self.insert_live(seq, Arc::clone(&c)) {
                 return None;
             }
+            live.push(c);
         }
         for undone in [false, true] {
-            let n = r.count(16)?;
+            let n = r.count(4)?;
             let mut stack = Vec::with_capacity(n);
             for _ in 0..n {
-                let id = r.string()?;
-                let time = r.string()?;
+                let id = r.shared()?;
+                let time = r.shared()?;
                 let mut ops = [Vec::new(), Vec::new()];
                 for list in &mut ops {
-                    for _ in 0..r.count(8)? {
-                        list.push(self.get_op(r)?);
+                    let n = r.count(2)?;
+                    list.reserve_exact(n);
+                    for _ in 0..n {
+                        list.push(self.get_op(r, &table, &live)?);
                     }
                 }
                 let [forward, inverse] = ops;
@@ -981,47 +1060,97 @@ impl Journal {
         Some(())
     }
 
-    fn get_op(&self, r: &mut Reader<'_>) -> Option<Op> {
-        Some(match r.usize()? {
-            0 => Op::Add(Arc::clone(&self.codings.get(r.str()?)?.1)),
-            1 => Op::Add(Arc::new(get_coding(r, &self.coder)?)),
-            2 => Op::Remove(r.string()?),
-            3 => Op::Memo(r.string()?, r.opt_string()?),
-            4 => Op::Recode(r.string()?, r.string()?),
+    fn get_op(&self, r: &mut Reader<'_>, table: &[SharedStr], live: &[Arc<Coding>]) -> Option<Op> {
+        Some(match r.varint()? {
+            0 => Op::Add(Arc::clone(live.get(usize::try_from(r.varint()?).ok()?)?)),
+            1 => Op::Add(Arc::new(get_coding(r, table, &self.coder_shared)?)),
+            2 => Op::Remove(r.shared()?),
+            3 => Op::Memo(r.shared()?, r.opt_shared()?),
+            4 => Op::Recode(r.shared()?, r.shared()?),
             _ => return None,
         })
     }
 }
 
-fn put_coding(w: &mut Writer, c: &Coding) {
-    w.str(&c.id);
-    w.str(&c.transcript);
-    w.usize(c.start);
-    w.usize(c.end);
-    w.str(&c.code);
-    w.str(&c.time);
-    w.opt_str(c.memo.as_deref());
-    w.str(&c.anchor.quote);
-    w.str(&c.anchor.before);
-    w.str(&c.anchor.after);
-    w.str(&c.anchor.hash);
+fn put_op(w: &mut Writer, table: &Interned<'_>, live: &FxHashMap<*const Coding, u64>, op: &Op) {
+    match op {
+        // An addition that shares a current coding refers to it.
+        Op::Add(c) if live.contains_key(&Arc::as_ptr(c)) => {
+            w.varint(0);
+            w.varint(live[&Arc::as_ptr(c)]);
+        }
+        Op::Add(c) => {
+            w.varint(1);
+            put_coding(w, table, c);
+        }
+        Op::Remove(id) => {
+            w.varint(2);
+            w.shared(id);
+        }
+        Op::Memo(id, memo) => {
+            w.varint(3);
+            w.shared(id);
+            w.opt_shared(memo.as_deref());
+        }
+        Op::Recode(id, code) => {
+            w.varint(4);
+            w.shared(id);
+            w.shared(code);
+        }
+    }
 }
 
-fn get_coding(r: &mut Reader<'_>, coder: &str) -> Option<Coding> {
+/// Strings written once in a snapshot and referred to by number.
+#[derive(Default)]
+struct Interned<'a> {
+    list: Vec<&'a str>,
+    index: FxHashMap<&'a str, u64>,
+}
+
+impl<'a> Interned<'a> {
+    fn add(&mut self, s: &'a str) {
+        let next = self.list.len() as u64;
+        self.index.entry(s).or_insert_with(|| {
+            self.list.push(s);
+            next
+        });
+    }
+
+    fn put(&self, w: &mut Writer, s: &str) {
+        w.varint(self.index[s]);
+    }
+}
+
+fn put_coding(w: &mut Writer, table: &Interned<'_>, c: &Coding) {
+    w.shared(&c.id);
+    table.put(w, &c.transcript);
+    w.varint(c.start as u64);
+    w.varint(c.end as u64);
+    table.put(w, &c.code);
+    w.shared(&c.time);
+    w.opt_shared(c.memo.as_deref());
+    w.shared(&c.anchor.quote);
+    w.shared(&c.anchor.before);
+    w.shared(&c.anchor.after);
+    table.put(w, &c.anchor.hash);
+}
+
+fn get_coding(r: &mut Reader<'_>, table: &[SharedStr], coder: &SharedStr) -> Option<Coding> {
+    let interned = |r: &mut Reader<'_>| table.get(usize::try_from(r.varint()?).ok()?).cloned();
     Some(Coding {
-        id: r.string()?,
-        transcript: r.string()?,
-        start: r.usize()?,
-        end: r.usize()?,
-        code: r.string()?,
-        coder: coder.to_owned(),
-        time: r.string()?,
-        memo: r.opt_string()?,
+        id: r.shared()?,
+        transcript: interned(r)?,
+        start: usize::try_from(r.varint()?).ok()?,
+        end: usize::try_from(r.varint()?).ok()?,
+        code: interned(r)?,
+        coder: coder.clone(),
+        time: r.shared()?,
+        memo: r.opt_shared()?,
         anchor: Anchor {
-            quote: r.string()?,
-            before: r.string()?,
-            after: r.string()?,
-            hash: r.string()?,
+            quote: r.shared()?,
+            before: r.shared()?,
+            after: r.shared()?,
+            hash: interned(r)?,
         },
     })
 }
@@ -1042,8 +1171,8 @@ mod tests {
             memo: None,
             anchor: Anchor {
                 quote: "café".into(),
-                before: String::new(),
-                after: String::new(),
+                before: "".into(),
+                after: "".into(),
                 hash: "h".into(),
             },
         }
@@ -1064,7 +1193,7 @@ mod tests {
 
     fn undo(j: &mut Journal) {
         j.transact(|j| {
-            let b = j.undo_target().unwrap().id.clone();
+            let b = j.undo_target().unwrap().id.to_string();
             Ok((
                 vec![Record::Undo {
                     batch: b,
@@ -1078,7 +1207,7 @@ mod tests {
 
     fn redo(j: &mut Journal) {
         j.transact(|j| {
-            let b = j.redo_target().unwrap().id.clone();
+            let b = j.redo_target().unwrap().id.to_string();
             Ok((
                 vec![Record::Redo {
                     batch: b,
@@ -1311,7 +1440,7 @@ mod tests {
                 let snap = dir.path().join("cache/journal-ana.bin");
                 let cached = Journal::open_with(&p, &p.with_extension("lock"), "ana", Some(snap), 0).unwrap();
                 proptest::prop_assert_eq!(state(&cached), state(&j));
-                let mut have: Vec<String> = j.codings().iter().map(|c| c.id.clone()).collect();
+                let mut have: Vec<String> = j.codings().iter().map(|c| c.id.to_string()).collect();
                 let mut want = current.clone();
                 have.sort();
                 want.sort();
@@ -1319,7 +1448,7 @@ mod tests {
             }
             let again = Journal::open(&p, &p.with_extension("lock"), "ana").unwrap();
             proptest::prop_assert_eq!(state(&again), state(&j));
-            let mut have: Vec<String> = again.codings().iter().map(|c| c.id.clone()).collect();
+            let mut have: Vec<String> = again.codings().iter().map(|c| c.id.to_string()).collect();
             have.sort();
             current.sort();
             proptest::prop_assert_eq!(have, current);
@@ -1329,7 +1458,7 @@ mod tests {
         }
     }
 
-    type Stack = Vec<(String, Vec<Op>, Vec<Op>)>;
+    type Stack = Vec<(SharedStr, Vec<Op>, Vec<Op>)>;
     type State = (Vec<(u64, Coding)>, Stack, Stack, Vec<Problem>, u64, usize);
 
     /// Everything a journal knows, comparable.

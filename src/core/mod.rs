@@ -20,6 +20,7 @@ pub mod project;
 pub mod refi;
 pub mod search;
 pub mod segments;
+pub mod shared;
 pub mod stats;
 pub mod text;
 pub mod transcript;

@@ -10,7 +10,7 @@ use regex::Regex;
 use super::codebook::Codebook;
 use super::error::{Error, Result};
 use super::ids::{new_id, now_rfc3339};
-use super::journal::{Batch, Coding, Journal, Op, Record};
+use super::journal::{Batch, Coding, CodingFields, Journal, Op, Record};
 use super::segments::{Placement, anchor, place};
 use super::transcript::Transcript;
 
@@ -139,17 +139,17 @@ pub struct CodeReport {
 /// Builds the coding for a request on transcript `t` (span already
 /// checked).
 pub fn new_coding(t: &Transcript, req: &NewCoding, coder: &str, time: &str) -> Coding {
-    Coding {
-        id: new_id(),
-        transcript: t.id.clone(),
+    Coding::new(CodingFields {
+        id: &new_id(),
+        transcript: &t.id,
         start: req.start,
         end: req.end,
-        code: req.code.clone(),
-        coder: coder.to_owned(),
-        time: time.to_owned(),
-        memo: req.memo.clone(),
+        code: &req.code,
+        coder,
+        time,
+        memo: req.memo.as_deref(),
         anchor: anchor(t, req.start, req.end),
-    }
+    })
 }
 
 /// Current span of coding `c` if its transcript is `t`.
@@ -247,7 +247,7 @@ pub fn uncode(
             if s >= start && e <= end {
                 removed.push((c.clone(), s, e));
             } else if s < end && start < e {
-                overlapping.push((s, e, book.by_id(&c.code).map_or(c.code.clone(), |k| k.path.clone())));
+                overlapping.push((s, e, book.by_id(&c.code).map_or_else(|| c.code.to_string(), |k| k.path.clone())));
             }
         }
         if removed.is_empty() {
@@ -272,7 +272,7 @@ pub fn uncode(
             .map(|(c, _, _)| Record::Remove {
                 batch: batch.clone(),
                 time: time.clone(),
-                id: c.id.clone(),
+                id: c.id.to_string(),
                 undoable: true,
             })
             .collect();
@@ -349,7 +349,7 @@ pub fn undo(journal: &mut Journal) -> Result<Option<Batch>> {
         None => Ok((Vec::new(), None)),
         Some(b) => Ok((
             vec![Record::Undo {
-                batch: b.id.clone(),
+                batch: b.id.to_string(),
                 time,
             }],
             Some(b.clone()),
@@ -364,7 +364,7 @@ pub fn redo(journal: &mut Journal) -> Result<Option<Batch>> {
         None => Ok((Vec::new(), None)),
         Some(b) => Ok((
             vec![Record::Redo {
-                batch: b.id.clone(),
+                batch: b.id.to_string(),
                 time,
             }],
             Some(b.clone()),

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use rustc_hash::FxHashMap;
 
 use super::codebook::{Code, Codebook};
-use super::journal::{Anchor, Coding, Journal};
+use super::journal::{Coding, Journal};
 use super::text::{last_chars, take_chars};
 use super::transcript::Transcript;
 
@@ -26,17 +26,18 @@ pub enum Placement {
     Orphaned,
 }
 
-/// The anchor of span `start..end` (code points) of `t`.
-pub fn anchor(t: &Transcript, start: usize, end: usize) -> Anchor {
+/// The anchor of span `start..end` (code points) of `t`: quote, context
+/// before, context after and the transcript's hash (see [`super::journal::Anchor`]).
+pub fn anchor(t: &Transcript, start: usize, end: usize) -> [&str; 4] {
     let (a, b) = t
         .byte_range(start, end)
         .expect("span checked by the caller");
-    Anchor {
-        quote: t.text[a..b].to_owned(),
-        before: last_chars(&t.text[..a], CONTEXT_CHARS).to_owned(),
-        after: take_chars(&t.text[b..], CONTEXT_CHARS).to_owned(),
-        hash: t.hash.clone(),
-    }
+    [
+        &t.text[a..b],
+        last_chars(&t.text[..a], CONTEXT_CHARS),
+        take_chars(&t.text[b..], CONTEXT_CHARS),
+        &t.hash,
+    ]
 }
 
 /// Places a coding on the current text of its transcript.
@@ -219,19 +220,20 @@ pub fn place_all<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::journal::CodingFields;
 
     fn coding_on(t: &Transcript, start: usize, end: usize) -> Coding {
-        Coding {
-            id: "c1".into(),
-            transcript: t.id.clone(),
+        Coding::new(CodingFields {
+            id: "c1",
+            transcript: &t.id,
             start,
             end,
-            code: "fw".into(),
-            coder: "ana".into(),
-            time: String::new(),
+            code: "fw",
+            coder: "ana",
+            time: "",
             memo: None,
             anchor: anchor(t, start, end),
-        }
+        })
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Counting: code frequencies (the `motif.frequencies` contract) and
 //! per-transcript coding progress.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 
 use rustc_hash::FxHashMap;
@@ -85,30 +85,27 @@ pub fn frequencies(
     }
     let mut rows: Vec<CodeFrequency> = Vec::with_capacity(n);
     for (pos, code) in book.codes().iter().enumerate() {
-        let mine = &per_code[pos];
-        let mut by_transcript: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut by_coder: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut spans: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-        for s in mine {
-            *by_transcript.entry(&s.coding.transcript).or_insert(0) += 1;
-            *by_coder.entry(&s.coding.coder).or_insert(0) += 1;
-            spans
-                .entry(s.coding.transcript.as_str())
-                .or_default()
-                .push((s.start, s.end));
-        }
+        let mine = &mut per_code[pos];
+        // Each transcript's segments together (a stable sort, and a pass
+        // over a list already in order when it comes from `place_all`).
+        mine.sort_by(|a, b| a.coding.transcript.cmp(&b.coding.transcript));
+        let mut by_transcript = BTreeMap::new();
+        let mut by_coder: Vec<(&str, usize)> = Vec::new();
         let mut chars = 0;
         let mut word_total = 0;
-        for (tid, list) in spans {
-            let merged = union(list);
+        for run in mine.chunk_by(|a, b| a.coding.transcript == b.coding.transcript) {
+            let tid = run[0].coding.transcript.as_str();
+            by_transcript.insert(tid.to_owned(), run.len());
+            for s in run {
+                match by_coder.iter_mut().find(|(c, _)| *c == &*s.coding.coder) {
+                    Some((_, k)) => *k += 1,
+                    None => by_coder.push((&s.coding.coder, 1)),
+                }
+            }
+            let merged = union(run.iter().map(|s| (s.start, s.end)).collect());
             chars += merged.iter().map(|(s, e)| e - s).sum::<usize>();
             word_total += words.count(&transcripts[tid], &merged);
         }
-        let owned = |m: BTreeMap<&str, usize>| {
-            m.into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect::<BTreeMap<String, usize>>()
-        };
         rows.push(CodeFrequency {
             id: code.id.clone(),
             code: code.path.clone(),
@@ -119,8 +116,11 @@ pub fn frequencies(
             chars,
             words: word_total,
             segments_incl_children: 0,
-            by_transcript: owned(by_transcript),
-            by_coder: owned(by_coder),
+            by_transcript,
+            by_coder: by_coder
+                .into_iter()
+                .map(|(c, k)| (c.to_owned(), k))
+                .collect(),
         });
     }
     // Children follow their parent in tree order: a code's subtree is the
@@ -160,13 +160,22 @@ pub fn frequencies(
 /// [`super::cache`]); [`SpanWords::default`] keeps nothing.
 #[derive(Debug, Default)]
 pub struct SpanWords {
-    /// Counts read from the cache.
-    old: FxHashMap<String, FxHashMap<(usize, usize), usize>>,
-    /// Counts used by this run.
-    now: FxHashMap<String, FxHashMap<(usize, usize), usize>>,
+    /// By transcript hash: the counts read from the cache and those used
+    /// by this run.
+    texts: FxHashMap<String, Counts>,
     path: Option<PathBuf>,
     /// Whether any count was computed rather than remembered.
     computed: bool,
+}
+
+/// Word counts by span.
+type SpanCounts = FxHashMap<(usize, usize), usize>;
+
+/// The word counts of one text's spans.
+#[derive(Debug, Default)]
+struct Counts {
+    old: SpanCounts,
+    now: SpanCounts,
 }
 
 const WORDS_KIND: &str = "span-words";
@@ -178,7 +187,7 @@ impl SpanWords {
     /// The counts remembered in `project`'s cache.
     pub fn load(project: &Project) -> SpanWords {
         let path = project.cache_dir().join("span-words.bin");
-        let mut old = FxHashMap::default();
+        let mut texts = FxHashMap::default();
         if let Some(body) = cache::read(&path, WORDS_KIND) {
             let mut r = Reader::new(&body);
             let ok = (|| {
@@ -188,18 +197,23 @@ impl SpanWords {
                     if starts.len() != ends.len() || ends.len() != counts.len() {
                         return None;
                     }
-                    let spans = starts.into_iter().zip(ends).zip(counts).collect();
-                    old.insert(hash, spans);
+                    let old = starts.into_iter().zip(ends).zip(counts).collect();
+                    texts.insert(
+                        hash,
+                        Counts {
+                            old,
+                            now: FxHashMap::default(),
+                        },
+                    );
                 }
                 Some(())
             })();
             if ok.is_none() || !r.at_end() {
-                old.clear();
+                texts.clear();
             }
         }
         SpanWords {
-            old,
-            now: FxHashMap::default(),
+            texts,
             path: Some(path),
             computed: false,
         }
@@ -207,20 +221,19 @@ impl SpanWords {
 
     /// The number of words of spans `spans` (code points) of `t`.
     pub fn count(&mut self, t: &Transcript, spans: &[(usize, usize)]) -> usize {
-        let old = self.old.get(&t.hash);
-        if !self.now.contains_key(&t.hash) {
-            self.now.insert(t.hash.clone(), FxHashMap::default());
+        if !self.texts.contains_key(t.hash.as_str()) {
+            self.texts.insert(t.hash.clone(), Counts::default());
         }
-        let now = self.now.get_mut(&t.hash).expect("just inserted");
+        let counts = self.texts.get_mut(t.hash.as_str()).expect("just inserted");
         let mut total = 0;
         for &span in spans {
-            let n = if let Some(&n) = now.get(&span).or_else(|| old.and_then(|m| m.get(&span))) {
+            let n = if let Some(&n) = counts.now.get(&span).or_else(|| counts.old.get(&span)) {
                 n
             } else {
                 self.computed = true;
                 word_count(t.slice_chars(span.0, span.1).unwrap_or(""))
             };
-            now.insert(span, n);
+            counts.now.insert(span, n);
             total += n;
         }
         total
@@ -235,17 +248,18 @@ impl SpanWords {
             return;
         }
         let current: HashSet<&str> = transcripts.values().map(|t| t.hash.as_str()).collect();
-        let kept: usize = self.old.values().map(FxHashMap::len).sum();
-        let used: usize = self.now.values().map(FxHashMap::len).sum();
-        let mut all = self.now;
-        if kept + used <= WORDS_KEEP {
-            for (hash, spans) in self.old {
-                if current.contains(hash.as_str()) {
-                    let mine = all.entry(hash).or_default();
-                    for (k, v) in spans {
-                        mine.entry(k).or_insert(v);
-                    }
+        let kept: usize = self.texts.values().map(|c| c.old.len()).sum();
+        let used: usize = self.texts.values().map(|c| c.now.len()).sum();
+        let keep_old = kept + used <= WORDS_KEEP;
+        let mut all: Vec<(String, SpanCounts)> = Vec::new();
+        for (hash, Counts { old, mut now }) in self.texts {
+            if keep_old && current.contains(hash.as_str()) {
+                for (k, v) in old {
+                    now.entry(k).or_insert(v);
                 }
+            }
+            if !now.is_empty() {
+                all.push((hash, now));
             }
         }
         let mut w = Writer::new();
@@ -258,7 +272,7 @@ impl SpanWords {
             w.usizes(&list.iter().map(|((_, e), _)| *e).collect::<Vec<_>>());
             w.usizes(&list.iter().map(|(_, n)| *n).collect::<Vec<_>>());
         }
-        let _ = cache::write(&path, WORDS_KIND, &w.into_bytes());
+        let _ = cache::write(&path, WORDS_KIND, w);
     }
 }
 

@@ -275,7 +275,7 @@ impl MetaCache {
             w.u64(s.inode);
             w.str(&t.hash);
         }
-        let _ = super::cache::write(path, META_KIND, &w.into_bytes());
+        let _ = super::cache::write(path, META_KIND, w);
     }
 }
 

@@ -525,7 +525,7 @@ impl App {
         let mut new = Vec::new();
         for c in added
             .iter()
-            .filter(|c| Some(&c.transcript) == self.current.as_ref())
+            .filter(|c| self.current.as_deref() == Some(&*c.transcript))
         {
             let (Some((a, b)), Some(pos)) =
                 (t.byte_range(c.start, c.end), self.book.position(&c.code))
@@ -537,8 +537,8 @@ impl App {
                 end: b,
                 chars: (c.start, c.end),
                 code_pos: pos,
-                coder: c.coder.clone(),
-                id: c.id.clone(),
+                coder: c.coder.to_string(),
+                id: c.id.to_string(),
                 memo: c.memo.is_some(),
                 mine: c.coder == self.coder,
             });
@@ -582,8 +582,8 @@ impl App {
                     end: b,
                     chars: (s.start, s.end),
                     code_pos: s.code_pos,
-                    coder: s.coding.coder.clone(),
-                    id: s.coding.id.clone(),
+                    coder: s.coding.coder.to_string(),
+                    id: s.coding.id.to_string(),
                     memo: s.coding.memo.is_some(),
                     mine: s.coding.coder == self.coder,
                 })
@@ -812,7 +812,7 @@ impl App {
                 let msg = format!("{verb}: {}", ops::describe(&b, &self.book));
                 // Show where it happened.
                 let place = b.forward.iter().find_map(|op| match op {
-                    crate::core::journal::Op::Add(c) => Some((c.transcript.clone(), c.start)),
+                    crate::core::journal::Op::Add(c) => Some((c.transcript.to_string(), c.start)),
                     _ => None,
                 });
                 self.recount();
@@ -1375,7 +1375,7 @@ impl App {
             for s in &segs {
                 let row = &mut freq[s.code_pos];
                 row.1 += 1;
-                *row.2.entry(s.coding.coder.clone()).or_insert(0) += 1;
+                *row.2.entry(s.coding.coder.to_string()).or_insert(0) += 1;
             }
             let co = cooccurrence::cooccurrence_of(ws, &scope, &segs, cooccurrence::Unit::Overlap);
             let m = matrix::matrix_of(ws, &scope, &segs, &matrix::By::parse(&by)).ok();
@@ -2452,14 +2452,14 @@ fn segment_item(
     texts: &BTreeMap<String, Transcript>,
     s: &crate::core::segments::Segment<'_>,
 ) -> ListItem {
-    let t = &texts[&s.coding.transcript];
+    let t = &texts[s.coding.transcript.as_str()];
     let (a, b) = t.byte_range(s.start, s.end).unwrap_or((0, 0));
     let speaker = t
         .turn_at(a)
         .and_then(|x| x.speaker.clone())
         .unwrap_or_default();
     ListItem {
-        transcript: s.coding.transcript.clone(),
+        transcript: s.coding.transcript.to_string(),
         start: s.start,
         end: s.end,
         label: format!(

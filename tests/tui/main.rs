@@ -121,7 +121,7 @@ pub fn my_codings(app: &App) -> Vec<(String, String)> {
     j.codings()
         .iter()
         .map(|c| {
-            let t = &app.texts[&c.transcript];
+            let t = &app.texts[c.transcript.as_str()];
             (
                 app.book.by_id(&c.code).unwrap().path.clone(),
                 t.slice_chars(c.start, c.end).unwrap().to_owned(),

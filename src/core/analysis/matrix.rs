@@ -223,7 +223,12 @@ pub fn cell_segments(m: &Matrix, segs: &[Segment<'_>], row: usize, col: usize) -
     };
     segs.iter()
         .enumerate()
-        .filter(|(_, s)| s.code_pos == pos && ts.binary_search(&s.coding.transcript).is_ok())
+        .filter(|(_, s)| {
+            s.code_pos == pos
+                && ts
+                    .binary_search_by(|t| t.as_str().cmp(&s.coding.transcript))
+                    .is_ok()
+        })
         .map(|(i, _)| i)
         .collect()
 }

@@ -369,7 +369,7 @@ pub fn project_document(ws: &Workspace) -> Result<ProjectDocument> {
                         ("creatingUser", Some(user_guid(&first.coder))),
                         (
                             "creationDateTime",
-                            is_datetime(&first.time).then(|| first.time.clone()),
+                            is_datetime(&first.time).then(|| first.time.to_string()),
                         ),
                     ],
                 );
@@ -382,7 +382,7 @@ pub fn project_document(ws: &Workspace) -> Result<ProjectDocument> {
                             &mut report.notices,
                             &format!("coding\0{}", coding_guid(&c.id)),
                             format!("Memo: {} {start}-{end} {} [{}]", id, s.code.path, c.coder),
-                            m.clone(),
+                            m.to_string(),
                         )
                     });
                     w.open(
@@ -392,7 +392,7 @@ pub fn project_document(ws: &Workspace) -> Result<ProjectDocument> {
                             ("creatingUser", Some(user_guid(&c.coder))),
                             (
                                 "creationDateTime",
-                                is_datetime(&c.time).then(|| c.time.clone()),
+                                is_datetime(&c.time).then(|| c.time.to_string()),
                             ),
                         ],
                     );

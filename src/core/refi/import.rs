@@ -1739,14 +1739,15 @@ fn write_codings(
     journal.transact(|j| {
         let mut have: HashSet<(String, usize, usize, String)> = HashSet::new();
         for c in j.codings() {
-            let (Some(t), Some(k)) = (transcripts.get(&c.transcript), book.by_id(&c.code)) else {
+            let (Some(t), Some(k)) = (transcripts.get(c.transcript.as_str()), book.by_id(&c.code))
+            else {
                 continue;
             };
             if let Placement::Exact { start, end } | Placement::Moved { start, end } = place(c, t) {
-                have.insert((c.transcript.clone(), start, end, k.id.clone()));
+                have.insert((c.transcript.to_string(), start, end, k.id.clone()));
             }
         }
-        let mut ids: HashSet<String> = j.codings().iter().map(|c| c.id.clone()).collect();
+        let mut ids: HashSet<String> = j.codings().iter().map(|c| c.id.to_string()).collect();
         let batch = new_id();
         let mut records = Vec::new();
         let mut already = 0;
@@ -1769,9 +1770,9 @@ fn write_codings(
             if let Some(g) = &p.guid
                 && !ids.contains(g)
             {
-                c.id.clone_from(g);
+                c.id = g.as_str().into();
             }
-            ids.insert(c.id.clone());
+            ids.insert(c.id.to_string());
             records.push(Record::add(&batch, &c));
         }
         let added = records.len();

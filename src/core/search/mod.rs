@@ -205,7 +205,7 @@ impl CodeScope {
         let mut spans: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
         for s in segments {
             spans
-                .entry(s.coding.transcript.clone())
+                .entry(s.coding.transcript.to_string())
                 .or_default()
                 .push((s.start, s.end));
         }
@@ -237,7 +237,7 @@ impl CodeScope {
         for j in &journals {
             for c in j.codings() {
                 if book.by_id(&c.code).is_some_and(|k| wanted.contains(&k.id)) {
-                    needed.insert(c.transcript.clone());
+                    needed.insert(c.transcript.to_string());
                 }
             }
         }
