@@ -25,6 +25,10 @@
 //! - `statistics`: the interval sweeps and the statistics, on a scope.
 //! - `segment_view`: matching codings and grouping the places to review.
 
+// Measure what ships: the binary's allocator (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -25,6 +25,10 @@
 //!   project, as the TUI has it): co-occurrence in each unit, both
 //!   matrices, and `motif words` over all text and over one code's text.
 
+// Measure what ships: the binary's allocator (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

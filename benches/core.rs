@@ -33,6 +33,10 @@
 //!   codings in order, and the disk's floor (append a line and fdatasync
 //!   it).
 
+// Measure what ships: the binary's allocator (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::io::Write as _;
 use std::path::PathBuf;

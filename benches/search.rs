@@ -27,6 +27,10 @@
 //!   transcripts in memory (the TUI's case) and reading the files (the
 //!   CLI's case).
 
+// Measure what ships: the binary's allocator (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

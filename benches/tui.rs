@@ -4,6 +4,10 @@
 //! screen. `MOTIF_BENCH_FULL=1` uses the 1,000-transcript bar corpus for
 //! the first frame; by default a tenth of it.
 
+// Measure what ships: the binary's allocator (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
