@@ -235,7 +235,7 @@ pub fn segments(
     let scope = scope(ctx, ws, filter, codes)?;
     let (segs, unplaced) = scope.segments(ws);
     note_unplaced(ctx, &unplaced, "listed");
-    let rows: Vec<SegmentRow> = segs
+    let rows: Vec<SegmentRow<'_>> = segs
         .iter()
         .map(|s| export::row(s, &ws.transcripts[s.coding.transcript.as_str()]))
         .collect();
@@ -249,7 +249,9 @@ pub fn segments(
         output,
     );
     let text = match form {
-        Form::Json => json(&rows)?,
+        Form::Json => {
+            return super::commands::deliver_json(ctx, &rows, output).map(|()| ExitCode::SUCCESS);
+        }
         // Control characters are neutralized in CSV, Markdown and HTML
         // (JSON escapes them and keeps the exact text).
         Form::Csv => sanitize(&export::rows_csv(&rows), true).into_owned(),
@@ -282,12 +284,12 @@ pub fn segments(
                 let _ = writeln!(
                     out,
                     "{}:{} {} {} [{}] {}",
-                    one_line(&r.transcript),
+                    one_line(r.transcript),
                     lines,
-                    ctx.style.bold(&one_line(&r.code)),
-                    one_line(r.speaker.as_deref().unwrap_or("")),
-                    one_line(&r.coder),
-                    clip(&format!("“{}”", one_line(&r.text)), 100)
+                    ctx.style.bold(&one_line(r.code)),
+                    one_line(r.speaker.unwrap_or("")),
+                    one_line(r.coder),
+                    clip(&format!("“{}”", one_line(r.text)), 100)
                 );
             }
             if rows.is_empty() {

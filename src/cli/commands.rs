@@ -134,6 +134,23 @@ fn json<T: Serialize>(value: &T) -> anyhow::Result<String> {
     Ok(s)
 }
 
+/// Writes `value` as pretty JSON (and a newline) to `-o FILE` (atomically)
+/// or streams it to stdout.
+pub(super) fn deliver_json<T: Serialize>(
+    ctx: &Ctx,
+    value: &T,
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
+    if output.is_some() {
+        return deliver(ctx, &json(value)?, output);
+    }
+    super::output::emit_with(|out| {
+        serde_json::to_writer_pretty(&mut *out, value)?;
+        out.write_all(b"\n")
+    });
+    Ok(())
+}
+
 /// Writes `text` to `-o FILE` (atomically) or stdout.
 pub(super) fn deliver(ctx: &Ctx, text: &str, output: Option<&Path>) -> anyhow::Result<()> {
     match output {

@@ -13,8 +13,14 @@ use super::args::ColorChoice;
 /// Writes to stdout; a closed pipe (`motif … | head`) ends the process
 /// quietly with success.
 pub fn emit(text: &str) {
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    emit_with(|out| out.write_all(text.as_bytes()));
+}
+
+/// Streams what `write` writes to stdout (buffered), with [`emit`]'s
+/// handling of a closed pipe: a large output is never held whole.
+pub fn emit_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    if let Err(e) = write(&mut out).and_then(|()| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }

@@ -11,43 +11,45 @@ use super::error::{Error, Result};
 use super::segments::Segment;
 use super::transcript::Transcript;
 
-/// One coded segment as exported (`motif segments --json`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct SegmentRow {
-    pub id: String,
-    pub transcript: String,
+/// One coded segment as exported (`motif segments --json`), borrowing its
+/// strings from the loaded project (an export of 100,000 segments copies
+/// none of them).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SegmentRow<'a> {
+    pub id: &'a str,
+    pub transcript: &'a str,
     pub start: usize,
     pub end: usize,
     pub line_start: usize,
     pub line_end: usize,
     /// The code's path.
-    pub code: String,
-    pub code_id: String,
-    pub coder: String,
-    pub speaker: Option<String>,
-    pub memo: Option<String>,
-    pub text: String,
+    pub code: &'a str,
+    pub code_id: &'a str,
+    pub coder: &'a str,
+    pub speaker: Option<&'a str>,
+    pub memo: Option<&'a str>,
+    pub text: &'a str,
 }
 
 /// Builds the exported row of a segment.
-pub fn row(s: &Segment<'_>, t: &Transcript) -> SegmentRow {
+pub fn row<'a>(s: &Segment<'a>, t: &'a Transcript) -> SegmentRow<'a> {
     let (a, b) = t
         .byte_range(s.start, s.end)
         .expect("placed segment in range");
     let (line_start, line_end) = t.lines_of(a, b);
     SegmentRow {
-        id: s.coding.id.to_string(),
-        transcript: s.coding.transcript.to_string(),
+        id: &s.coding.id,
+        transcript: &s.coding.transcript,
         start: s.start,
         end: s.end,
         line_start,
         line_end,
-        code: s.code.path.clone(),
-        code_id: s.code.id.clone(),
-        coder: s.coding.coder.to_string(),
-        speaker: t.turn_at(a).and_then(|turn| turn.speaker.clone()),
-        memo: s.coding.memo.as_deref().map(str::to_owned),
-        text: t.text[a..b].to_owned(),
+        code: &s.code.path,
+        code_id: &s.code.id,
+        coder: &s.coding.coder,
+        speaker: t.turn_at(a).and_then(|turn| turn.speaker.as_deref()),
+        memo: s.coding.memo.as_deref(),
+        text: &t.text[a..b],
     }
 }
 
@@ -67,33 +69,33 @@ const CSV_HEADER: [&str; 12] = [
 ];
 
 /// Rows as CSV with a header (RFC 4180 quoting).
-pub fn rows_csv(rows: &[SegmentRow]) -> String {
+pub fn rows_csv(rows: &[SegmentRow<'_>]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(CSV_HEADER);
     for r in rows {
         let _ = w.write_record([
-            r.id.as_str(),
-            &r.transcript,
+            r.id,
+            r.transcript,
             &r.start.to_string(),
             &r.end.to_string(),
             &r.line_start.to_string(),
             &r.line_end.to_string(),
-            &r.code,
-            &r.code_id,
-            &r.coder,
-            r.speaker.as_deref().unwrap_or(""),
-            r.memo.as_deref().unwrap_or(""),
-            &r.text,
+            r.code,
+            r.code_id,
+            r.coder,
+            r.speaker.unwrap_or(""),
+            r.memo.unwrap_or(""),
+            r.text,
         ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 /// Rows as Markdown, grouped by code in the given order of codes.
-pub fn rows_markdown(project: &str, codes: &[String], rows: &[SegmentRow]) -> String {
+pub fn rows_markdown(project: &str, codes: &[String], rows: &[SegmentRow<'_>]) -> String {
     let mut out = format!("# Coded segments — {project}\n");
     for code in codes {
-        let mine: Vec<&SegmentRow> = rows.iter().filter(|r| &r.code == code).collect();
+        let mine: Vec<&SegmentRow<'_>> = rows.iter().filter(|r| r.code == code).collect();
         if mine.is_empty() {
             continue;
         }
@@ -108,13 +110,9 @@ pub fn rows_markdown(project: &str, codes: &[String], rows: &[SegmentRow]) -> St
             } else {
                 format!("lines {}–{}", r.line_start, r.line_end)
             };
-            let speaker = r
-                .speaker
-                .as_deref()
-                .map(|s| format!(" · {s}"))
-                .unwrap_or_default();
+            let speaker = r.speaker.map(|s| format!(" · {s}")).unwrap_or_default();
             let _ = writeln!(out, "\n— {}{speaker} · {lines} · {}", r.transcript, r.coder);
-            if let Some(m) = &r.memo {
+            if let Some(m) = r.memo {
                 let _ = writeln!(out, "\n*Memo:* {}", m.replace('\n', " "));
             }
         }
@@ -243,20 +241,20 @@ fn read_json_rows(path: &Path, text: &str) -> Result<Vec<FromRow>> {
 mod tests {
     use super::*;
 
-    fn sample() -> SegmentRow {
+    fn sample() -> SegmentRow<'static> {
         SegmentRow {
-            id: "a1".into(),
-            transcript: "p01".into(),
+            id: "a1",
+            transcript: "p01",
             start: 3,
             end: 20,
             line_start: 1,
             line_end: 2,
-            code: "community/jobs".into(),
-            code_id: "jb".into(),
-            coder: "ana".into(),
-            speaker: Some("JOÃO".into()),
-            memo: Some("a, \"quoted\" memo".into()),
-            text: "line one, \"q\"\nline 二 🚀".into(),
+            code: "community/jobs",
+            code_id: "jb",
+            coder: "ana",
+            speaker: Some("JOÃO"),
+            memo: Some("a, \"quoted\" memo"),
+            text: "line one, \"q\"\nline 二 🚀",
         }
     }
 

@@ -88,11 +88,11 @@ pub fn html_report(
     meta: &ReportMeta,
     book: &Codebook,
     codes: &[usize],
-    rows: &[SegmentRow],
+    rows: &[SegmentRow<'_>],
 ) -> String {
-    let mut by_code: HashMap<&str, Vec<&SegmentRow>> = HashMap::new();
+    let mut by_code: HashMap<&str, Vec<&SegmentRow<'_>>> = HashMap::new();
     for r in rows {
-        by_code.entry(r.code.as_str()).or_default().push(r);
+        by_code.entry(r.code).or_default().push(r);
     }
     let all = book.codes();
     let in_scope: Vec<(usize, &Code)> = codes.iter().map(|&p| (p, &all[p])).collect();
@@ -100,11 +100,11 @@ pub fn html_report(
         .iter()
         .map(|(_, c)| {
             let mine = by_code.get(c.path.as_str()).map_or(&[][..], Vec::as_slice);
-            let ts: BTreeSet<&str> = mine.iter().map(|r| r.transcript.as_str()).collect();
+            let ts: BTreeSet<&str> = mine.iter().map(|r| r.transcript).collect();
             (mine.len(), ts.len())
         })
         .collect();
-    let transcripts: BTreeSet<&str> = rows.iter().map(|r| r.transcript.as_str()).collect();
+    let transcripts: BTreeSet<&str> = rows.iter().map(|r| r.transcript).collect();
     let title = format!("Coded segments — {}", meta.project);
 
     let mut h =
@@ -209,19 +209,19 @@ pub fn html_report(
             } else {
                 format!("lines {}–{}", r.line_start, r.line_end)
             };
-            let mut caption = vec![escape(&r.transcript)];
+            let mut caption = vec![escape(r.transcript)];
             if let Some(s) = &r.speaker {
                 caption.push(escape(s));
             }
             caption.push(lines);
-            caption.push(format!("coded by {}", escape(&r.coder)));
+            caption.push(format!("coded by {}", escape(r.coder)));
             let _ = write!(
                 h,
                 "<figure class=\"quote\"><blockquote>{}</blockquote><figcaption>{}</figcaption>",
-                escape(&r.text),
+                escape(r.text),
                 caption.join(" · ")
             );
-            if let Some(m) = r.memo.as_deref().filter(|m| !m.trim().is_empty()) {
+            if let Some(m) = r.memo.filter(|m| !m.trim().is_empty()) {
                 let _ = write!(h, "<p class=\"memo\"><b>Memo:</b> {}</p>", escape(m));
             }
             h.push_str("</figure>\n");
