@@ -235,10 +235,6 @@ pub fn segments(
     let scope = scope(ctx, ws, filter, codes)?;
     let (segs, unplaced) = scope.segments(ws);
     note_unplaced(ctx, &unplaced, "listed");
-    let rows: Vec<SegmentRow<'_>> = segs
-        .iter()
-        .map(|s| export::row(s, &ws.transcripts[s.coding.transcript.as_str()]))
-        .collect();
     let form = form(
         &[
             (format.json, Form::Json),
@@ -248,17 +244,28 @@ pub fn segments(
         ],
         output,
     );
+    let all_rows = || -> Vec<SegmentRow<'_>> {
+        segs.iter()
+            .map(|s| export::row(s, &ws.transcripts[s.coding.transcript.as_str()]))
+            .collect()
+    };
     let text = match form {
         Form::Json => {
-            return super::commands::deliver_json(ctx, &rows, output).map(|()| ExitCode::SUCCESS);
+            // Rows are made as they are written.
+            let rows = export::RowsOf {
+                segs: &segs,
+                transcripts: &ws.transcripts,
+            };
+            super::commands::deliver_json(ctx, &rows, output)?;
+            return Ok(ExitCode::SUCCESS);
         }
         // Control characters are neutralized in CSV, Markdown and HTML
         // (JSON escapes them and keeps the exact text).
-        Form::Csv => sanitize(&export::rows_csv(&rows), true).into_owned(),
+        Form::Csv => sanitize(&export::rows_csv(&all_rows()), true).into_owned(),
         Form::Markdown => {
             let order: Vec<String> = ws.book.codes().iter().map(|c| c.path.clone()).collect();
             sanitize(
-                &export::rows_markdown(&ws.project.config.name, &order, &rows),
+                &export::rows_markdown(&ws.project.config.name, &order, &all_rows()),
                 true,
             )
             .into_owned()
@@ -271,9 +278,10 @@ pub fn segments(
             },
             &ws.book,
             &scope.codes,
-            &rows,
+            &all_rows(),
         ),
         Form::Human => {
+            let rows = all_rows();
             let mut out = String::new();
             for r in &rows {
                 let lines = if r.line_start == r.line_end {

@@ -2,6 +2,7 @@
 //! in (JSON, CSV, Markdown); plus reading rows of the same shape back for
 //! `motif code --from`.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -50,6 +51,23 @@ pub fn row<'a>(s: &Segment<'a>, t: &'a Transcript) -> SegmentRow<'a> {
         speaker: t.turn_at(a).and_then(|turn| turn.speaker.as_deref()),
         memo: s.coding.memo.as_deref(),
         text: &t.text[a..b],
+    }
+}
+
+/// The rows of `segs` as a sequence that makes each row as it is
+/// serialized, so that a large export never holds them all.
+pub struct RowsOf<'s, 'a> {
+    pub segs: &'s [Segment<'a>],
+    pub transcripts: &'a BTreeMap<String, Transcript>,
+}
+
+impl Serialize for RowsOf<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.segs
+                .iter()
+                .map(|seg| row(seg, &self.transcripts[seg.coding.transcript.as_str()])),
+        )
     }
 }
 
