@@ -15,7 +15,7 @@ use crate::core::agreement::{
 };
 use crate::core::fsio::atomic_write;
 use crate::core::project::check_coder;
-use crate::core::text::{one_line, sanitize};
+use crate::core::text::{one_line, sanitize_owned};
 use crate::core::workspace::Workspace;
 
 use super::output::{clip, emit, num, table};
@@ -112,7 +112,7 @@ fn agree(ctx: &Ctx, args: &AgreeArgs, ws: &Workspace) -> CmdResult {
         let text = if args.json {
             json(&doc)?
         } else if args.csv {
-            sanitize(&agreement::disagreements_csv(&doc), true).into_owned()
+            sanitize_owned(agreement::disagreements_csv(&doc), true)
         } else {
             disagreements_human(ctx, args, &scope, &view)
         };

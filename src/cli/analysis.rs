@@ -16,7 +16,7 @@ use crate::core::analysis::{
 use crate::core::export::{self, SegmentRow};
 use crate::core::segments::Unplaced;
 use crate::core::stats;
-use crate::core::text::{one_line, sanitize};
+use crate::core::text::{one_line, sanitize_owned};
 use crate::core::workspace::Workspace;
 
 use super::args::FormatArgs;
@@ -261,14 +261,13 @@ pub fn segments(
         }
         // Control characters are neutralized in CSV, Markdown and HTML
         // (JSON escapes them and keeps the exact text).
-        Form::Csv => sanitize(&export::rows_csv(&all_rows()), true).into_owned(),
+        Form::Csv => sanitize_owned(export::rows_csv(&all_rows()), true),
         Form::Markdown => {
             let order: Vec<String> = ws.book.codes().iter().map(|c| c.path.clone()).collect();
-            sanitize(
-                &export::rows_markdown(&ws.project.config.name, &order, &all_rows()),
+            sanitize_owned(
+                export::rows_markdown(&ws.project.config.name, &order, &all_rows()),
                 true,
             )
-            .into_owned()
         }
         Form::Html => report::html_report(
             &report::ReportMeta {
@@ -329,7 +328,7 @@ pub fn frequencies(ctx: &Ctx, csv: bool, filter: &FilterArgs, output: Option<&Pa
     words.save(&ws.transcripts);
     let csv = csv || form(&[(false, Form::Csv)], output) == Form::Csv;
     let text = if csv {
-        sanitize(&stats::frequencies_csv(&f), true).into_owned()
+        sanitize_owned(stats::frequencies_csv(&f), true)
     } else {
         json(&f)?
     };
@@ -363,7 +362,7 @@ pub fn cooccurrence_cmd(ctx: &Ctx, args: &CooccurrenceArgs) -> CmdResult {
         output,
     ) {
         Form::Json => json(&c)?,
-        Form::Csv => sanitize(&cooccurrence::to_csv(&c), true).into_owned(),
+        Form::Csv => sanitize_owned(cooccurrence::to_csv(&c), true),
         _ => {
             let what = match unit {
                 Unit::Overlap => "segments sharing at least one code point",
@@ -418,7 +417,7 @@ pub fn matrix_cmd(ctx: &Ctx, args: &MatrixArgs) -> CmdResult {
         output,
     ) {
         Form::Json => json(&m)?,
-        Form::Csv => sanitize(&matrix::to_csv(&m), true).into_owned(),
+        Form::Csv => sanitize_owned(matrix::to_csv(&m), true),
         _ => {
             let mut out = format!(
                 "segments per code by {} · {} codes · {} columns · {} segments\n",
@@ -477,7 +476,7 @@ pub fn words_cmd(ctx: &Ctx, args: &WordsArgs) -> CmdResult {
         output,
     ) {
         Form::Json => json(&w)?,
-        Form::Csv => sanitize(&words::to_csv(&w), true).into_owned(),
+        Form::Csv => sanitize_owned(words::to_csv(&w), true),
         _ => {
             let text = if w.text == "coded" {
                 "the coded text"

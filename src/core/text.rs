@@ -260,6 +260,16 @@ pub fn sanitize(text: &str, keep_newlines: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`sanitize`] of a string that is owned already: without anything to
+/// replace it is returned as it is, never copied (a report can be tens of
+/// megabytes).
+pub fn sanitize_owned(text: String, keep_newlines: bool) -> String {
+    match sanitize(&text, keep_newlines) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(clean) => clean,
+    }
+}
+
 /// Sanitizes text for one line of output: newlines and tabs become spaces
 /// too.
 pub fn one_line(text: &str) -> String {
@@ -337,6 +347,12 @@ mod tests {
         assert!(!s.contains('\u{202E}'));
         assert!(s.contains('\u{241B}'));
         assert_eq!(sanitize("plain\nkept", true), "plain\nkept");
+        // An owned string comes back as it is, or cleaned.
+        let clean = String::from("café, 北京\n🚀");
+        let at = clean.as_ptr();
+        let back = sanitize_owned(clean, true);
+        assert_eq!((back.as_str(), back.as_ptr()), ("café, 北京\n🚀", at));
+        assert_eq!(sanitize_owned("é\u{1b}[2J".into(), true), "é\u{241B}[2J");
     }
 
     #[test]
