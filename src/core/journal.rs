@@ -5,14 +5,15 @@
 //! share a batch id and are written with one `write` and one fsync under an
 //! exclusive lock on the file; the first record of a write of several
 //! records says how many there are (`"n"`), and replay applies such a group
-//! only once all of its lines are on disk, so a crash in the middle of a
-//! write (which can leave part of it behind) never applies a batch in part,
-//! and a batch is either on disk whole or not reported as saved. `undo` and `redo` records name a batch; replaying the
-//! file from the top rebuilds the codings and both stacks, so undo works
-//! across restarts. A torn last line or an unfinished write of several
-//! records (a crash mid-write) is reported and, before the next append,
-//! moved to `codings/CODER.torn`; a malformed line
-//! elsewhere is reported and skipped; neither is ever fatal.
+//! only once all of its lines are on disk. A crash in the middle of a write
+//! (which can leave part of it behind) therefore never applies a batch in
+//! part: a batch is either on disk whole or not reported as saved. `undo`
+//! and `redo` records name a batch; replaying the file from the top
+//! rebuilds the codings and both stacks, so undo works across restarts. A
+//! torn last line or an unfinished write of several records (a crash
+//! mid-write) is reported and, before the next append, moved to
+//! `codings/CODER.torn`; a malformed line elsewhere is reported and
+//! skipped; neither is ever fatal.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
