@@ -193,8 +193,9 @@ pub fn journal(data: &[u8]) {
         }
     }
     let before = journal_state(&j);
-    match ops::undo(&mut j) {
-        Ok(Some(_)) => match ops::redo(&mut j) {
+    let book = crate::core::codebook::Codebook::default();
+    match ops::undo(&mut j, &book) {
+        Ok(Some(_)) => match ops::redo(&mut j, &book) {
             Ok(Some(_)) => {}
             Ok(None) => panic!("nothing to redo right after an undo"),
             Err(e) => panic!("redo failed: {e}"),

@@ -1059,9 +1059,9 @@ fn undo_redo(ctx: &Ctx, undo: bool) -> CmdResult {
     let coder = ctx.coder(&project)?;
     let mut journal = project.journal(&coder)?;
     let done = if undo {
-        ops::undo(&mut journal)?
+        ops::undo(&mut journal, &book)?
     } else {
-        ops::redo(&mut journal)?
+        ops::redo(&mut journal, &book)?
     };
     match done {
         Some(batch) => {

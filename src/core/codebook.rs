@@ -59,6 +59,39 @@ impl Code {
     }
 }
 
+/// A codebook's lock held shared, with the codebook as it was on disk when
+/// it was taken (see [`Codebook::hold`]).
+#[derive(Debug)]
+pub struct HeldCodebook<'a> {
+    mine: &'a Codebook,
+    now: Option<(super::fsio::Lock, Codebook)>,
+}
+
+impl HeldCodebook<'_> {
+    /// Whether every code in `ids` is still in the codebook on disk; the
+    /// error names the first one that is not.
+    pub fn check<'i>(&self, ids: impl IntoIterator<Item = &'i str>) -> Result<()> {
+        let Some((_, now)) = &self.now else {
+            return Ok(());
+        };
+        for id in ids {
+            if now.by_id(id).is_none() {
+                // Known to this copy: deleted by another process since.
+                let (name, since) = match self.mine.by_id(id) {
+                    Some(c) => (c.path.as_str(), " (deleted by another process?)"),
+                    None => (id, ""),
+                };
+                return Err(Error::invalid(format!(
+                    "code `{}` is no longer in {}{since}; nothing was saved",
+                    super::text::one_line(name),
+                    self.mine.path.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The codebook: codes in tree order (each parent before its children,
 /// siblings in file order).
 #[derive(Debug, Clone, Default)]
@@ -180,9 +213,9 @@ impl Codebook {
 
     /// Marks this codebook as the one on disk guarded by the lock file
     /// `lock`: changes to it are made under that lock held exclusively,
-    /// and [`Codebook::hold_codes`] lets a writer of codings make sure,
-    /// under the same lock held shared, that the codes it applies were not
-    /// deleted by another process since this copy was read.
+    /// and [`Codebook::hold`] lets a writer of codings make sure, under the
+    /// same lock held shared, that the codes it applies were not deleted by
+    /// another process since this copy was read.
     #[must_use]
     pub fn guarded_by(mut self, lock: PathBuf) -> Codebook {
         self.lock = Some(lock);
@@ -190,30 +223,23 @@ impl Codebook {
     }
 
     /// For a guarded codebook: takes the codebook lock shared, so that no
-    /// code can be deleted while it is held, and checks on disk that every
-    /// code in `ids` still exists; the lock is released when the returned
-    /// guard is dropped. An unguarded codebook (not from a project) gives
-    /// `None` and checks nothing.
-    pub fn hold_codes<'a>(
-        &self,
-        ids: impl IntoIterator<Item = &'a str>,
-    ) -> Result<Option<super::fsio::Lock>> {
+    /// code can be deleted while the returned hold lives, and reads the
+    /// codebook as it is on disk now, for [`HeldCodebook::check`]. An
+    /// unguarded codebook (not from a project) holds nothing and its check
+    /// passes.
+    pub fn hold(&self) -> Result<HeldCodebook<'_>> {
         let Some(lock) = &self.lock else {
-            return Ok(None);
+            return Ok(HeldCodebook {
+                mine: self,
+                now: None,
+            });
         };
-        let held = super::fsio::Lock::shared(lock)?;
+        let lock = super::fsio::Lock::shared(lock)?;
         let now = Codebook::load(&self.path)?;
-        for id in ids {
-            if now.by_id(id).is_none() {
-                let name = self.by_id(id).map_or(id, |c| c.path.as_str());
-                return Err(Error::invalid(format!(
-                    "code `{}` is no longer in {} (deleted by another process?); nothing was saved",
-                    super::text::one_line(name),
-                    self.path.display()
-                )));
-            }
-        }
-        Ok(Some(held))
+        Ok(HeldCodebook {
+            mine: self,
+            now: Some((lock, now)),
+        })
     }
 
     /// Reads and checks a codebook file. A missing file is an empty
@@ -884,18 +910,33 @@ description = "Users who contribute."
         let mine = Codebook::load(&path).unwrap().guarded_by(lock.clone());
         let ids = |b: &Codebook, p: &str| b.by_path(p).unwrap().id.clone();
         let ct = ids(&mine, "community/contributors");
-        assert!(mine.hold_codes([ct.as_str()]).unwrap().is_some());
+        let held = mine.hold().unwrap();
+        held.check([ct.as_str()]).unwrap();
+        // While it is held, nobody can take the lock to change the codebook.
+        let other_lock = std::fs::OpenOptions::new().write(true).open(&lock).unwrap();
+        assert!(other_lock.try_lock().is_err());
+        drop(held);
+        other_lock.try_lock().unwrap();
+        other_lock.unlock().unwrap();
         let mut other = Codebook::load(&path).unwrap();
         other.delete("community/contributors").unwrap();
         other.save().unwrap();
-        let err = mine.hold_codes([ct.as_str()]).unwrap_err().to_string();
+        let err = mine
+            .hold()
+            .unwrap()
+            .check([ct.as_str()])
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("community/contributors") && err.contains("no longer"),
             "{err}"
         );
         // Other codes still pass; an unguarded copy checks nothing.
-        assert!(mine.hold_codes([ids(&mine, "community").as_str()]).is_ok());
-        assert!(book().hold_codes([ct.as_str()]).unwrap().is_none());
+        mine.hold()
+            .unwrap()
+            .check([ids(&mine, "community").as_str()])
+            .unwrap();
+        book().hold().unwrap().check([ct.as_str()]).unwrap();
     }
 
     #[test]

@@ -172,7 +172,8 @@ pub fn code<'t>(
     let time = now_rfc3339();
     let coder = journal.coder.clone();
     // No code applied here can be deleted until the batch is written.
-    let _codes = book.hold_codes(requests.iter().map(|r| r.code.as_str()))?;
+    let held = book.hold()?;
+    held.check(requests.iter().map(|r| r.code.as_str()))?;
     journal.transact(|j| {
         let batch = new_id();
         let mut report = CodeReport::default();
@@ -324,8 +325,10 @@ pub fn set_memo(journal: &mut Journal, id: &str, memo: Option<String>) -> Result
 }
 
 /// Gives one coding another code.
-pub fn recode(journal: &mut Journal, id: &str, code: &str) -> Result<()> {
+pub fn recode(journal: &mut Journal, book: &Codebook, id: &str, code: &str) -> Result<()> {
     let time = now_rfc3339();
+    let held = book.hold()?;
+    held.check([code])?;
     journal.transact(|j| {
         if j.get(id).is_none() {
             return Err(Error::invalid(format!("{} has no coding {id}", j.coder)));
@@ -343,32 +346,53 @@ pub fn recode(journal: &mut Journal, id: &str, code: &str) -> Result<()> {
 }
 
 /// Undoes the coder's last batch; `None` when there is nothing to undo.
-pub fn undo(journal: &mut Journal) -> Result<Option<Batch>> {
+/// Refused when it would bring back a coding on a code deleted since.
+pub fn undo(journal: &mut Journal, book: &Codebook) -> Result<Option<Batch>> {
     let time = now_rfc3339();
+    let held = book.hold()?;
     journal.transact(|j| match j.undo_target() {
         None => Ok((Vec::new(), None)),
-        Some(b) => Ok((
-            vec![Record::Undo {
-                batch: b.id.to_string(),
-                time,
-            }],
-            Some(b.clone()),
-        )),
+        Some(b) => {
+            held.check(codes_applied(&b.inverse))
+                .map_err(|e| Error::invalid(format!("cannot undo: {e}")))?;
+            Ok((
+                vec![Record::Undo {
+                    batch: b.id.to_string(),
+                    time,
+                }],
+                Some(b.clone()),
+            ))
+        }
     })
 }
 
 /// Redoes the coder's last undone batch; `None` when there is nothing.
-pub fn redo(journal: &mut Journal) -> Result<Option<Batch>> {
+/// Refused when it would bring back a coding on a code deleted since.
+pub fn redo(journal: &mut Journal, book: &Codebook) -> Result<Option<Batch>> {
     let time = now_rfc3339();
+    let held = book.hold()?;
     journal.transact(|j| match j.redo_target() {
         None => Ok((Vec::new(), None)),
-        Some(b) => Ok((
-            vec![Record::Redo {
-                batch: b.id.to_string(),
-                time,
-            }],
-            Some(b.clone()),
-        )),
+        Some(b) => {
+            held.check(codes_applied(&b.forward))
+                .map_err(|e| Error::invalid(format!("cannot redo: {e}")))?;
+            Ok((
+                vec![Record::Redo {
+                    batch: b.id.to_string(),
+                    time,
+                }],
+                Some(b.clone()),
+            ))
+        }
+    })
+}
+
+/// The code ids that `ops` put on codings.
+fn codes_applied(ops: &[Op]) -> impl Iterator<Item = &str> {
+    ops.iter().filter_map(|op| match op {
+        Op::Add(c) => Some(&*c.code),
+        Op::Recode(_, code) => Some(&**code),
+        Op::Remove(_) | Op::Memo(..) => None,
     })
 }
 

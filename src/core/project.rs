@@ -264,7 +264,7 @@ impl Project {
     }
 
     /// The lock taken (exclusively) while the codebook is changed; codings
-    /// are written under it held shared (see [`Codebook::hold_codes`]).
+    /// are written under it held shared (see [`Codebook::hold`]).
     pub fn codebook_lock(&self) -> Result<super::fsio::Lock> {
         super::fsio::Lock::exclusive(&self.codebook_lock_path())
     }

@@ -444,11 +444,23 @@ impl App {
     }
 
     fn my_journal(&mut self) -> &mut Journal {
-        let coder = self.coder.clone();
-        self.journals
+        self.my_journal_and_book().0
+    }
+
+    /// Gives one of the coder's codings another code.
+    fn recode(&mut self, coding: &str, code_id: &str) -> crate::core::Result<()> {
+        let (journal, book) = self.my_journal_and_book();
+        ops::recode(journal, book, coding, code_id)
+    }
+
+    /// The coder's journal beside the codebook (for `ops`, which need both).
+    fn my_journal_and_book(&mut self) -> (&mut Journal, &Codebook) {
+        let journal = self
+            .journals
             .iter_mut()
-            .find(|j| j.coder == coder)
-            .expect("the coder's journal is loaded")
+            .find(|j| j.coder == self.coder)
+            .expect("the coder's journal is loaded");
+        (journal, &self.book)
     }
 
     /// Recomputes counts, progress and the open transcript's segments.
@@ -801,10 +813,11 @@ impl App {
     }
 
     fn undo_redo(&mut self, undo: bool) {
+        let (journal, book) = self.my_journal_and_book();
         let result = if undo {
-            ops::undo(self.my_journal())
+            ops::undo(journal, book)
         } else {
-            ops::redo(self.my_journal())
+            ops::redo(journal, book)
         };
         match result {
             Ok(Some(b)) => {
@@ -1931,7 +1944,7 @@ impl App {
             return;
         }
         match &p.recode {
-            Some(coding) => match ops::recode(self.my_journal(), coding, &code_id) {
+            Some(coding) => match self.recode(coding, &code_id) {
                 Ok(()) => {
                     let path = self
                         .book

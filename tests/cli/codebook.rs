@@ -75,6 +75,40 @@ fn delete_refuses_while_codings_exist_unless_forced() {
     assert!(p.ok(&["check"]).contains("everything is in order"));
 }
 
+/// A code deleted after its codings were undone or uncoded cannot come
+/// back through redo or undo: the journal never holds a coding on a code
+/// that no longer exists.
+#[test]
+fn undo_and_redo_never_bring_back_a_deleted_code() {
+    let p = Proj::with_sample();
+    p.ok(&["codes", "add", "éphémère", "--description", "bientôt 消失"]);
+    p.ok(&["code", "x", "--chars", "0-5", "éphémère", "--coder", "ana"]);
+    p.ok(&["undo", "--coder", "ana"]);
+    p.ok(&["codes", "delete", "éphémère"]);
+    let before = p.snapshot();
+    let err = p.fail(&["redo", "--coder", "ana"]);
+    assert!(
+        err.contains("cannot redo") && err.contains("no longer in"),
+        "{err}"
+    );
+    assert_eq!(before, p.snapshot());
+
+    // An uncoding undone after its code was deleted would put the coding
+    // back on it.
+    p.ok(&["codes", "add", "fugace", "--description", "d"]);
+    p.ok(&["code", "x", "--chars", "6-9", "fugace", "--coder", "ana"]);
+    p.ok(&["uncode", "x", "--chars", "6-9", "--coder", "ana"]);
+    p.ok(&["codes", "delete", "fugace"]);
+    let before = p.snapshot();
+    let err = p.fail(&["undo", "--coder", "ana"]);
+    assert!(
+        err.contains("cannot undo") && err.contains("no longer in"),
+        "{err}"
+    );
+    assert_eq!(before, p.snapshot());
+    assert!(p.ok(&["check"]).contains("everything is in order"));
+}
+
 #[test]
 fn add_checks_parents_names_and_keys() {
     let p = Proj::with_sample();
