@@ -179,10 +179,7 @@ fn totals(c: &mut Criterion, root: &std::path::Path, slow: Duration) {
             let ws = load(root);
             let scope = Scope::all(&ws);
             let (segs, _) = scope.segments(&ws);
-            let rows: Vec<export::SegmentRow> = segs
-                .iter()
-                .map(|s| export::row(s, &ws.transcripts[s.coding.transcript.as_str()]))
-                .collect();
+            let rows: Vec<export::SegmentRow> = export::rows(&segs, &ws.transcripts).collect();
             black_box(serde_json::to_string_pretty(&rows).expect("json"))
         });
     });
@@ -191,10 +188,7 @@ fn totals(c: &mut Criterion, root: &std::path::Path, slow: Duration) {
             let ws = load(root);
             let scope = Scope::all(&ws);
             let (segs, _) = scope.segments(&ws);
-            let rows: Vec<export::SegmentRow> = segs
-                .iter()
-                .map(|s| export::row(s, &ws.transcripts[s.coding.transcript.as_str()]))
-                .collect();
+            let rows: Vec<export::SegmentRow> = export::rows(&segs, &ws.transcripts).collect();
             let meta = report::ReportMeta {
                 project: ws.project.config.name.clone(),
                 ..report::ReportMeta::default()

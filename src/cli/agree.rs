@@ -4,7 +4,7 @@
 //! A thin adapter over [`crate::core::agreement`].
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
@@ -13,12 +13,11 @@ use clap::Args;
 use crate::core::agreement::{
     self, Agreement, Choice, Item, Request, Scope, SegmentView, Undefined,
 };
-use crate::core::fsio::atomic_write;
 use crate::core::project::check_coder;
 use crate::core::text::{one_line, sanitize_owned};
 use crate::core::workspace::Workspace;
 
-use super::output::{clip, emit, num, table};
+use super::output::{clip, deliver, emit, json, num, table};
 use super::{CmdResult, Ctx};
 
 /// Arguments of `motif agree`.
@@ -151,23 +150,6 @@ fn coders(ctx: &Ctx, args: &AgreeArgs, ws: &Workspace) -> Vec<String> {
         .into_iter()
         .filter(|c| *c != args.consensus)
         .collect()
-}
-
-fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
-    let mut s = serde_json::to_string_pretty(value)?;
-    s.push('\n');
-    Ok(s)
-}
-
-fn deliver(ctx: &Ctx, text: &str, output: Option<&Path>) -> anyhow::Result<()> {
-    match output {
-        Some(path) => {
-            atomic_write(path, text.as_bytes())?;
-            ctx.notice(&format!("wrote {}", path.display()));
-        }
-        None => emit(text),
-    }
-    Ok(())
 }
 
 fn fixed(v: Option<f64>) -> String {

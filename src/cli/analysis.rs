@@ -20,8 +20,8 @@ use crate::core::text::{one_line, sanitize_owned};
 use crate::core::workspace::Workspace;
 
 use super::args::FormatArgs;
-use super::commands::deliver;
 use super::output::{clip, num, table};
+use super::output::{deliver, deliver_json, json};
 use super::{CmdResult, Ctx};
 
 /// The filters every export takes (with the global `--coder`, which may be
@@ -217,12 +217,6 @@ fn note_unplaced(ctx: &Ctx, unplaced: &Unplaced<'_>, what: &str) {
     }
 }
 
-fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
-    let mut s = serde_json::to_string_pretty(value)?;
-    s.push('\n');
-    Ok(s)
-}
-
 /// `motif segments` and `motif export segments`.
 pub fn segments(
     ctx: &Ctx,
@@ -244,11 +238,7 @@ pub fn segments(
         ],
         output,
     );
-    let all_rows = || -> Vec<SegmentRow<'_>> {
-        segs.iter()
-            .map(|s| export::row(s, &ws.transcripts[s.coding.transcript.as_str()]))
-            .collect()
-    };
+    let all_rows = || -> Vec<SegmentRow<'_>> { export::rows(&segs, &ws.transcripts).collect() };
     let text = match form {
         Form::Json => {
             // Rows are made as they are written.
@@ -256,7 +246,7 @@ pub fn segments(
                 segs: &segs,
                 transcripts: &ws.transcripts,
             };
-            super::commands::deliver_json(ctx, &rows, output)?;
+            deliver_json(ctx, &rows, output)?;
             return Ok(ExitCode::SUCCESS);
         }
         // Control characters are neutralized in CSV, Markdown and HTML

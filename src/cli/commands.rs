@@ -27,7 +27,7 @@ use crate::core::workspace::Workspace;
 use crate::core::{check, project};
 
 use super::args::{CodeArgs, CodesAction, Command, ExportWhat, MemoTargetArgs, SpanArgs};
-use super::output::{Progress, clip, emit, num, table};
+use super::output::{Progress, clip, emit, json, num, table};
 use super::{CmdResult, Ctx};
 
 /// Dispatches to the command.
@@ -126,41 +126,6 @@ pub fn run(ctx: &Ctx) -> CmdResult {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn json<T: Serialize>(value: &T) -> anyhow::Result<String> {
-    let mut s = serde_json::to_string_pretty(value)?;
-    s.push('\n');
-    Ok(s)
-}
-
-/// Writes `value` as pretty JSON (and a newline) to `-o FILE` (atomically)
-/// or streams it to stdout.
-pub(super) fn deliver_json<T: Serialize>(
-    ctx: &Ctx,
-    value: &T,
-    output: Option<&Path>,
-) -> anyhow::Result<()> {
-    if output.is_some() {
-        return deliver(ctx, &json(value)?, output);
-    }
-    super::output::emit_with(|out| {
-        serde_json::to_writer_pretty(&mut *out, value)?;
-        out.write_all(b"\n")
-    });
-    Ok(())
-}
-
-/// Writes `text` to `-o FILE` (atomically) or stdout.
-pub(super) fn deliver(ctx: &Ctx, text: &str, output: Option<&Path>) -> anyhow::Result<()> {
-    match output {
-        Some(path) => {
-            atomic_write(path, text.as_bytes())?;
-            ctx.notice(&format!("wrote {}", path.display()));
-        }
-        None => emit(text),
-    }
-    Ok(())
 }
 
 /// With no command: a summary of the project.

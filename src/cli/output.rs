@@ -1,14 +1,18 @@
-//! Writing to the terminal: stdout that exits quietly on a broken pipe,
+//! Writing to the terminal: stdout that exits quietly on a broken pipe
+//! (or to `-o FILE`, atomically),
 //! colour that honours `NO_COLOR` and `--color`, aligned tables, and a
 //! progress line on stderr when stderr is a terminal.
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 
 use unicode_width::UnicodeWidthStr;
 
 use crate::core::text::one_line;
 
+use super::Ctx;
 use super::args::ColorChoice;
+use crate::core::fsio::atomic_write;
 
 /// Writes to stdout; a closed pipe (`motif … | head`) ends the process
 /// quietly with success.
@@ -27,6 +31,42 @@ pub fn emit_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
         eprintln!("motif: cannot write output: {e}");
         std::process::exit(1);
     }
+}
+
+/// A value as pretty JSON with a final newline (the `--json` forms).
+pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
+    let mut s = serde_json::to_string_pretty(value)?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// Writes `text` to `-o FILE` (atomically) or stdout.
+pub fn deliver(ctx: &Ctx, text: &str, output: Option<&Path>) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            atomic_write(path, text.as_bytes())?;
+            ctx.notice(&format!("wrote {}", path.display()));
+        }
+        None => emit(text),
+    }
+    Ok(())
+}
+
+/// Writes `value` as pretty JSON (and a newline) to `-o FILE` (atomically)
+/// or streams it to stdout.
+pub fn deliver_json<T: serde::Serialize>(
+    ctx: &Ctx,
+    value: &T,
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
+    if output.is_some() {
+        return deliver(ctx, &json(value)?, output);
+    }
+    emit_with(|out| {
+        serde_json::to_writer_pretty(&mut *out, value)?;
+        out.write_all(b"\n")
+    });
+    Ok(())
 }
 
 /// Terminal styling decisions.

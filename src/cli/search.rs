@@ -25,7 +25,7 @@ use crate::core::text::one_line;
 use crate::core::transcript::Transcript;
 
 use super::args::SpanArgs;
-use super::output::{Progress, Style, clip, emit, num, pad, width};
+use super::output::{Progress, Style, clip, emit, json, num, pad, width};
 use super::{CmdResult, Ctx};
 
 /// Hits listed by default (ranked search).
@@ -423,12 +423,6 @@ pub fn index(ctx: &Ctx, args: &IndexArgs) -> CmdResult {
         one_line(&path)
     ));
     Ok(ExitCode::SUCCESS)
-}
-
-fn json<T: Serialize>(value: &T) -> anyhow::Result<String> {
-    let mut s = serde_json::to_string_pretty(value)?;
-    s.push('\n');
-    Ok(s)
 }
 
 /// Checks `--autocode`'s code and the coder before any work.

@@ -54,6 +54,16 @@ pub fn row<'a>(s: &Segment<'a>, t: &'a Transcript) -> SegmentRow<'a> {
     }
 }
 
+/// The rows of `segs`, each made when it is asked for; `segs` must be
+/// placed on `transcripts`.
+pub fn rows<'s, 'a: 's>(
+    segs: &'s [Segment<'a>],
+    transcripts: &'a BTreeMap<String, Transcript>,
+) -> impl Iterator<Item = SegmentRow<'a>> + 's {
+    segs.iter()
+        .map(|seg| row(seg, &transcripts[seg.coding.transcript.as_str()]))
+}
+
 /// The rows of `segs` as a sequence that makes each row as it is
 /// serialized, so that a large export never holds them all.
 pub struct RowsOf<'s, 'a> {
@@ -63,11 +73,7 @@ pub struct RowsOf<'s, 'a> {
 
 impl Serialize for RowsOf<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_seq(
-            self.segs
-                .iter()
-                .map(|seg| row(seg, &self.transcripts[seg.coding.transcript.as_str()])),
-        )
+        s.collect_seq(rows(self.segs, self.transcripts))
     }
 }
 

@@ -348,42 +348,41 @@ pub fn recode(journal: &mut Journal, book: &Codebook, id: &str, code: &str) -> R
 /// Undoes the coder's last batch; `None` when there is nothing to undo.
 /// Refused when it would bring back a coding on a code deleted since.
 pub fn undo(journal: &mut Journal, book: &Codebook) -> Result<Option<Batch>> {
-    let time = now_rfc3339();
-    let held = book.hold()?;
-    journal.transact(|j| match j.undo_target() {
-        None => Ok((Vec::new(), None)),
-        Some(b) => {
-            held.check(codes_applied(&b.inverse))
-                .map_err(|e| Error::invalid(format!("cannot undo: {e}")))?;
-            Ok((
-                vec![Record::Undo {
-                    batch: b.id.to_string(),
-                    time,
-                }],
-                Some(b.clone()),
-            ))
-        }
-    })
+    step(journal, book, true)
 }
 
 /// Redoes the coder's last undone batch; `None` when there is nothing.
 /// Refused when it would bring back a coding on a code deleted since.
 pub fn redo(journal: &mut Journal, book: &Codebook) -> Result<Option<Batch>> {
+    step(journal, book, false)
+}
+
+/// [`undo`] or [`redo`]: one record naming the batch, written only if the
+/// codes the step puts back on codings are still in the codebook.
+fn step(journal: &mut Journal, book: &Codebook, undo: bool) -> Result<Option<Batch>> {
     let time = now_rfc3339();
     let held = book.hold()?;
-    journal.transact(|j| match j.redo_target() {
-        None => Ok((Vec::new(), None)),
-        Some(b) => {
-            held.check(codes_applied(&b.forward))
-                .map_err(|e| Error::invalid(format!("cannot redo: {e}")))?;
-            Ok((
-                vec![Record::Redo {
-                    batch: b.id.to_string(),
-                    time,
-                }],
-                Some(b.clone()),
-            ))
-        }
+    journal.transact(|j| {
+        let target = if undo {
+            j.undo_target()
+        } else {
+            j.redo_target()
+        };
+        let Some(b) = target else {
+            return Ok((Vec::new(), None));
+        };
+        // What the step applies: the batch's inverse to undo, its changes to redo.
+        let applied = if undo { &b.inverse } else { &b.forward };
+        let verb = if undo { "undo" } else { "redo" };
+        held.check(codes_applied(applied))
+            .map_err(|e| Error::invalid(format!("cannot {verb}: {e}")))?;
+        let batch = b.id.to_string();
+        let record = if undo {
+            Record::Undo { batch, time }
+        } else {
+            Record::Redo { batch, time }
+        };
+        Ok((vec![record], Some(b.clone())))
     })
 }
 
