@@ -179,8 +179,9 @@ fn totals(c: &mut Criterion, root: &std::path::Path, slow: Duration) {
             let ws = load(root);
             let scope = Scope::all(&ws);
             let (segs, _) = scope.segments(&ws);
-            let rows: Vec<export::SegmentRow> = export::rows(&segs, &ws.transcripts).collect();
-            black_box(serde_json::to_string_pretty(&rows).expect("json"))
+            let mut out = Vec::new();
+            export::write_json(&segs[..], &mut out).expect("json");
+            black_box(out)
         });
     });
     g.bench_function("segments_html", |b| {
@@ -188,12 +189,13 @@ fn totals(c: &mut Criterion, root: &std::path::Path, slow: Duration) {
             let ws = load(root);
             let scope = Scope::all(&ws);
             let (segs, _) = scope.segments(&ws);
-            let rows: Vec<export::SegmentRow> = export::rows(&segs, &ws.transcripts).collect();
             let meta = report::ReportMeta {
                 project: ws.project.config.name.clone(),
                 ..report::ReportMeta::default()
             };
-            black_box(report::html_report(&meta, &ws.book, &scope.codes, &rows))
+            let mut out = Vec::new();
+            report::write_html(&meta, &ws.book, &scope.codes, &segs[..], &mut out).expect("html");
+            black_box(out)
         });
     });
     g.finish();

@@ -13,15 +13,15 @@ use clap::{Args, ValueEnum};
 use crate::core::analysis::{
     self, By, Scope, Selection, Unit, WordOptions, cooccurrence, matrix, report, words,
 };
-use crate::core::export::{self, SegmentRow};
-use crate::core::segments::Unplaced;
+use crate::core::export;
+use crate::core::segments::{Segment, Unplaced};
 use crate::core::stats;
 use crate::core::text::{one_line, sanitize_owned};
 use crate::core::workspace::Workspace;
 
 use super::args::FormatArgs;
 use super::output::{clip, num, table};
-use super::output::{deliver, deliver_json, json};
+use super::output::{deliver, deliver_with, json};
 use super::{CmdResult, Ctx};
 
 /// The filters every export takes (with the global `--coder`, which may be
@@ -238,41 +238,32 @@ pub fn segments(
         ],
         output,
     );
-    let all_rows = || -> Vec<SegmentRow<'_>> { export::rows(&segs, &ws.transcripts).collect() };
-    let text = match form {
-        Form::Json => {
-            // Rows are made as they are written.
-            let rows = export::RowsOf {
-                segs: &segs,
-                transcripts: &ws.transcripts,
-            };
-            deliver_json(ctx, &rows, output)?;
-            return Ok(ExitCode::SUCCESS);
-        }
+    let rows: &[Segment<'_>] = &segs;
+    match form {
+        Form::Json => deliver_with(ctx, output, |out| export::write_json(rows, out))?,
         // Control characters are neutralized in CSV, Markdown and HTML
         // (JSON escapes them and keeps the exact text).
-        Form::Csv => sanitize_owned(export::rows_csv(&all_rows()), true),
+        Form::Csv => deliver_with(ctx, output, |out| export::write_csv(rows, out))?,
         Form::Markdown => {
-            let order: Vec<String> = ws.book.codes().iter().map(|c| c.path.clone()).collect();
-            sanitize_owned(
-                export::rows_markdown(&ws.project.config.name, &order, &all_rows()),
-                true,
-            )
+            let order: Vec<&str> = ws.book.codes().iter().map(|c| c.path.as_str()).collect();
+            let name = &ws.project.config.name;
+            deliver_with(ctx, output, |out| {
+                export::write_markdown(name, &order, rows, out)
+            })?;
         }
-        Form::Html => report::html_report(
-            &report::ReportMeta {
+        Form::Html => {
+            let meta = report::ReportMeta {
                 project: ws.project.config.name.clone(),
                 generated_at: crate::core::ids::now_rfc3339(),
                 selection: scope.description.clone(),
-            },
-            &ws.book,
-            &scope.codes,
-            &all_rows(),
-        ),
+            };
+            deliver_with(ctx, output, |out| {
+                report::write_html(&meta, &ws.book, &scope.codes, rows, out)
+            })?;
+        }
         Form::Human => {
-            let rows = all_rows();
             let mut out = String::new();
-            for r in &rows {
+            for r in rows.iter().map(export::row) {
                 let lines = if r.line_start == r.line_end {
                     format!("{}", r.line_start)
                 } else {
@@ -292,10 +283,9 @@ pub fn segments(
             if rows.is_empty() {
                 out.push_str("no coded segments match\n");
             }
-            out
+            deliver(ctx, &out, output)?;
         }
-    };
-    deliver(ctx, &text, output)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

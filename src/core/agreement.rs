@@ -474,6 +474,7 @@ impl<'a> Scope<'a> {
                     ci,
                     Segment {
                         coding: c,
+                        transcript: all_t[ti],
                         code: &ws.book.codes()[pos],
                         code_pos: pos,
                         start,

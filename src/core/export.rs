@@ -2,20 +2,21 @@
 //! in (JSON, CSV, Markdown); plus reading rows of the same shape back for
 //! `motif code --from`.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::collections::HashMap;
+use std::io::{self, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::error::{Error, Result};
+use super::ordered::{map_in_parts, write_in_order};
 use super::segments::Segment;
-use super::transcript::Transcript;
+use super::text::sanitize_bytes;
 
 /// One coded segment as exported (`motif segments --json`), borrowing its
 /// strings from the loaded project (an export of 100,000 segments copies
 /// none of them).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 pub struct SegmentRow<'a> {
     pub id: &'a str,
     pub transcript: &'a str,
@@ -33,7 +34,8 @@ pub struct SegmentRow<'a> {
 }
 
 /// Builds the exported row of a segment.
-pub fn row<'a>(s: &Segment<'a>, t: &'a Transcript) -> SegmentRow<'a> {
+pub fn row<'a>(s: &Segment<'a>) -> SegmentRow<'a> {
+    let t = s.transcript;
     let (a, b) = t
         .byte_range(s.start, s.end)
         .expect("placed segment in range");
@@ -54,27 +56,105 @@ pub fn row<'a>(s: &Segment<'a>, t: &'a Transcript) -> SegmentRow<'a> {
     }
 }
 
-/// The rows of `segs`, each made when it is asked for; `segs` must be
-/// placed on `transcripts`.
-pub fn rows<'s, 'a: 's>(
-    segs: &'s [Segment<'a>],
-    transcripts: &'a BTreeMap<String, Transcript>,
-) -> impl Iterator<Item = SegmentRow<'a>> + 's {
-    segs.iter()
-        .map(|seg| row(seg, &transcripts[seg.coding.transcript.as_str()]))
+/// Rows to export, made when asked for: placed segments (whose rows are
+/// made as they are written, so that a large export never holds them
+/// all), or rows made already.
+pub trait Rows: Sync {
+    /// How many rows there are.
+    fn count(&self) -> usize;
+    /// Row `i`.
+    fn get(&self, i: usize) -> SegmentRow<'_>;
 }
 
-/// The rows of `segs` as a sequence that makes each row as it is
-/// serialized, so that a large export never holds them all.
-pub struct RowsOf<'s, 'a> {
-    pub segs: &'s [Segment<'a>],
-    pub transcripts: &'a BTreeMap<String, Transcript>,
-}
-
-impl Serialize for RowsOf<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_seq(rows(self.segs, self.transcripts))
+impl Rows for [Segment<'_>] {
+    fn count(&self) -> usize {
+        self.len()
     }
+    fn get(&self, i: usize) -> SegmentRow<'_> {
+        row(&self[i])
+    }
+}
+
+impl Rows for [SegmentRow<'_>] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn get(&self, i: usize) -> SegmentRow<'_> {
+        self[i]
+    }
+}
+
+/// The rows, made on every core, and how to write them grouped by code:
+/// `(group, row)` pairs in the order of `codes` (a group is a position
+/// in `codes`; rows of a code not listed are left out), each code's rows
+/// in their own order.
+pub fn grouped<'r, R: Rows + ?Sized>(
+    rows: &'r R,
+    codes: &[&str],
+) -> (Vec<SegmentRow<'r>>, Vec<(usize, usize)>) {
+    let made = map_in_parts(rows.count(), |i| rows.get(i));
+    let rank: HashMap<&str, usize> = codes.iter().enumerate().map(|(g, &c)| (c, g)).collect();
+    let mut order: Vec<(usize, usize)> = made
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| rank.get(r.code).map(|&g| (g, i)))
+        .collect();
+    order.sort_by_key(|&(g, _)| g);
+    (made, order)
+}
+
+/// Writes a JSON string (quoted and escaped).
+fn json_str(buf: &mut Vec<u8>, s: &str) {
+    // Writing to a Vec cannot fail, and a str always serializes.
+    let _ = serde_json::to_writer(&mut *buf, s);
+}
+
+/// Writes the rows as a pretty JSON array and a newline, exactly as
+/// `serde_json::to_writer_pretty` writes a list of [`SegmentRow`]s.
+pub fn write_json<R: Rows + ?Sized>(rows: &R, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(b"[")?;
+    write_in_order(rows.count(), out, |range, buf| {
+        for i in range {
+            let r = rows.get(i);
+            buf.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+            for (k, (key, value)) in [
+                ("id", Value::Str(Some(r.id))),
+                ("transcript", Value::Str(Some(r.transcript))),
+                ("start", Value::Num(r.start)),
+                ("end", Value::Num(r.end)),
+                ("line_start", Value::Num(r.line_start)),
+                ("line_end", Value::Num(r.line_end)),
+                ("code", Value::Str(Some(r.code))),
+                ("code_id", Value::Str(Some(r.code_id))),
+                ("coder", Value::Str(Some(r.coder))),
+                ("speaker", Value::Str(r.speaker)),
+                ("memo", Value::Str(r.memo)),
+                ("text", Value::Str(Some(r.text))),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                buf.extend_from_slice(if k == 0 { b"  {\n    \"" } else { b",\n    \"" });
+                buf.extend_from_slice(key.as_bytes());
+                buf.extend_from_slice(b"\": ");
+                match value {
+                    Value::Str(Some(s)) => json_str(buf, s),
+                    Value::Str(None) => buf.extend_from_slice(b"null"),
+                    Value::Num(n) => {
+                        let _ = write!(buf, "{n}");
+                    }
+                }
+            }
+            buf.extend_from_slice(b"\n  }");
+        }
+    })?;
+    out.write_all(if rows.count() == 0 { b"]\n" } else { b"\n]\n" })
+}
+
+/// A value in a JSON row.
+enum Value<'a> {
+    Str(Option<&'a str>),
+    Num(usize),
 }
 
 const CSV_HEADER: [&str; 12] = [
@@ -92,56 +172,90 @@ const CSV_HEADER: [&str; 12] = [
     "text",
 ];
 
-/// Rows as CSV with a header (RFC 4180 quoting).
-pub fn rows_csv(rows: &[SegmentRow<'_>]) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(CSV_HEADER);
-    for r in rows {
-        let _ = w.write_record([
-            r.id,
-            r.transcript,
-            &r.start.to_string(),
-            &r.end.to_string(),
-            &r.line_start.to_string(),
-            &r.line_end.to_string(),
-            r.code,
-            r.code_id,
-            r.coder,
-            r.speaker.unwrap_or(""),
-            r.memo.unwrap_or(""),
-            r.text,
-        ]);
-    }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+/// Writes the rows as CSV with a header (RFC 4180 quoting), control
+/// characters neutralized.
+pub fn write_csv<R: Rows + ?Sized>(rows: &R, out: &mut dyn Write) -> io::Result<()> {
+    let csv_error = |e: csv::Error| io::Error::other(e.to_string());
+    let mut head = csv::Writer::from_writer(Vec::new());
+    head.write_record(CSV_HEADER).map_err(csv_error)?;
+    out.write_all(&head.into_inner().map_err(csv::IntoInnerError::into_error)?)?;
+    write_in_order(rows.count(), out, |range, buf| {
+        let mut w = csv::Writer::from_writer(&mut *buf);
+        let mut num = [String::new(), String::new(), String::new(), String::new()];
+        for i in range {
+            let r = rows.get(i);
+            for (s, n) in num
+                .iter_mut()
+                .zip([r.start, r.end, r.line_start, r.line_end])
+            {
+                s.clear();
+                let _ = std::fmt::Write::write_fmt(s, format_args!("{n}"));
+            }
+            // Writing to a Vec cannot fail.
+            let _ = w.write_record([
+                r.id,
+                r.transcript,
+                &num[0],
+                &num[1],
+                &num[2],
+                &num[3],
+                r.code,
+                r.code_id,
+                r.coder,
+                r.speaker.unwrap_or(""),
+                r.memo.unwrap_or(""),
+                r.text,
+            ]);
+        }
+        let _ = w.flush();
+        drop(w);
+        sanitize_bytes(buf);
+    })
 }
 
-/// Rows as Markdown, grouped by code in the given order of codes.
-pub fn rows_markdown(project: &str, codes: &[String], rows: &[SegmentRow<'_>]) -> String {
-    let mut out = format!("# Coded segments — {project}\n");
-    for code in codes {
-        let mine: Vec<&SegmentRow<'_>> = rows.iter().filter(|r| r.code == code).collect();
-        if mine.is_empty() {
-            continue;
-        }
-        let _ = write!(out, "\n## {code} ({})\n", mine.len());
-        for r in mine {
-            out.push('\n');
-            for line in r.text.lines() {
-                let _ = writeln!(out, "> {line}");
-            }
-            let lines = if r.line_start == r.line_end {
-                format!("line {}", r.line_start)
-            } else {
-                format!("lines {}–{}", r.line_start, r.line_end)
-            };
-            let speaker = r.speaker.map(|s| format!(" · {s}")).unwrap_or_default();
-            let _ = writeln!(out, "\n— {}{speaker} · {lines} · {}", r.transcript, r.coder);
-            if let Some(m) = r.memo {
-                let _ = writeln!(out, "\n*Memo:* {}", m.replace('\n', " "));
-            }
-        }
+/// Writes the rows as Markdown, grouped by code in the given order of code
+/// paths, control characters neutralized.
+pub fn write_markdown<R: Rows + ?Sized>(
+    project: &str,
+    codes: &[&str],
+    rows: &R,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut head = format!("# Coded segments — {project}\n").into_bytes();
+    sanitize_bytes(&mut head);
+    out.write_all(&head)?;
+    let (made, order) = grouped(rows, codes);
+    let mut sizes = vec![0; codes.len()];
+    for &(g, _) in &order {
+        sizes[g] += 1;
     }
-    out
+    write_in_order(order.len(), out, |range, buf| {
+        for k in range {
+            let (g, i) = order[k];
+            if k == 0 || order[k - 1].0 != g {
+                let _ = write!(buf, "\n## {} ({})\n", codes[g], sizes[g]);
+            }
+            let r = &made[i];
+            buf.push(b'\n');
+            for line in r.text.lines() {
+                let _ = writeln!(buf, "> {line}");
+            }
+            let _ = write!(buf, "\n— {}", r.transcript);
+            if let Some(s) = r.speaker {
+                let _ = write!(buf, " · {s}");
+            }
+            if r.line_start == r.line_end {
+                let _ = write!(buf, " · line {}", r.line_start);
+            } else {
+                let _ = write!(buf, " · lines {}–{}", r.line_start, r.line_end);
+            }
+            let _ = writeln!(buf, " · {}", r.coder);
+            if let Some(m) = r.memo {
+                let _ = writeln!(buf, "\n*Memo:* {}", m.replace('\n', " "));
+            }
+        }
+        sanitize_bytes(buf);
+    })
 }
 
 /// A coding to apply, as read from a file (`motif code --from`).
@@ -284,7 +398,7 @@ mod tests {
 
     #[test]
     fn csv_round_trips_commas_quotes_newlines() {
-        let csv_text = rows_csv(&[sample()]);
+        let csv_text = written(|out| write_csv(&[sample()][..], out));
         let rows = read_from_rows(Path::new("x.csv"), &csv_text).unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].memo.as_deref(), Some("a, \"quoted\" memo"));
@@ -309,9 +423,55 @@ mod tests {
 
     #[test]
     fn markdown_groups_by_code() {
-        let md = rows_markdown("study", &["community/jobs".into()], &[sample()]);
-        assert!(md.contains("## community/jobs (1)"));
-        assert!(md.contains("> line 二 🚀"));
-        assert!(md.contains("— p01 · JOÃO · lines 1–2 · ana"));
+        let mut other = sample();
+        other.code = "community";
+        other.speaker = None;
+        other.memo = None;
+        other.text = "one\u{1b}[2J";
+        other.line_end = 1;
+        let rows = [sample(), other, sample()];
+        let md = written(|out| {
+            write_markdown("study", &["community", "community/jobs"], &rows[..], out)
+        });
+        assert_eq!(
+            md,
+            "# Coded segments — study\n\
+             \n## community (1)\n\n> one\u{241B}[2J\n\n— p01 · line 1 · ana\n\
+             \n## community/jobs (2)\n\
+             \n> line one, \"q\"\n> line 二 🚀\n\n— p01 · JOÃO · lines 1–2 · ana\n\n*Memo:* a, \"quoted\" memo\n\
+             \n> line one, \"q\"\n> line 二 🚀\n\n— p01 · JOÃO · lines 1–2 · ana\n\n*Memo:* a, \"quoted\" memo\n"
+        );
+        // A code not listed is left out.
+        let md = written(|out| write_markdown("study", &["community"], &rows[..], out));
+        assert!(!md.contains("jobs"), "{md}");
+    }
+
+    #[test]
+    fn json_is_what_serde_writes_for_the_rows() {
+        let mut other = sample();
+        other.speaker = None;
+        other.memo = None;
+        other.text = "tab\there \u{1b} \\ \u{2028} café";
+        for rows in [vec![], vec![sample()], vec![sample(), other, sample()]] {
+            let mut want = serde_json::to_string_pretty(&rows).unwrap();
+            want.push('\n');
+            assert_eq!(written(|out| write_json(&rows[..], out)), want);
+        }
+        // Many rows go through several chunks and threads, in order.
+        let many: Vec<SegmentRow<'_>> = (0..5000)
+            .map(|i| SegmentRow {
+                start: i,
+                ..sample()
+            })
+            .collect();
+        let mut want = serde_json::to_string_pretty(&many).unwrap();
+        want.push('\n');
+        assert_eq!(written(|out| write_json(&many[..], out)), want);
+    }
+
+    fn written(write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        write(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
     }
 }

@@ -16,6 +16,7 @@ pub mod import;
 pub mod journal;
 pub mod memo;
 pub mod ops;
+pub mod ordered;
 pub mod project;
 pub mod refi;
 pub mod search;

@@ -93,6 +93,8 @@ pub fn place(c: &Coding, t: &Transcript) -> Placement {
 #[derive(Debug, Clone)]
 pub struct Segment<'a> {
     pub coding: &'a Coding,
+    /// The transcript it is placed on.
+    pub transcript: &'a Transcript,
     pub code: &'a Code,
     /// Position of the code in codebook order.
     pub code_pos: usize,
@@ -198,6 +200,7 @@ pub fn place_all<'a>(
             };
             let seg = Segment {
                 coding: c,
+                transcript: t,
                 code: &book.codes()[pos],
                 code_pos: pos,
                 start,

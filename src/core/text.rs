@@ -237,11 +237,8 @@ fn ascii_words(b: &[u8]) -> usize {
 /// DEL, bidirectional overrides) by visible stand-ins. Newlines and tabs
 /// are kept when `keep_newlines` is set.
 pub fn sanitize(text: &str, keep_newlines: bool) -> Cow<'_, str> {
-    let bad = |c: char| {
-        (c.is_control() && !(keep_newlines && (c == '\n' || c == '\t')))
-            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-    };
-    if !text.chars().any(bad) {
+    let bad = |c: char| replaced(c, keep_newlines);
+    if !needs_sanitizing(text.as_bytes(), keep_newlines) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -258,6 +255,38 @@ pub fn sanitize(text: &str, keep_newlines: bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether [`sanitize`] replaces `c`.
+fn replaced(c: char, keep_newlines: bool) -> bool {
+    (c.is_control() && !(keep_newlines && (c == '\n' || c == '\t')))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether UTF-8 `bytes` hold a character [`sanitize`] replaces: a byte
+/// scan, as a report of tens of megabytes is checked whole.
+fn needs_sanitizing(bytes: &[u8], keep_newlines: bool) -> bool {
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'\n' | b'\t' => !keep_newlines,
+        0..=0x1F | 0x7F => true,
+        // C1 controls U+0080..U+009F.
+        0xC2 => matches!(bytes.get(i + 1), Some(0x80..=0x9F)),
+        // Bidirectional overrides U+202A..U+202E and U+2066..U+2069.
+        0xE2 => matches!(
+            (bytes.get(i + 1), bytes.get(i + 2)),
+            (Some(0x80), Some(0xAA..=0xAE)) | (Some(0x81), Some(0xA6..=0xA9))
+        ),
+        _ => false,
+    })
+}
+
+/// [`sanitize`] (keeping newlines and tabs) of UTF-8 text being written,
+/// in place.
+pub fn sanitize_bytes(buf: &mut Vec<u8>) {
+    if needs_sanitizing(buf, true) {
+        let clean = sanitize(&String::from_utf8_lossy(buf), true).into_owned();
+        *buf = clean.into_bytes();
+    }
 }
 
 /// [`sanitize`] of a string that is owned already: without anything to
@@ -353,6 +382,27 @@ mod tests {
         let back = sanitize_owned(clean, true);
         assert_eq!((back.as_str(), back.as_ptr()), ("café, 北京\n🚀", at));
         assert_eq!(sanitize_owned("é\u{1b}[2J".into(), true), "é\u{241B}[2J");
+    }
+
+    #[test]
+    fn the_byte_scan_finds_exactly_the_characters_sanitize_replaces() {
+        let chars = (0..0x3000)
+            .chain(0x1F600..0x1F700)
+            .filter_map(char::from_u32);
+        for c in chars {
+            for keep in [true, false] {
+                let text = format!("a—{c}·");
+                assert_eq!(
+                    needs_sanitizing(text.as_bytes(), keep),
+                    replaced(c, keep),
+                    "U+{:04X} keep={keep}",
+                    c as u32
+                );
+            }
+        }
+        let mut buf = "— ok · 北\u{1b}[2J\n".as_bytes().to_vec();
+        sanitize_bytes(&mut buf);
+        assert_eq!(String::from_utf8(buf).unwrap(), "— ok · 北\u{241B}[2J\n");
     }
 
     #[test]

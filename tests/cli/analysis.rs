@@ -786,3 +786,89 @@ fn words_of_coded_text_count_each_code_point_once() {
     assert_eq!(v["total"], 3);
     assert_eq!(v["transcripts"], 1);
 }
+
+/// Thousands of quotes (several chunks written on several threads): every
+/// form lists each one once, JSON and CSV in the same order, Markdown and
+/// HTML grouped by code in codebook order with each code's quotes in that
+/// order too.
+#[test]
+fn large_quote_exports_keep_every_quote_in_order() {
+    let p = Proj::with_sample();
+    p.ok(&["codes", "add", "other"]);
+    let len = SAMPLE.chars().count();
+    let mut rows = Vec::new();
+    // Distinct spans: every start with widths 1 to 11, on two codes.
+    let m = len - 12;
+    for i in 0..3000 {
+        let (start, width) = (i % m, 1 + (i / m) % 11);
+        let code = if (i / (m * 11)) % 2 == 1 {
+            "other"
+        } else {
+            "theme"
+        };
+        rows.push(serde_json::json!({
+            "transcript": "x", "start": start, "end": start + width,
+            "code": code, "memo": format!("memo {i}"),
+        }));
+    }
+    p.write(
+        "in/many.json",
+        serde_json::to_string(&rows).unwrap().as_bytes(),
+    );
+    p.ok(&["code", "--from", p.path("in/many.json").to_str().unwrap()]);
+
+    let json = p.json(&["segments", "--json"]);
+    let json = json.as_array().unwrap();
+    assert_eq!(json.len(), 3000);
+    let memos: Vec<&str> = json.iter().map(|r| r["memo"].as_str().unwrap()).collect();
+    let distinct: BTreeSet<&str> = memos.iter().copied().collect();
+    assert_eq!(distinct.len(), 3000, "every quote once");
+    let keys: Vec<(u64, u64)> = json
+        .iter()
+        .map(|r| (r["start"].as_u64().unwrap(), r["end"].as_u64().unwrap()))
+        .collect();
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "JSON in text order");
+
+    let (header, csv_rows) = read_csv(&p.ok(&["segments", "--csv"]));
+    let memo_col = header.iter().position(|h| h == "memo").unwrap();
+    let csv_memos: Vec<&str> = csv_rows.iter().map(|r| r[memo_col].as_str()).collect();
+    assert_eq!(csv_memos, memos, "CSV lists the quotes as JSON does");
+
+    // Grouped by code: theme's quotes first (codebook order), then other's,
+    // each group in the JSON order.
+    let mut grouped: Vec<&str> = Vec::new();
+    for code in ["theme", "other"] {
+        grouped.extend(
+            json.iter()
+                .filter(|r| r["code"] == code)
+                .map(|r| r["memo"].as_str().unwrap()),
+        );
+    }
+    let md = p.ok(&["segments", "--md"]);
+    let md_memos: Vec<&str> = md
+        .lines()
+        .filter_map(|l| l.strip_prefix("*Memo:* "))
+        .collect();
+    assert_eq!(md_memos, grouped);
+    let n_other = json.iter().filter(|r| r["code"] == "other").count();
+    assert!(n_other > 500, "{n_other}");
+    assert!(md.contains(&format!("## theme ({})", 3000 - n_other)));
+    assert!(md.contains(&format!("## other ({n_other})")));
+    let html = p.ok(&["segments", "--html"]);
+    let html_memos: Vec<&str> = html
+        .split("<b>Memo:</b> ")
+        .skip(1)
+        .map(|s| &s[..s.find("</p>").unwrap()])
+        .collect();
+    assert_eq!(html_memos, grouped);
+    assert_eq!(html.matches("<section class=\"code\"").count(), 2);
+    // The codebook, chart and quotes sections, and one per code.
+    assert_eq!(html.matches("</section>").count(), 3 + 2);
+
+    // -o FILE writes the same bytes as stdout.
+    for (flag, file) in [("--json", "out/s.json"), ("--md", "out/s.md")] {
+        let stdout = p.ok(&["segments", flag]);
+        p.ok(&["segments", "-o", p.path(file).to_str().unwrap()]);
+        assert_eq!(p.read(file), stdout, "{file}");
+    }
+}

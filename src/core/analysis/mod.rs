@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 pub use cooccurrence::{Cooccurrence, Unit, cooccurrence};
 pub use matrix::{By, Matrix, MatrixRow, NONE_COLUMN, matrix};
-pub use report::html_report;
+pub use report::write_html;
 pub use words::{WordCount, WordOptions, Words, words};
 
 use super::error::{Error, Result};

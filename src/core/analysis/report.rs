@@ -10,11 +10,13 @@
 //! HTML-escaped after control characters are neutralized, and colours are
 //! written only when they are `#rrggbb`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashSet;
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
 use crate::core::codebook::{Code, Codebook};
-use crate::core::export::SegmentRow;
+use crate::core::export::{Rows, grouped};
+use crate::core::ordered::write_in_order;
 use crate::core::text::sanitize;
 
 /// What the report is about, for its heading.
@@ -29,24 +31,29 @@ pub struct ReportMeta {
 /// Escapes text for HTML content and attribute values, after neutralizing
 /// control characters.
 pub fn escape(text: &str) -> String {
+    let mut out = Vec::with_capacity(text.len() + 16);
+    escape_into(&mut out, text);
+    String::from_utf8(out).expect("escaped text is UTF-8")
+}
+
+/// [`escape`] written at the end of `out`.
+pub fn escape_into(out: &mut Vec<u8>, text: &str) {
     let text = sanitize(text, true);
-    let mut out = String::with_capacity(text.len() + 16);
     let mut last = 0;
     for (i, b) in text.bytes().enumerate() {
-        let entity = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
+        let entity: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'"' => b"&quot;",
+            b'\'' => b"&#39;",
             _ => continue,
         };
-        out.push_str(&text[last..i]);
-        out.push_str(entity);
+        out.extend_from_slice(&text.as_bytes()[last..i]);
+        out.extend_from_slice(entity);
         last = i + 1;
     }
-    out.push_str(&text[last..]);
-    out
+    out.extend_from_slice(&text.as_bytes()[last..]);
 }
 
 /// A code's colour if it is a plain `#rrggbb`, else a neutral grey.
@@ -81,34 +88,37 @@ figcaption { margin-top: .25rem; }
 @media print { body { margin: 0; max-width: none; } figure.quote { break-inside: avoid; } .track { print-color-adjust: exact; -webkit-print-color-adjust: exact; } }
 ";
 
-/// The whole page. `codes` are the codebook positions in scope (the
-/// codebook and chart list them; quotes appear under the code they were
-/// coded with, for codes in scope).
-pub fn html_report(
+/// Writes the whole page. `codes` are the codebook positions in scope
+/// (the codebook and chart list them; quotes appear under the code they
+/// were coded with, for codes in scope).
+pub fn write_html<R: Rows + ?Sized>(
     meta: &ReportMeta,
     book: &Codebook,
     codes: &[usize],
-    rows: &[SegmentRow<'_>],
-) -> String {
-    let mut by_code: HashMap<&str, Vec<&SegmentRow<'_>>> = HashMap::new();
-    for r in rows {
-        by_code.entry(r.code).or_default().push(r);
-    }
+    rows: &R,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let all = book.codes();
     let in_scope: Vec<(usize, &Code)> = codes.iter().map(|&p| (p, &all[p])).collect();
-    let counts: Vec<(usize, usize)> = in_scope
-        .iter()
-        .map(|(_, c)| {
-            let mine = by_code.get(c.path.as_str()).map_or(&[][..], Vec::as_slice);
-            let ts: BTreeSet<&str> = mine.iter().map(|r| r.transcript).collect();
-            (mine.len(), ts.len())
-        })
-        .collect();
-    let transcripts: BTreeSet<&str> = rows.iter().map(|r| r.transcript).collect();
+    let paths: Vec<&str> = in_scope.iter().map(|(_, c)| c.path.as_str()).collect();
+    let (made, order) = grouped(rows, &paths);
+    // Quotes and transcripts per code in scope.
+    let mut counts = vec![(0usize, 0usize); in_scope.len()];
+    let mut seen = HashSet::new();
+    for (k, &(g, i)) in order.iter().enumerate() {
+        if k == 0 || order[k - 1].0 != g {
+            seen.clear();
+        }
+        counts[g].0 += 1;
+        if seen.insert(made[i].transcript) {
+            counts[g].1 += 1;
+        }
+    }
+    let n_rows = made.len();
+    let transcripts: HashSet<&str> = made.iter().map(|r| r.transcript).collect();
     let title = format!("Coded segments — {}", meta.project);
 
-    let mut h =
-        String::with_capacity(4096 + rows.iter().map(|r| r.text.len() + 200).sum::<usize>());
+    let mut h = String::with_capacity(4096 + 300 * in_scope.len());
     h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     h.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n");
@@ -119,8 +129,8 @@ pub fn html_report(
     let _ = write!(
         h,
         "<p class=\"meta\">{} quote{} · {} code{} · {} transcript{} · generated {}",
-        rows.len(),
-        plural(rows.len()),
+        n_rows,
+        plural(n_rows),
         in_scope.len(),
         plural(in_scope.len()),
         transcripts.len(),
@@ -185,51 +195,59 @@ pub fn html_report(
 
     // Every quote, grouped by code.
     h.push_str("<section id=\"quotes\">\n<h2>Quotes</h2>\n");
-    if rows.is_empty() {
+    if n_rows == 0 {
         h.push_str("<p class=\"muted\">No coded segments match the selection.</p>\n");
     }
-    for (pos, c) in &in_scope {
-        let Some(mine) = by_code.get(c.path.as_str()) else {
-            continue;
-        };
-        let _ = writeln!(
-            h,
-            "<section class=\"code\" id=\"code-{pos}\" style=\"--c:{}\">\n<h3><span class=\"swatch\" style=\"background:{}\"></span>{} <span class=\"muted\">({})</span></h3>",
-            color(c),
-            color(c),
-            escape(&c.path),
-            mine.len()
-        );
-        if !c.description.trim().is_empty() {
-            let _ = writeln!(h, "<p class=\"muted\">{}</p>", escape(&c.description));
-        }
-        for r in mine {
-            let lines = if r.line_start == r.line_end {
-                format!("line {}", r.line_start)
+    out.write_all(h.as_bytes())?;
+    write_in_order(order.len(), out, |range, buf| {
+        for k in range {
+            let (g, i) = order[k];
+            if k == 0 || order[k - 1].0 != g {
+                if k > 0 {
+                    buf.extend_from_slice(b"</section>\n");
+                }
+                let (pos, c) = in_scope[g];
+                let _ = writeln!(
+                    buf,
+                    "<section class=\"code\" id=\"code-{pos}\" style=\"--c:{}\">\n<h3><span class=\"swatch\" style=\"background:{}\"></span>{} <span class=\"muted\">({})</span></h3>",
+                    color(c),
+                    color(c),
+                    escape(&c.path),
+                    counts[g].0
+                );
+                if !c.description.trim().is_empty() {
+                    let _ = writeln!(buf, "<p class=\"muted\">{}</p>", escape(&c.description));
+                }
+            }
+            let r = &made[i];
+            buf.extend_from_slice(b"<figure class=\"quote\"><blockquote>");
+            escape_into(buf, r.text);
+            buf.extend_from_slice(b"</blockquote><figcaption>");
+            escape_into(buf, r.transcript);
+            if let Some(s) = r.speaker {
+                buf.extend_from_slice(" · ".as_bytes());
+                escape_into(buf, s);
+            }
+            if r.line_start == r.line_end {
+                let _ = write!(buf, " · line {}", r.line_start);
             } else {
-                format!("lines {}–{}", r.line_start, r.line_end)
-            };
-            let mut caption = vec![escape(r.transcript)];
-            if let Some(s) = &r.speaker {
-                caption.push(escape(s));
+                let _ = write!(buf, " · lines {}–{}", r.line_start, r.line_end);
             }
-            caption.push(lines);
-            caption.push(format!("coded by {}", escape(r.coder)));
-            let _ = write!(
-                h,
-                "<figure class=\"quote\"><blockquote>{}</blockquote><figcaption>{}</figcaption>",
-                escape(r.text),
-                caption.join(" · ")
-            );
+            buf.extend_from_slice(" · coded by ".as_bytes());
+            escape_into(buf, r.coder);
+            buf.extend_from_slice(b"</figcaption>");
             if let Some(m) = r.memo.filter(|m| !m.trim().is_empty()) {
-                let _ = write!(h, "<p class=\"memo\"><b>Memo:</b> {}</p>", escape(m));
+                buf.extend_from_slice(b"<p class=\"memo\"><b>Memo:</b> ");
+                escape_into(buf, m);
+                buf.extend_from_slice(b"</p>");
             }
-            h.push_str("</figure>\n");
+            buf.extend_from_slice(b"</figure>\n");
         }
-        h.push_str("</section>\n");
+    })?;
+    if !order.is_empty() {
+        out.write_all(b"</section>\n")?;
     }
-    h.push_str("</section>\n<footer class=\"meta\"><p>Made with motif. Offsets and lines refer to the normalized transcripts.</p></footer>\n</body>\n</html>\n");
-    h
+    out.write_all(b"</section>\n<footer class=\"meta\"><p>Made with motif. Offsets and lines refer to the normalized transcripts.</p></footer>\n</body>\n</html>\n")
 }
 
 fn plural(n: usize) -> &'static str {
