@@ -683,7 +683,7 @@ struct LintFinding {
 }
 
 fn lint(ctx: &Ctx, project: Project, as_json: bool) -> CmdResult {
-    let ws = Workspace::load(project)?;
+    let ws = Workspace::load_for_reading(project)?;
     let (segs, _) = ws.segments(&Filter::default());
     let mut used = vec![false; ws.book.len()];
     for s in &segs {
@@ -1046,7 +1046,7 @@ fn undo_redo(ctx: &Ctx, undo: bool) -> CmdResult {
 }
 
 fn check_cmd(ctx: &Ctx, as_json: bool) -> CmdResult {
-    let ws = Workspace::load(ctx.project()?)?;
+    let ws = Workspace::load_for_reading(ctx.project()?)?;
     let report = check::check(&ws);
     if as_json {
         emit(&json(&report)?);

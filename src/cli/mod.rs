@@ -40,12 +40,13 @@ impl Ctx {
         })
     }
 
-    /// The whole project, loaded, with its warnings shown. A CLI process
+    /// The whole project, loaded to be read (reports and exports never
+    /// write through it), with its warnings shown. A CLI process
     /// runs one command and exits, so the workspace is never freed: the
     /// system reclaims it at exit far faster than freeing a large project
     /// piece by piece would.
     pub fn workspace(&self) -> anyhow::Result<&'static Workspace> {
-        let ws = Workspace::load(self.project()?)?;
+        let ws = Workspace::load_for_reading(self.project()?)?;
         self.warn_all(&ws.warnings());
         Ok(Box::leak(Box::new(ws)))
     }

@@ -382,6 +382,12 @@ pub struct Journal {
     next_seq: u64,
     done: Vec<Batch>,
     undone: Vec<Batch>,
+    /// Whether `done` and `undone` hold the undo and redo stacks: always,
+    /// except in a journal opened for reading that was restored from its
+    /// snapshot, which can list codings but never writes.
+    history: bool,
+    /// An undo or redo record was met while the stacks were not loaded.
+    needs_history: bool,
     /// Bytes of the file replayed so far (always at a line boundary).
     offset: u64,
     lines: usize,
@@ -418,6 +424,8 @@ impl Journal {
             next_seq: 0,
             done: Vec::new(),
             undone: Vec::new(),
+            history: true,
+            needs_history: false,
             offset: 0,
             lines: 0,
             problems: Vec::new(),
@@ -436,21 +444,43 @@ impl Journal {
         coder: &str,
         snapshot: Option<PathBuf>,
     ) -> Result<Journal> {
-        Journal::open_with(path, lock_path, coder, snapshot, SNAPSHOT_AFTER_BYTES)
+        Journal::open_with(
+            path,
+            lock_path,
+            coder,
+            snapshot,
+            SNAPSHOT_AFTER_BYTES,
+            false,
+        )
+    }
+
+    /// Like [`Journal::open_cached`] for a journal that is only read
+    /// (reports, exports): restored from its snapshot, it leaves the undo
+    /// and redo stacks unread, which saves a large project's loading a
+    /// fifth of its memory. Such a journal refuses to be written.
+    pub fn open_for_reading(
+        path: &Path,
+        lock_path: &Path,
+        coder: &str,
+        snapshot: Option<PathBuf>,
+    ) -> Result<Journal> {
+        Journal::open_with(path, lock_path, coder, snapshot, SNAPSHOT_AFTER_BYTES, true)
     }
 
     /// [`Journal::open_cached`], rewriting the snapshot once more than
-    /// `rewrite_after` bytes had to be replayed.
+    /// `rewrite_after` bytes had to be replayed; `for_reading`: see
+    /// [`Journal::open_for_reading`].
     fn open_with(
         path: &Path,
         lock_path: &Path,
         coder: &str,
         snapshot: Option<PathBuf>,
         rewrite_after: usize,
+        for_reading: bool,
     ) -> Result<Journal> {
-        let mut j = Journal::empty(path, lock_path, coder, snapshot);
+        let mut j = Journal::empty(path, lock_path, coder, snapshot.clone());
         // A read-only project can still be read, without the lock.
-        let _guard = j.lock_file().ok().filter(|l| l.lock_shared().is_ok());
+        let guard = j.lock_file().ok().filter(|l| l.lock_shared().is_ok());
         let mut f = match File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(j),
@@ -458,7 +488,7 @@ impl Journal {
         };
         let mut sum = Checksum::new();
         if let Some(snap) = j.snapshot.clone()
-            && let Some(prefix_sum) = j.restore(&snap, &mut f)
+            && let Some(prefix_sum) = j.restore(&snap, &mut f, for_reading)
         {
             sum = prefix_sum;
         }
@@ -468,6 +498,12 @@ impl Journal {
         let from = j.offset;
         j.replay(&tail);
         let replayed = (j.offset - from) as usize;
+        if !j.history && (j.needs_history || replayed > rewrite_after) {
+            // What was appended undoes or redoes (which needs the stacks),
+            // or is worth a new snapshot: read the journal whole.
+            drop(guard);
+            return Journal::open_with(path, lock_path, coder, snapshot, rewrite_after, false);
+        }
         if replayed > rewrite_after {
             sum.update(&tail[..replayed]);
             j.save_snapshot(sum.finish());
@@ -619,6 +655,9 @@ impl Journal {
     fn apply_line(&mut self, rec: Record, line: usize) {
         let batch_id = rec.batch().to_owned();
         match rec {
+            Record::Undo { .. } | Record::Redo { .. } if !self.history => {
+                self.needs_history = true;
+            }
             Record::Undo { batch, .. } => {
                 let Some(pos) = self.done.iter().rposition(|b| b.id == batch) else {
                     self.problem(
@@ -698,7 +737,7 @@ impl Journal {
                         return;
                     }
                 };
-                if !undoable {
+                if !undoable || !self.history {
                     return;
                 }
                 match self.done.last_mut() {
@@ -810,6 +849,12 @@ impl Journal {
         &mut self,
         make: impl FnOnce(&Journal) -> Result<(Vec<Record>, T)>,
     ) -> Result<T> {
+        if !self.history {
+            return Err(Error::invalid(format!(
+                "internal error: {} was opened for reading and cannot be written",
+                self.path.display()
+            )));
+        }
         let lock = self.lock_file()?;
         lock.lock().map_err(|e| {
             Error::invalid(format!(
@@ -901,7 +946,9 @@ impl Journal {
     /// hashes, repeated on many codings, are written once in a table and
     /// referred to by number.
     fn save_snapshot(&self, prefix_sum: [u8; 32]) {
-        let Some(path) = &self.snapshot else { return };
+        let Some(path) = self.snapshot.as_ref().filter(|_| self.history) else {
+            return;
+        };
         let mut w = Writer::new();
         w.u64(self.offset);
         w.bytes(&prefix_sum);
@@ -939,6 +986,12 @@ impl Journal {
             put_coding(&mut w, &table, c);
             live.insert(Arc::as_ptr(c), i as u64);
         }
+        // The problems come before the stacks, which reading can skip.
+        w.usize(self.problems.len());
+        for p in &self.problems {
+            w.usize(p.line);
+            w.str(&p.message);
+        }
         for stack in [&self.done, &self.undone] {
             w.usize(stack.len());
             for b in stack {
@@ -952,11 +1005,6 @@ impl Journal {
                 }
             }
         }
-        w.usize(self.problems.len());
-        for p in &self.problems {
-            w.usize(p.line);
-            w.str(&p.message);
-        }
         let _ = super::cache::write(path, SNAPSHOT_KIND, w);
     }
 
@@ -964,7 +1012,7 @@ impl Journal {
     /// begins with the bytes it was taken from, and returns the checksum
     /// of those bytes, ready to be continued; otherwise leaves the journal
     /// empty, to be replayed from the top.
-    fn restore(&mut self, snapshot: &Path, f: &mut File) -> Option<Checksum> {
+    fn restore(&mut self, snapshot: &Path, f: &mut File, for_reading: bool) -> Option<Checksum> {
         let (values, heap) = super::cache::read(snapshot, SNAPSHOT_KIND)?.into_parts()?;
         let mut r = Reader::with_heap(&values, &heap);
         let len = r.u64()?;
@@ -996,15 +1044,17 @@ impl Journal {
             self.snapshot.clone(),
         );
         fresh.offset = len;
-        fresh.decode_state(&mut r)?;
-        if !r.at_end() {
+        fresh.decode_state(&mut r, for_reading)?;
+        if fresh.history && !r.at_end() {
             return None;
         }
         *self = fresh;
         Some(sum)
     }
 
-    fn decode_state(&mut self, r: &mut Reader<'_>) -> Option<()> {
+    /// Decodes a snapshot's state; `without_history` stops before the
+    /// undo and redo stacks.
+    fn decode_state(&mut self, r: &mut Reader<'_>, without_history: bool) -> Option<()> {
         self.lines = r.usize()?;
         self.next_seq = r.u64()?;
         let table: Vec<SharedStr> = (0..r.count(1)?)
@@ -1020,6 +1070,19 @@ impl Journal {
                 return None;
             }
             live.push(c);
+        }
+        for _ in 0..r.count(16)? {
+            let line = r.usize()?;
+            let message = r.string()?;
+            self.problems.push(Problem {
+                path: self.path.clone(),
+                line,
+                message,
+            });
+        }
+        if without_history {
+            self.history = false;
+            return Some(());
         }
         for undone in [false, true] {
             let n = r.count(4)?;
@@ -1048,15 +1111,6 @@ impl Journal {
             } else {
                 self.done = stack;
             }
-        }
-        for _ in 0..r.count(16)? {
-            let line = r.usize()?;
-            let message = r.string()?;
-            self.problems.push(Problem {
-                path: self.path.clone(),
-                line,
-                message,
-            });
         }
         Some(())
     }
@@ -1339,8 +1393,8 @@ mod tests {
         );
         // A snapshot taken now restores the same state.
         let snap = dir.path().join("snap.bin");
-        let cached = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0).unwrap();
-        let again = Journal::open_with(&p, &lock, "ana", Some(snap), 0).unwrap();
+        let cached = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0, false).unwrap();
+        let again = Journal::open_with(&p, &lock, "ana", Some(snap), 0, false).unwrap();
         assert_eq!(cached.codings(), again.codings());
         assert_eq!(again.len(), 3);
     }
@@ -1439,8 +1493,11 @@ mod tests {
                 // A snapshot taken now, or restored and caught up, gives
                 // the journal that replaying the whole file gives.
                 let snap = dir.path().join("cache/journal-ana.bin");
-                let cached = Journal::open_with(&p, &p.with_extension("lock"), "ana", Some(snap), 0).unwrap();
+                let cached = Journal::open_with(&p, &p.with_extension("lock"), "ana", Some(snap.clone()), 0, false).unwrap();
                 proptest::prop_assert_eq!(state(&cached), state(&j));
+                // Opened for reading, it lists the same codings.
+                let read = Journal::open_for_reading(&p, &p.with_extension("lock"), "ana", Some(snap)).unwrap();
+                proptest::prop_assert_eq!(listing(&read), listing(&j));
                 let mut have: Vec<String> = j.codings().iter().map(|c| c.id.to_string()).collect();
                 let mut want = current.clone();
                 have.sort();
@@ -1457,6 +1514,47 @@ mod tests {
             proptest::prop_assert_eq!(again.redo_target().map(|b| b.id.clone()), j.redo_target().map(|b| b.id.clone()));
             proptest::prop_assert!(again.problems.is_empty());
         }
+    }
+
+    /// What a journal lists (its state without the undo history).
+    fn listing(j: &Journal) -> (Vec<(u64, Coding)>, Vec<Problem>, u64, usize) {
+        let (codings, _, _, problems, offset, lines) = state(j);
+        (codings, problems, offset, lines)
+    }
+
+    #[test]
+    fn a_journal_opened_for_reading_skips_the_history_but_never_the_codings() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ana.jsonl");
+        let lock = p.with_extension("lock");
+        let snap = dir.path().join("journal-ana.bin");
+        let mut j = Journal::open(&p, &lock, "ana").unwrap();
+        add(&mut j, &["a"]);
+        add(&mut j, &["b", "c"]);
+        // A snapshot of that, then more appended: an addition, and an undo
+        // of it (which needs the stacks the snapshot's reading skips).
+        Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0, false).unwrap();
+        add(&mut j, &["d"]);
+        let read = Journal::open_for_reading(&p, &lock, "ana", Some(snap.clone())).unwrap();
+        assert!(!read.history, "restored without the stacks");
+        assert_eq!(listing(&read), listing(&j));
+        undo(&mut j);
+        let read = Journal::open_for_reading(&p, &lock, "ana", Some(snap.clone())).unwrap();
+        assert!(read.history, "the undo made it read the history");
+        assert_eq!(state(&read), state(&j));
+        let ids: Vec<&str> = read.codings().iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        // Without the stacks, it refuses to be written, and the file is
+        // untouched.
+        Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0, false).unwrap();
+        let mut read = Journal::open_for_reading(&p, &lock, "ana", Some(snap)).unwrap();
+        assert!(!read.history);
+        let before = std::fs::read(&p).unwrap();
+        let err = read
+            .transact(|_| Ok((vec![Record::add("x", &coding("e", 0))], ())))
+            .unwrap_err();
+        assert!(err.to_string().contains("opened for reading"), "{err}");
+        assert_eq!(std::fs::read(&p).unwrap(), before);
     }
 
     type Stack = Vec<(SharedStr, Vec<Op>, Vec<Op>)>;
@@ -1543,9 +1641,9 @@ mod tests {
         assert_eq!(plain.get("a").unwrap().code, "fw");
         assert_eq!(plain.get("b").unwrap().code, "other");
         assert_eq!(plain.problems.len(), 1);
-        let first = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0).unwrap();
+        let first = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0, false).unwrap();
         assert!(snap.is_file(), "a snapshot was written");
-        let restored = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0).unwrap();
+        let restored = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0, false).unwrap();
         assert_eq!(state(&first), state(&plain));
         assert_eq!(state(&restored), state(&plain));
         // Undo and redo still work from a restored journal.
@@ -1561,20 +1659,22 @@ mod tests {
         std::fs::write(&p, text.replacen("\"id\":\"a\"", "\"id\":\"z\"", 1)).unwrap();
         let edited = Journal::open(&p, &lock, "ana").unwrap();
         assert!(edited.get("z").is_some());
-        let cached = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), usize::MAX).unwrap();
+        let cached =
+            Journal::open_with(&p, &lock, "ana", Some(snap.clone()), usize::MAX, false).unwrap();
         assert_eq!(state(&cached), state(&edited));
         // A damaged snapshot is ignored too.
         let mut bytes = std::fs::read(&snap).unwrap();
         let mid = bytes.len() / 2;
         bytes[mid] ^= 0x20;
         std::fs::write(&snap, &bytes).unwrap();
-        let cached = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), usize::MAX).unwrap();
+        let cached =
+            Journal::open_with(&p, &lock, "ana", Some(snap.clone()), usize::MAX, false).unwrap();
         assert_eq!(state(&cached), state(&edited));
         // A shorter journal than the snapshot: replayed from the top.
         add(&mut again, &["d"]);
-        let _ = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0).unwrap();
+        let _ = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0, false).unwrap();
         std::fs::write(&p, "").unwrap();
-        let empty = Journal::open_with(&p, &lock, "ana", Some(snap), usize::MAX).unwrap();
+        let empty = Journal::open_with(&p, &lock, "ana", Some(snap), usize::MAX, false).unwrap();
         assert!(empty.is_empty());
     }
 

@@ -447,22 +447,41 @@ impl Project {
 
     /// Opens one coder's journal.
     pub fn journal(&self, coder: &str) -> Result<Journal> {
+        self.open_journal(coder, false)
+    }
+
+    fn open_journal(&self, coder: &str, for_reading: bool) -> Result<Journal> {
         check_coder(coder)?;
         let lock = self
             .derived_dir()
             .join("locks")
             .join(format!("{coder}.lock"));
-        let snapshot = self.cache_dir().join(format!("journal-{coder}.bin"));
-        Journal::open_cached(&self.journal_path(coder), &lock, coder, Some(snapshot))
+        let snapshot = Some(self.cache_dir().join(format!("journal-{coder}.bin")));
+        let path = self.journal_path(coder);
+        if for_reading {
+            Journal::open_for_reading(&path, &lock, coder, snapshot)
+        } else {
+            Journal::open_cached(&path, &lock, coder, snapshot)
+        }
     }
 
     /// Opens every coder's journal, each on its own thread.
     pub fn journals(&self) -> Result<Vec<Journal>> {
+        self.open_journals(false)
+    }
+
+    /// Opens every coder's journal to be read only, each on its own thread
+    /// (see [`Journal::open_for_reading`]).
+    pub fn journals_for_reading(&self) -> Result<Vec<Journal>> {
+        self.open_journals(true)
+    }
+
+    fn open_journals(&self, for_reading: bool) -> Result<Vec<Journal>> {
         let coders = self.coders()?;
         std::thread::scope(|s| {
             let workers: Vec<_> = coders
                 .iter()
-                .map(|c| s.spawn(move || self.journal(c)))
+                .map(|c| s.spawn(move || self.open_journal(c, for_reading)))
                 .collect();
             workers
                 .into_iter()

@@ -27,8 +27,25 @@ impl Workspace {
     /// Loads the whole project, reading the journals while the
     /// transcripts are read (the two largest parts).
     pub fn load(project: Project) -> Result<Workspace> {
+        Workspace::load_with(project, false)
+    }
+
+    /// [`Workspace::load`] for reports and exports, whose journals are
+    /// never written: they are opened without their undo history
+    /// ([`Project::journals_for_reading`]).
+    pub fn load_for_reading(project: Project) -> Result<Workspace> {
+        Workspace::load_with(project, true)
+    }
+
+    fn load_with(project: Project, for_reading: bool) -> Result<Workspace> {
         let (journals, rest) = std::thread::scope(|s| {
-            let journals = s.spawn(|| project.journals());
+            let journals = s.spawn(|| {
+                if for_reading {
+                    project.journals_for_reading()
+                } else {
+                    project.journals()
+                }
+            });
             let rest = (|| {
                 let book = project.codebook()?;
                 let (list, unreadable) = project.transcripts()?;
