@@ -2,10 +2,10 @@
 //! in (JSON, CSV, Markdown); plus reading rows of the same shape back for
 //! `motif code --from`.
 
-use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::error::{Error, Result};
@@ -84,16 +84,17 @@ impl Rows for [SegmentRow<'_>] {
     }
 }
 
-/// The rows, made on every core, and how to write them grouped by code:
-/// `(group, row)` pairs in the order of `codes` (a group is a position
-/// in `codes`; rows of a code not listed are left out), each code's rows
-/// in their own order.
+/// The rows, made on every core (in their own order, which keeps each
+/// thread on neighbouring text), and how to write them grouped by code:
+/// `(group, row)` pairs in the order of `codes` (a group is a position in
+/// `codes`; rows of a code not listed are left out), each code's rows in
+/// their own order.
 pub fn grouped<'r, R: Rows + ?Sized>(
     rows: &'r R,
     codes: &[&str],
 ) -> (Vec<SegmentRow<'r>>, Vec<(usize, usize)>) {
     let made = map_in_parts(rows.count(), |i| rows.get(i));
-    let rank: HashMap<&str, usize> = codes.iter().enumerate().map(|(g, &c)| (c, g)).collect();
+    let rank: FxHashMap<&str, usize> = codes.iter().enumerate().map(|(g, &c)| (c, g)).collect();
     let mut order: Vec<(usize, usize)> = made
         .iter()
         .enumerate()

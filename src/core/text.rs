@@ -103,7 +103,18 @@ impl TextIndex {
         }
         let base = self.checkpoints[c / CHECKPOINT];
         let skip = c % CHECKPOINT;
-        text[base..].char_indices().nth(skip).map(|(b, _)| base + b)
+        let bytes = &text.as_bytes()[base..];
+        // Mostly ASCII: `skip` code points are `skip` bytes.
+        if bytes.get(..skip).is_some_and(<[u8]>::is_ascii) {
+            return Some(base + skip);
+        }
+        // Count the bytes that start a character (no continuation byte).
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| (b as i8) >= -0x40)
+            .nth(skip)
+            .map(|(i, _)| base + i)
     }
 
     /// Code-point offset of byte `b`, or `None` when `b` is past the end or
@@ -266,7 +277,13 @@ fn replaced(c: char, keep_newlines: bool) -> bool {
 /// Whether UTF-8 `bytes` hold a character [`sanitize`] replaces: a byte
 /// scan, as a report of tens of megabytes is checked whole.
 fn needs_sanitizing(bytes: &[u8], keep_newlines: bool) -> bool {
-    bytes.iter().enumerate().any(|(i, &b)| match b {
+    (0..bytes.len()).any(|i| replaced_at(bytes, i, keep_newlines))
+}
+
+/// Whether the character starting at byte `i` of UTF-8 `bytes` is one
+/// [`sanitize`] replaces (false inside a character).
+pub fn replaced_at(bytes: &[u8], i: usize, keep_newlines: bool) -> bool {
+    match bytes[i] {
         b'\n' | b'\t' => !keep_newlines,
         0..=0x1F | 0x7F => true,
         // C1 controls U+0080..U+009F.
@@ -277,7 +294,7 @@ fn needs_sanitizing(bytes: &[u8], keep_newlines: bool) -> bool {
             (Some(0x80), Some(0xAA..=0xAE)) | (Some(0x81), Some(0xA6..=0xA9))
         ),
         _ => false,
-    })
+    }
 }
 
 /// [`sanitize`] (keeping newlines and tabs) of UTF-8 text being written,
@@ -415,6 +432,16 @@ mod tests {
         #[test]
         fn fast_word_count_equals_the_unicode_segmenter(s in "[aZ09_.:,;' \n\t!-]{0,40}") {
             proptest::prop_assert_eq!(word_count(&s), s.unicode_words().count());
+        }
+
+        #[test]
+        fn offsets_agree_with_char_indices_across_checkpoints(s in "[a \né北🚀]{0,400}") {
+            let idx = TextIndex::new(&s);
+            for (ci, (b, _)) in s.char_indices().enumerate() {
+                proptest::prop_assert_eq!(idx.char_to_byte(&s, ci), Some(b));
+                proptest::prop_assert_eq!(idx.byte_to_char(&s, b), Some(ci));
+            }
+            proptest::prop_assert_eq!(idx.char_to_byte(&s, idx.char_len()), Some(s.len()));
         }
 
         #[test]

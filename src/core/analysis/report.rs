@@ -10,14 +10,14 @@
 //! HTML-escaped after control characters are neutralized, and colours are
 //! written only when they are `#rrggbb`.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::core::codebook::{Code, Codebook};
 use crate::core::export::{Rows, grouped};
 use crate::core::ordered::write_in_order;
-use crate::core::text::sanitize;
+use crate::core::text::{replaced_at, sanitize};
 
 /// What the report is about, for its heading.
 #[derive(Debug, Clone, Default)]
@@ -36,24 +36,30 @@ pub fn escape(text: &str) -> String {
     String::from_utf8(out).expect("escaped text is UTF-8")
 }
 
-/// [`escape`] written at the end of `out`.
+/// [`escape`] written at the end of `out`, in one pass over `text`.
 pub fn escape_into(out: &mut Vec<u8>, text: &str) {
-    let text = sanitize(text, true);
+    let bytes = text.as_bytes();
     let mut last = 0;
-    for (i, b) in text.bytes().enumerate() {
+    for (i, &b) in bytes.iter().enumerate() {
         let entity: &[u8] = match b {
             b'&' => b"&amp;",
             b'<' => b"&lt;",
             b'>' => b"&gt;",
             b'"' => b"&quot;",
             b'\'' => b"&#39;",
+            b' '..=b'~' => continue,
+            _ if replaced_at(bytes, i, true) => {
+                // A control character (rare): the rest, neutralized (so
+                // that this never recurses twice).
+                return escape_into(out, &sanitize(&text[last..], true));
+            }
             _ => continue,
         };
-        out.extend_from_slice(&text.as_bytes()[last..i]);
+        out.extend_from_slice(&bytes[last..i]);
         out.extend_from_slice(entity);
         last = i + 1;
     }
-    out.extend_from_slice(&text.as_bytes()[last..]);
+    out.extend_from_slice(&bytes[last..]);
 }
 
 /// A code's colour if it is a plain `#rrggbb`, else a neutral grey.
@@ -104,7 +110,7 @@ pub fn write_html<R: Rows + ?Sized>(
     let (made, order) = grouped(rows, &paths);
     // Quotes and transcripts per code in scope.
     let mut counts = vec![(0usize, 0usize); in_scope.len()];
-    let mut seen = HashSet::new();
+    let mut seen = FxHashSet::default();
     for (k, &(g, i)) in order.iter().enumerate() {
         if k == 0 || order[k - 1].0 != g {
             seen.clear();
@@ -115,7 +121,7 @@ pub fn write_html<R: Rows + ?Sized>(
         }
     }
     let n_rows = made.len();
-    let transcripts: HashSet<&str> = made.iter().map(|r| r.transcript).collect();
+    let transcripts: FxHashSet<&str> = made.iter().map(|r| r.transcript).collect();
     let title = format!("Coded segments — {}", meta.project);
 
     let mut h = String::with_capacity(4096 + 300 * in_scope.len());
@@ -266,5 +272,23 @@ mod tests {
         );
         assert_eq!(escape("a\u{1b}[31m"), "a\u{241b}[31m");
         assert_eq!(escape("line\nnext 北京 🚀"), "line\nnext 北京 🚀");
+        assert_eq!(
+            escape("x & \u{1b} <\u{202E}>"),
+            "x &amp; \u{241b} &lt;\u{fffd}&gt;"
+        );
+    }
+
+    proptest::proptest! {
+        /// One pass does what neutralizing and then escaping would.
+        #[test]
+        fn escaping_is_sanitizing_then_replacing(s in "[a <>&\"'\n\t\u{1b}\u{7f}\u{85}\u{202e}\u{2066}é北🚀—·]{0,40}") {
+            let want = sanitize(&s, true)
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+                .replace('\'', "&#39;");
+            proptest::prop_assert_eq!(escape(&s), want);
+        }
     }
 }
