@@ -173,15 +173,40 @@ const CSV_HEADER: [&str; 12] = [
     "text",
 ];
 
+/// Writes one CSV record: fields quoted when they hold a comma, a quote
+/// or a line break (quotes doubled), as the `csv` crate writes them.
+fn csv_record<'f>(buf: &mut Vec<u8>, fields: impl IntoIterator<Item = &'f str>) {
+    for (k, field) in fields.into_iter().enumerate() {
+        if k > 0 {
+            buf.push(b',');
+        }
+        let bytes = field.as_bytes();
+        if !bytes
+            .iter()
+            .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+        {
+            buf.extend_from_slice(bytes);
+            continue;
+        }
+        buf.push(b'"');
+        for part in bytes.split_inclusive(|&b| b == b'"') {
+            buf.extend_from_slice(part);
+            if part.ends_with(b"\"") {
+                buf.push(b'"');
+            }
+        }
+        buf.push(b'"');
+    }
+    buf.push(b'\n');
+}
+
 /// Writes the rows as CSV with a header (RFC 4180 quoting), control
 /// characters neutralized.
 pub fn write_csv<R: Rows + ?Sized>(rows: &R, out: &mut dyn Write) -> io::Result<()> {
-    let csv_error = |e: csv::Error| io::Error::other(e.to_string());
-    let mut head = csv::Writer::from_writer(Vec::new());
-    head.write_record(CSV_HEADER).map_err(csv_error)?;
-    out.write_all(&head.into_inner().map_err(csv::IntoInnerError::into_error)?)?;
+    let mut head = Vec::new();
+    csv_record(&mut head, CSV_HEADER);
+    out.write_all(&head)?;
     write_in_order(rows.count(), out, |range, buf| {
-        let mut w = csv::Writer::from_writer(&mut *buf);
         let mut num = [String::new(), String::new(), String::new(), String::new()];
         for i in range {
             let r = rows.get(i);
@@ -192,24 +217,24 @@ pub fn write_csv<R: Rows + ?Sized>(rows: &R, out: &mut dyn Write) -> io::Result<
                 s.clear();
                 let _ = std::fmt::Write::write_fmt(s, format_args!("{n}"));
             }
-            // Writing to a Vec cannot fail.
-            let _ = w.write_record([
-                r.id,
-                r.transcript,
-                &num[0],
-                &num[1],
-                &num[2],
-                &num[3],
-                r.code,
-                r.code_id,
-                r.coder,
-                r.speaker.unwrap_or(""),
-                r.memo.unwrap_or(""),
-                r.text,
-            ]);
+            csv_record(
+                buf,
+                [
+                    r.id,
+                    r.transcript,
+                    &num[0],
+                    &num[1],
+                    &num[2],
+                    &num[3],
+                    r.code,
+                    r.code_id,
+                    r.coder,
+                    r.speaker.unwrap_or(""),
+                    r.memo.unwrap_or(""),
+                    r.text,
+                ],
+            );
         }
-        let _ = w.flush();
-        drop(w);
         sanitize_bytes(buf);
     })
 }
@@ -445,6 +470,40 @@ mod tests {
         // A code not listed is left out.
         let md = written(|out| write_markdown("study", &["community"], &rows[..], out));
         assert!(!md.contains("jobs"), "{md}");
+    }
+
+    #[test]
+    fn csv_is_what_the_csv_crate_writes() {
+        let mut other = sample();
+        other.speaker = None;
+        other.text = "crlf\r\nend, \"\"twice\"\" \"";
+        other.memo = Some("");
+        other.coder = "\"";
+        let rows = [sample(), other];
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(CSV_HEADER).unwrap();
+        for r in &rows {
+            let nums = [r.start, r.end, r.line_start, r.line_end].map(|n| n.to_string());
+            w.write_record([
+                r.id,
+                r.transcript,
+                &nums[0],
+                &nums[1],
+                &nums[2],
+                &nums[3],
+                r.code,
+                r.code_id,
+                r.coder,
+                r.speaker.unwrap_or(""),
+                r.memo.unwrap_or(""),
+                r.text,
+            ])
+            .unwrap();
+        }
+        let want = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        // The CR is neutralized afterwards, like every control character.
+        let want = want.replace('\r', "\u{240D}");
+        assert_eq!(written(|out| write_csv(&rows[..], out)), want);
     }
 
     #[test]

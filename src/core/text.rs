@@ -277,7 +277,24 @@ fn replaced(c: char, keep_newlines: bool) -> bool {
 /// Whether UTF-8 `bytes` hold a character [`sanitize`] replaces: a byte
 /// scan, as a report of tens of megabytes is checked whole.
 fn needs_sanitizing(bytes: &[u8], keep_newlines: bool) -> bool {
-    (0..bytes.len()).any(|i| replaced_at(bytes, i, keep_newlines))
+    // Blocks without a byte that can start such a character (a control,
+    // DEL, or the lead bytes of the C1 and bidi ranges) are skipped whole.
+    let suspect = |b: u8| {
+        (b < 0x20 && !(keep_newlines && (b == b'\n' || b == b'\t')))
+            || b == 0x7F
+            || b == 0xC2
+            || b == 0xE2
+    };
+    let mut at = 0;
+    for block in bytes.chunks(32) {
+        if block.iter().fold(false, |any, &b| any | suspect(b))
+            && (at..at + block.len()).any(|i| replaced_at(bytes, i, keep_newlines))
+        {
+            return true;
+        }
+        at += block.len();
+    }
+    false
 }
 
 /// Whether the character starting at byte `i` of UTF-8 `bytes` is one
@@ -414,6 +431,17 @@ mod tests {
                     replaced(c, keep),
                     "U+{:04X} keep={keep}",
                     c as u32
+                );
+            }
+        }
+        // Across the scan's 32-byte blocks too.
+        for c in ['\u{1b}', '\u{85}', '\u{202E}', '\u{2069}', '—', '·', '\n'] {
+            for pad in 28..36 {
+                let text = format!("{}{c}", "x".repeat(pad));
+                assert_eq!(
+                    needs_sanitizing(text.as_bytes(), true),
+                    replaced(c, true),
+                    "{pad}"
                 );
             }
         }
