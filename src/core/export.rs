@@ -200,6 +200,25 @@ fn csv_record<'f>(buf: &mut Vec<u8>, fields: impl IntoIterator<Item = &'f str>) 
     buf.push(b'\n');
 }
 
+/// The CSV fields of a row, in [`CSV_HEADER`] order, given its four
+/// numbers written out.
+fn csv_fields<'r>(r: &SegmentRow<'r>, numbers: &'r [String; 4]) -> [&'r str; 12] {
+    [
+        r.id,
+        r.transcript,
+        &numbers[0],
+        &numbers[1],
+        &numbers[2],
+        &numbers[3],
+        r.code,
+        r.code_id,
+        r.coder,
+        r.speaker.unwrap_or(""),
+        r.memo.unwrap_or(""),
+        r.text,
+    ]
+}
+
 /// Writes the rows as CSV with a header (RFC 4180 quoting), control
 /// characters neutralized.
 pub fn write_csv<R: Rows + ?Sized>(rows: &R, out: &mut dyn Write) -> io::Result<()> {
@@ -217,23 +236,7 @@ pub fn write_csv<R: Rows + ?Sized>(rows: &R, out: &mut dyn Write) -> io::Result<
                 s.clear();
                 let _ = std::fmt::Write::write_fmt(s, format_args!("{n}"));
             }
-            csv_record(
-                buf,
-                [
-                    r.id,
-                    r.transcript,
-                    &num[0],
-                    &num[1],
-                    &num[2],
-                    &num[3],
-                    r.code,
-                    r.code_id,
-                    r.coder,
-                    r.speaker.unwrap_or(""),
-                    r.memo.unwrap_or(""),
-                    r.text,
-                ],
-            );
+            csv_record(buf, csv_fields(&r, &num));
         }
         sanitize_bytes(buf);
     })
@@ -484,21 +487,7 @@ mod tests {
         w.write_record(CSV_HEADER).unwrap();
         for r in &rows {
             let nums = [r.start, r.end, r.line_start, r.line_end].map(|n| n.to_string());
-            w.write_record([
-                r.id,
-                r.transcript,
-                &nums[0],
-                &nums[1],
-                &nums[2],
-                &nums[3],
-                r.code,
-                r.code_id,
-                r.coder,
-                r.speaker.unwrap_or(""),
-                r.memo.unwrap_or(""),
-                r.text,
-            ])
-            .unwrap();
+            w.write_record(csv_fields(r, &nums)).unwrap();
         }
         let want = String::from_utf8(w.into_inner().unwrap()).unwrap();
         // The CR is neutralized afterwards, like every control character.
