@@ -16,7 +16,7 @@ use super::text::sanitize_bytes;
 /// One coded segment as exported (`motif segments --json`), borrowing its
 /// strings from the loaded project (an export of 100,000 segments copies
 /// none of them).
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 pub struct SegmentRow<'a> {
     pub id: &'a str,
     pub transcript: &'a str,
@@ -33,26 +33,51 @@ pub struct SegmentRow<'a> {
     pub text: &'a str,
 }
 
-/// Builds the exported row of a segment.
-pub fn row<'a>(s: &Segment<'a>) -> SegmentRow<'a> {
+/// The parts of a row that take work to find (byte offsets, a binary
+/// search of the lines and of the speaker turns).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Located<'a> {
+    pub text: &'a str,
+    pub speaker: Option<&'a str>,
+    pub line_start: usize,
+    pub line_end: usize,
+}
+
+/// Finds a segment's text, lines and speaker.
+pub fn locate<'a>(s: &Segment<'a>) -> Located<'a> {
     let t = s.transcript;
     let (a, b) = t
         .byte_range(s.start, s.end)
         .expect("placed segment in range");
     let (line_start, line_end) = t.lines_of(a, b);
+    Located {
+        text: &t.text[a..b],
+        speaker: t.turn_at(a).and_then(|turn| turn.speaker.as_deref()),
+        line_start,
+        line_end,
+    }
+}
+
+/// Builds the exported row of a segment.
+pub fn row<'a>(s: &Segment<'a>) -> SegmentRow<'a> {
+    row_at(s, locate(s))
+}
+
+/// The exported row of a segment whose text, lines and speaker are found.
+fn row_at<'a>(s: &Segment<'a>, at: Located<'a>) -> SegmentRow<'a> {
     SegmentRow {
         id: &s.coding.id,
         transcript: &s.coding.transcript,
         start: s.start,
         end: s.end,
-        line_start,
-        line_end,
+        line_start: at.line_start,
+        line_end: at.line_end,
         code: &s.code.path,
         code_id: &s.code.id,
         coder: &s.coding.coder,
-        speaker: t.turn_at(a).and_then(|turn| turn.speaker.as_deref()),
+        speaker: at.speaker,
         memo: s.coding.memo.as_deref(),
-        text: &t.text[a..b],
+        text: at.text,
     }
 }
 
@@ -62,16 +87,35 @@ pub fn row<'a>(s: &Segment<'a>) -> SegmentRow<'a> {
 pub trait Rows: Sync {
     /// How many rows there are.
     fn count(&self) -> usize;
+    /// The text, lines and speaker of row `i` (the costly part of a row).
+    fn locate(&self, i: usize) -> Located<'_>;
+    /// Row `i`, given what [`Rows::locate`] found for it.
+    fn row_at<'s>(&'s self, i: usize, at: Located<'s>) -> SegmentRow<'s>;
+    /// The code path of row `i` (cheap).
+    fn code(&self, i: usize) -> &str;
+    /// The transcript of row `i` (cheap).
+    fn transcript(&self, i: usize) -> &str;
     /// Row `i`.
-    fn get(&self, i: usize) -> SegmentRow<'_>;
+    fn get(&self, i: usize) -> SegmentRow<'_> {
+        self.row_at(i, self.locate(i))
+    }
 }
 
 impl Rows for [Segment<'_>] {
     fn count(&self) -> usize {
         self.len()
     }
-    fn get(&self, i: usize) -> SegmentRow<'_> {
-        row(&self[i])
+    fn locate(&self, i: usize) -> Located<'_> {
+        locate(&self[i])
+    }
+    fn row_at<'s>(&'s self, i: usize, at: Located<'s>) -> SegmentRow<'s> {
+        row_at(&self[i], at)
+    }
+    fn code(&self, i: usize) -> &str {
+        &self[i].code.path
+    }
+    fn transcript(&self, i: usize) -> &str {
+        &self[i].transcript.id
     }
 }
 
@@ -79,29 +123,41 @@ impl Rows for [SegmentRow<'_>] {
     fn count(&self) -> usize {
         self.len()
     }
-    fn get(&self, i: usize) -> SegmentRow<'_> {
+    fn locate(&self, i: usize) -> Located<'_> {
+        let r = &self[i];
+        Located {
+            text: r.text,
+            speaker: r.speaker,
+            line_start: r.line_start,
+            line_end: r.line_end,
+        }
+    }
+    fn row_at<'s>(&'s self, i: usize, _: Located<'s>) -> SegmentRow<'s> {
         self[i]
+    }
+    fn code(&self, i: usize) -> &str {
+        self[i].code
+    }
+    fn transcript(&self, i: usize) -> &str {
+        self[i].transcript
     }
 }
 
-/// The rows, made on every core (in their own order, which keeps each
-/// thread on neighbouring text), and how to write them grouped by code:
-/// `(group, row)` pairs in the order of `codes` (a group is a position in
-/// `codes`; rows of a code not listed are left out), each code's rows in
-/// their own order.
+/// How to write rows grouped by code: `(group, row)` pairs in the order
+/// of `codes` (a group is a position in `codes`; rows of a code not listed
+/// are left out), each code's rows in their own order; and the costly part
+/// of every row, found on every core in row order (which keeps each thread
+/// on neighbouring text) so that writing in group order only assembles.
 pub fn grouped<'r, R: Rows + ?Sized>(
     rows: &'r R,
     codes: &[&str],
-) -> (Vec<SegmentRow<'r>>, Vec<(usize, usize)>) {
-    let made = map_in_parts(rows.count(), |i| rows.get(i));
+) -> (Vec<Located<'r>>, Vec<(usize, usize)>) {
     let rank: FxHashMap<&str, usize> = codes.iter().enumerate().map(|(g, &c)| (c, g)).collect();
-    let mut order: Vec<(usize, usize)> = made
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| rank.get(r.code).map(|&g| (g, i)))
+    let mut order: Vec<(usize, usize)> = (0..rows.count())
+        .filter_map(|i| rank.get(rows.code(i)).map(|&g| (g, i)))
         .collect();
     order.sort_by_key(|&(g, _)| g);
-    (made, order)
+    (map_in_parts(rows.count(), |i| rows.locate(i)), order)
 }
 
 /// Writes a JSON string (quoted and escaped).
@@ -264,7 +320,7 @@ pub fn write_markdown<R: Rows + ?Sized>(
             if k == 0 || order[k - 1].0 != g {
                 let _ = write!(buf, "\n## {} ({})\n", codes[g], sizes[g]);
             }
-            let r = &made[i];
+            let r = rows.row_at(i, made[i]);
             buf.push(b'\n');
             for line in r.text.lines() {
                 let _ = writeln!(buf, "> {line}");

@@ -116,12 +116,12 @@ pub fn write_html<R: Rows + ?Sized>(
             seen.clear();
         }
         counts[g].0 += 1;
-        if seen.insert(made[i].transcript) {
+        if seen.insert(rows.transcript(i)) {
             counts[g].1 += 1;
         }
     }
     let n_rows = made.len();
-    let transcripts: FxHashSet<&str> = made.iter().map(|r| r.transcript).collect();
+    let transcripts: FxHashSet<&str> = (0..n_rows).map(|i| rows.transcript(i)).collect();
     let title = format!("Coded segments — {}", meta.project);
 
     let mut h = String::with_capacity(4096 + 300 * in_scope.len());
@@ -225,7 +225,7 @@ pub fn write_html<R: Rows + ?Sized>(
                     let _ = writeln!(buf, "<p class=\"muted\">{}</p>", escape(&c.description));
                 }
             }
-            let r = &made[i];
+            let r = rows.row_at(i, made[i]);
             buf.extend_from_slice(b"<figure class=\"quote\"><blockquote>");
             escape_into(buf, r.text);
             buf.extend_from_slice(b"</blockquote><figcaption>");
