@@ -384,8 +384,11 @@ pub struct Journal {
     undone: Vec<Batch>,
     /// Whether `done` and `undone` hold the undo and redo stacks: always,
     /// except in a journal opened for reading that was restored from its
-    /// snapshot, which can list codings but never writes.
+    /// snapshot.
     history: bool,
+    /// Opened for reading ([`Journal::open_for_reading`]): it refuses to be
+    /// written, whether or not its stacks were loaded.
+    read_only: bool,
     /// An undo or redo record was met while the stacks were not loaded.
     needs_history: bool,
     /// Bytes of the file replayed so far (always at a line boundary).
@@ -425,6 +428,7 @@ impl Journal {
             done: Vec::new(),
             undone: Vec::new(),
             history: true,
+            read_only: false,
             needs_history: false,
             offset: 0,
             lines: 0,
@@ -457,7 +461,10 @@ impl Journal {
     /// Like [`Journal::open_cached`] for a journal that is only read
     /// (reports, exports): restored from its snapshot, it leaves the undo
     /// and redo stacks unread, which saves a large project's loading a
-    /// fifth of its memory. Such a journal refuses to be written.
+    /// tenth of its memory. Such a journal refuses to be written, and its
+    /// [`Journal::undo_target`] and [`Journal::redo_target`] say nothing.
+    /// Like any opening, it rewrites the snapshot (a derived cache) after
+    /// replaying the journal whole or a long tail.
     pub fn open_for_reading(
         path: &Path,
         lock_path: &Path,
@@ -479,6 +486,7 @@ impl Journal {
         for_reading: bool,
     ) -> Result<Journal> {
         let mut j = Journal::empty(path, lock_path, coder, snapshot.clone());
+        j.read_only = for_reading;
         // A read-only project can still be read, without the lock.
         let guard = j.lock_file().ok().filter(|l| l.lock_shared().is_ok());
         let mut f = match File::open(path) {
@@ -502,7 +510,10 @@ impl Journal {
             // What was appended undoes or redoes (which needs the stacks),
             // or is worth a new snapshot: read the journal whole.
             drop(guard);
-            return Journal::open_with(path, lock_path, coder, snapshot, rewrite_after, false);
+            let mut whole =
+                Journal::open_with(path, lock_path, coder, snapshot, rewrite_after, false)?;
+            whole.read_only = true;
+            return Ok(whole);
         }
         if replayed > rewrite_after {
             sum.update(&tail[..replayed]);
@@ -540,12 +551,13 @@ impl Journal {
         self.codings.is_empty()
     }
 
-    /// The batch `undo` would revert.
+    /// The batch `undo` would revert (`None` also in a journal opened for
+    /// reading, which may not have read its stacks).
     pub fn undo_target(&self) -> Option<&Batch> {
         self.done.last()
     }
 
-    /// The batch `redo` would re-apply.
+    /// The batch `redo` would re-apply (see [`Journal::undo_target`]).
     pub fn redo_target(&self) -> Option<&Batch> {
         self.undone.last()
     }
@@ -849,7 +861,7 @@ impl Journal {
         &mut self,
         make: impl FnOnce(&Journal) -> Result<(Vec<Record>, T)>,
     ) -> Result<T> {
-        if !self.history {
+        if self.read_only {
             return Err(Error::invalid(format!(
                 "internal error: {} was opened for reading and cannot be written",
                 self.path.display()
@@ -987,8 +999,16 @@ impl Journal {
             live.insert(Arc::as_ptr(c), i as u64);
         }
         // The problems come before the stacks, which reading can skip.
-        w.usize(self.problems.len());
-        for p in &self.problems {
+        // Only problems of the lines replayed: an unfinished last write is
+        // past them, is replayed again after the snapshot, and is reported
+        // then (or, once set aside, no more).
+        let kept: Vec<&Problem> = self
+            .problems
+            .iter()
+            .filter(|p| p.line <= self.lines)
+            .collect();
+        w.usize(kept.len());
+        for p in kept {
             w.usize(p.line);
             w.str(&p.message);
         }
@@ -1044,6 +1064,7 @@ impl Journal {
             self.snapshot.clone(),
         );
         fresh.offset = len;
+        fresh.read_only = self.read_only;
         fresh.decode_state(&mut r, for_reading)?;
         if fresh.history && !r.at_end() {
             return None;
@@ -1544,17 +1565,57 @@ mod tests {
         assert_eq!(state(&read), state(&j));
         let ids: Vec<&str> = read.codings().iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c"]);
-        // Without the stacks, it refuses to be written, and the file is
-        // untouched.
+        // Opened for reading it refuses to be written, with or without its
+        // stacks and with or without a snapshot; the file is untouched.
+        let refused = |mut read: Journal| {
+            let before = std::fs::read(&p).unwrap();
+            let err = read
+                .transact(|_| Ok((vec![Record::add("x", &coding("e", 0))], ())))
+                .unwrap_err();
+            assert!(err.to_string().contains("opened for reading"), "{err}");
+            assert_eq!(std::fs::read(&p).unwrap(), before);
+        };
+        refused(read);
+        refused(Journal::open_for_reading(&p, &lock, "ana", None).unwrap());
         Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0, false).unwrap();
-        let mut read = Journal::open_for_reading(&p, &lock, "ana", Some(snap)).unwrap();
+        let read = Journal::open_for_reading(&p, &lock, "ana", Some(snap)).unwrap();
         assert!(!read.history);
-        let before = std::fs::read(&p).unwrap();
-        let err = read
-            .transact(|_| Ok((vec![Record::add("x", &coding("e", 0))], ())))
-            .unwrap_err();
-        assert!(err.to_string().contains("opened for reading"), "{err}");
-        assert_eq!(std::fs::read(&p).unwrap(), before);
+        refused(read);
+    }
+
+    #[test]
+    fn an_unfinished_write_is_never_kept_in_the_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ana.jsonl");
+        let lock = p.with_extension("lock");
+        let snap = dir.path().join("journal-ana.bin");
+        let mut j = Journal::open(&p, &lock, "ana").unwrap();
+        add(&mut j, &["a"]);
+        add(&mut j, &["b", "c"]);
+        // Only the first line of the two-line write is left.
+        let text = std::fs::read_to_string(&p).unwrap();
+        let cut = text.lines().take(2).map(|l| l.len() + 1).sum::<usize>();
+        std::fs::write(&p, &text.as_bytes()[..cut]).unwrap();
+        let reported = |j: &Journal| j.problems.len();
+        // A snapshot taken now, then restored: reported once, not twice.
+        let first = Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0, false).unwrap();
+        assert_eq!(reported(&first), 1, "{:?}", first.problems);
+        for again in [
+            Journal::open_with(&p, &lock, "ana", Some(snap.clone()), usize::MAX, false).unwrap(),
+            Journal::open_for_reading(&p, &lock, "ana", Some(snap.clone())).unwrap(),
+        ] {
+            assert_eq!(reported(&again), 1, "{:?}", again.problems);
+        }
+        // Once the next write sets it aside, nobody reports it any more.
+        let mut w = Journal::open(&p, &lock, "ana").unwrap();
+        add(&mut w, &["d"]);
+        for again in [
+            Journal::open(&p, &lock, "ana").unwrap(),
+            Journal::open_with(&p, &lock, "ana", Some(snap.clone()), usize::MAX, false).unwrap(),
+            Journal::open_for_reading(&p, &lock, "ana", Some(snap.clone())).unwrap(),
+        ] {
+            assert_eq!(reported(&again), 0, "{:?}", again.problems);
+        }
     }
 
     type Stack = Vec<(SharedStr, Vec<Op>, Vec<Op>)>;
