@@ -1543,15 +1543,21 @@ mod tests {
         (codings, problems, offset, lines)
     }
 
-    #[test]
-    fn a_journal_opened_for_reading_skips_the_history_but_never_the_codings() {
+    /// A journal in a fresh folder with two batches: `a`, then `b` and `c`.
+    fn a_then_b_and_c() -> (tempfile::TempDir, Journal) {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("ana.jsonl");
-        let lock = p.with_extension("lock");
-        let snap = dir.path().join("journal-ana.bin");
-        let mut j = Journal::open(&p, &lock, "ana").unwrap();
+        let mut j = Journal::open(&p, &p.with_extension("lock"), "ana").unwrap();
         add(&mut j, &["a"]);
         add(&mut j, &["b", "c"]);
+        (dir, j)
+    }
+
+    #[test]
+    fn a_journal_opened_for_reading_skips_the_history_but_never_the_codings() {
+        let (dir, mut j) = a_then_b_and_c();
+        let (p, lock) = (j.path.clone(), j.lock_path.clone());
+        let snap = dir.path().join("journal-ana.bin");
         // A snapshot of that, then more appended: an addition, and an undo
         // of it (which needs the stacks the snapshot's reading skips).
         Journal::open_with(&p, &lock, "ana", Some(snap.clone()), 0, false).unwrap();
@@ -1585,13 +1591,9 @@ mod tests {
 
     #[test]
     fn an_unfinished_write_is_never_kept_in_the_snapshot() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("ana.jsonl");
-        let lock = p.with_extension("lock");
+        let (dir, j) = a_then_b_and_c();
+        let (p, lock) = (j.path.clone(), j.lock_path.clone());
         let snap = dir.path().join("journal-ana.bin");
-        let mut j = Journal::open(&p, &lock, "ana").unwrap();
-        add(&mut j, &["a"]);
-        add(&mut j, &["b", "c"]);
         // Only the first line of the two-line write is left.
         let text = std::fs::read_to_string(&p).unwrap();
         let cut = text.lines().take(2).map(|l| l.len() + 1).sum::<usize>();
