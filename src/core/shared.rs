@@ -18,24 +18,32 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// An immutable string sharing its buffer (see the module doc).
+/// An immutable string sharing its buffer (see the module doc). Its
+/// place in the buffer is kept in 32 bits (16 bytes a string, a third of a
+/// coding's size); a string past the first 4 GiB of a buffer gets a buffer
+/// of its own.
 #[derive(Clone)]
 pub struct SharedStr {
     buf: Arc<String>,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl SharedStr {
     /// `range` of `buf`, or `None` if it is out of bounds or does not
     /// fall on character boundaries.
     pub fn slice(buf: &Arc<String>, range: Range<usize>) -> Option<SharedStr> {
-        buf.get(range.clone())?;
-        Some(SharedStr {
-            buf: Arc::clone(buf),
-            start: range.start,
-            end: range.end,
-        })
+        let s = buf.get(range.clone())?;
+        Some(
+            match (u32::try_from(range.start), u32::try_from(range.end)) {
+                (Ok(start), Ok(end)) => SharedStr {
+                    buf: Arc::clone(buf),
+                    start,
+                    end,
+                },
+                _ => SharedStr::from(s),
+            },
+        )
     }
 
     /// The strings `parts`, kept in one buffer.
@@ -55,7 +63,7 @@ impl SharedStr {
     /// The string.
     pub fn as_str(&self) -> &str {
         // In bounds and on boundaries: checked when made.
-        &self.buf[self.start..self.end]
+        &self.buf[self.start as usize..self.end as usize]
     }
 }
 
@@ -67,7 +75,9 @@ impl From<&str> for SharedStr {
 
 impl From<String> for SharedStr {
     fn from(s: String) -> SharedStr {
-        let end = s.len();
+        // A single coding field of 4 GiB or more (a journal line longer
+        // still, parsed into memory) is refused loudly rather than cut.
+        let end = u32::try_from(s.len()).expect("a string under 4 GiB");
         SharedStr {
             buf: Arc::new(s),
             start: 0,
@@ -190,6 +200,12 @@ impl<'de> Deserialize<'de> for SharedStr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_string_takes_16_bytes() {
+        assert_eq!(std::mem::size_of::<SharedStr>(), 16);
+        assert_eq!(std::mem::size_of::<Option<SharedStr>>(), 16);
+    }
 
     #[test]
     fn slices_share_one_buffer_and_act_like_strings() {
