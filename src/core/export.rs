@@ -157,7 +157,7 @@ pub fn grouped<'r, R: Rows + ?Sized>(
         .filter_map(|i| rank.get(rows.code(i)).map(|&g| (g, i)))
         .collect();
     order.sort_by_key(|&(g, _)| g);
-    (map_in_parts(rows.count(), |i| rows.locate(i)), order)
+    (map_in_parts(rows.count(), 1024, |i| rows.locate(i)), order)
 }
 
 /// Writes a JSON string (quoted and escaped).

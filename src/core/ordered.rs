@@ -1,10 +1,13 @@
-//! Writing a long list on every core, in order: the list is cut into
-//! chunks, worker threads format chunks into buffers, and the caller's
-//! thread writes the buffers in list order as they come. At most a few
-//! chunks per worker are ever held, so a large export streams with bounded
-//! memory. Used by the quote exports (`motif segments`), whose 100,000
-//! rows take longer to format than to load, and which make their rows on
-//! every core too ([`map_in_parts`]).
+//! Work over a long list on every core, with results in list order.
+//!
+//! [`write_in_order`] streams: the list is cut into chunks, worker threads
+//! format chunks into buffers, and the caller's thread writes the buffers
+//! in list order as they come; at most a few chunks per worker are ever
+//! held, so a large export streams with bounded memory (the quote exports
+//! of `motif segments`). [`in_parts`] and [`map_in_parts`] give each
+//! thread one contiguous part (reading transcripts, the regex scan,
+//! locating quotes), so that neighbouring items, which often share data,
+//! stay on one thread.
 
 use std::io::{self, Write};
 use std::ops::Range;
@@ -26,9 +29,7 @@ where
     F: Fn(Range<usize>, &mut Vec<u8>) + Sync,
 {
     let chunks = n.div_ceil(CHUNK);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |p| p.get().min(4))
-        .min(chunks);
+    let threads = threads_for(chunks);
     let range = |c: usize| c * CHUNK..((c + 1) * CHUNK).min(n);
     if threads <= 1 {
         let mut buf = Vec::new();
@@ -72,32 +73,52 @@ where
     })
 }
 
-/// `f(i)` for every `i` in `0..n`, in order, computed on up to four
-/// threads, each filling a contiguous part (so that neighbouring items,
-/// which often share data, are made by the same thread).
-pub fn map_in_parts<T, F>(n: usize, f: F) -> Vec<T>
-where
-    T: Send + Default,
-    F: Fn(usize) -> T + Sync,
-{
-    let threads = std::thread::available_parallelism()
+/// Threads for `units` pieces of work: one per core, at most four (the
+/// disk and memory bandwidth gain nothing past that), never more than
+/// there are pieces, at least one.
+pub fn threads_for(units: usize) -> usize {
+    std::thread::available_parallelism()
         .map_or(1, |p| p.get().min(4))
-        .min(n.div_ceil(CHUNK));
+        .min(units)
+        .max(1)
+}
+
+/// `f` of consecutive parts covering `0..n`, in order: one part per
+/// thread, each of at least `min_part` items (one part, on this thread,
+/// when there is too little work to share).
+pub fn in_parts<R, F>(n: usize, min_part: usize, f: F) -> Vec<R>
+where
+    R: Send,
+    F: Fn(Range<usize>) -> R + Sync,
+{
+    let threads = threads_for(n / min_part.max(1));
     if threads <= 1 {
-        return (0..n).map(f).collect();
+        return vec![f(0..n)];
     }
     let part = n.div_ceil(threads);
-    let mut out: Vec<T> = std::iter::repeat_with(T::default).take(n).collect();
     std::thread::scope(|s| {
         let f = &f;
-        for (t, slots) in out.chunks_mut(part).enumerate() {
-            s.spawn(move || {
-                for (k, slot) in slots.iter_mut().enumerate() {
-                    *slot = f(t * part + k);
-                }
-            });
-        }
-    });
+        let workers: Vec<_> = (0..threads)
+            .map(|t| s.spawn(move || f(t * part..((t + 1) * part).min(n))))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a worker thread panicked"))
+            .collect()
+    })
+}
+
+/// `f(i)` for every `i` in `0..n`, in order, made by [`in_parts`].
+pub fn map_in_parts<T, F>(n: usize, min_part: usize, f: F) -> Vec<T>
+where
+    T: Send,
+    F: Fn(usize) -> T + Sync,
+{
+    let parts = in_parts(n, min_part, |range| range.map(&f).collect::<Vec<T>>());
+    let mut out = Vec::with_capacity(n);
+    for part in parts {
+        out.extend(part);
+    }
     out
 }
 
@@ -119,10 +140,17 @@ mod tests {
 
     #[test]
     fn maps_every_item_once_in_order() {
-        for n in [0, 1, CHUNK, 3 * CHUNK + 5] {
+        for n in [0, 1, 5, CHUNK, 3 * CHUNK + 5] {
             let want: Vec<usize> = (0..n).map(|i| i * 3).collect();
-            assert_eq!(map_in_parts(n, |i| i * 3), want, "n = {n}");
+            for min_part in [1, CHUNK] {
+                assert_eq!(map_in_parts(n, min_part, |i| i * 3), want, "n = {n}");
+            }
         }
+        // Parts are contiguous and cover everything once.
+        let parts = in_parts(10, 1, |r| r);
+        assert_eq!(parts.first().map(|r| r.start), Some(0));
+        assert_eq!(parts.last().map(|r| r.end), Some(10));
+        assert!(parts.windows(2).all(|w| w[0].end == w[1].start));
     }
 
     #[test]

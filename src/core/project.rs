@@ -311,31 +311,16 @@ impl Project {
         let files = self.transcript_files()?;
         let cache_path = self.cache_dir().join("transcripts.bin");
         let cache = MetaCache::load(&cache_path);
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        let chunk = files.len().div_ceil(threads).max(1);
-        let loaded: Vec<Vec<Result<Loaded>>> = std::thread::scope(|s| {
-            let workers: Vec<_> = files
-                .chunks(chunk)
-                .map(|part| {
-                    let cache = &cache;
-                    s.spawn(move || {
-                        part.iter()
-                            .map(|(id, path)| load_with(id, path, cache))
-                            .collect()
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().expect("a transcript reader panicked"))
-                .collect()
+        let loaded = super::ordered::map_in_parts(files.len(), 1, |i| {
+            let (id, path) = &files[i];
+            load_with(id, path, &cache)
         });
         let mut ok = Vec::new();
         let mut bad = Vec::new();
         let mut all_hit = true;
         let mut all_trusted = true;
         let mut plain = HashMap::new();
-        for r in loaded.into_iter().flatten() {
+        for r in loaded {
             match r {
                 Ok(l) => {
                     all_hit &= l.cached;

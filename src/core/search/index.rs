@@ -489,9 +489,7 @@ fn writer_for(
     bytes: u64,
 ) -> std::result::Result<IndexWriter, tantivy::TantivyError> {
     let threads = if bytes > 4 << 20 {
-        std::thread::available_parallelism()
-            .map_or(1, std::num::NonZero::get)
-            .clamp(1, 4)
+        crate::core::ordered::threads_for(4)
     } else {
         1
     };

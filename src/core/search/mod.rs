@@ -1044,11 +1044,6 @@ pub fn regex_search_project(
         .into_iter()
         .filter(|(id, _)| transcript_admitted(scope, &attributes, id))
         .collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .clamp(1, 4)
-        .min(files.len().max(1));
-    let chunk = files.len().div_ceil(threads).max(1);
     let keep = limit.unwrap_or(usize::MAX);
     // Each part counts all its hits and builds at most `keep` of them (the
     // first `keep` over all parts are among them, parts being in order).
@@ -1092,20 +1087,7 @@ pub fn regex_search_project(
         }
         (total, hits, problems)
     };
-    let parts: Vec<(usize, Vec<Hit>, Vec<String>)> = if threads <= 1 {
-        vec![scan(&files)]
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = files
-                .chunks(chunk)
-                .map(|part| s.spawn(move || scan(part)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("regex scan thread"))
-                .collect()
-        })
-    };
+    let parts = crate::core::ordered::in_parts(files.len(), 1, |range| scan(&files[range]));
     let mut total = 0;
     let mut hits = Vec::new();
     let mut problems = Vec::new();
