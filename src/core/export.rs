@@ -33,6 +33,25 @@ pub struct SegmentRow<'a> {
     pub text: &'a str,
 }
 
+impl SegmentRow<'_> {
+    /// `line 4` or `lines 4–6`, as the reports caption a quote.
+    pub fn lines_label(&self) -> LinesLabel {
+        LinesLabel(self.line_start, self.line_end)
+    }
+}
+
+/// A quote's lines as the reports caption them ([`SegmentRow::lines_label`]).
+pub struct LinesLabel(usize, usize);
+
+impl std::fmt::Display for LinesLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            LinesLabel(first, last) if first == last => write!(f, "line {first}"),
+            LinesLabel(first, last) => write!(f, "lines {first}–{last}"),
+        }
+    }
+}
+
 /// The parts of a row that take work to find (byte offsets, a binary
 /// search of the lines and of the speaker turns).
 #[derive(Debug, Clone, Copy, Default)]
@@ -143,78 +162,47 @@ impl Rows for [SegmentRow<'_>] {
     }
 }
 
-/// How to write rows grouped by code: `(group, row)` pairs in the order
-/// of `codes` (a group is a position in `codes`; rows of a code not listed
-/// are left out), each code's rows in their own order; and the costly part
-/// of every row, found on every core in row order (which keeps each thread
-/// on neighbouring text) so that writing in group order only assembles.
-pub fn grouped<'r, R: Rows + ?Sized>(
-    rows: &'r R,
-    codes: &[&str],
-) -> (Vec<Located<'r>>, Vec<(usize, usize)>) {
+/// How to write rows grouped by code (see [`grouped`]).
+pub struct Grouped<'r> {
+    /// The costly part of every row, by row, found on every core in row
+    /// order (which keeps each thread on neighbouring text), so that
+    /// writing in group order only assembles.
+    pub located: Vec<Located<'r>>,
+    /// `(group, row)` in writing order: a group is a position in the codes
+    /// asked for, and each code's rows keep their own order.
+    pub order: Vec<(usize, usize)>,
+    /// Rows per group.
+    pub sizes: Vec<usize>,
+}
+
+impl Grouped<'_> {
+    /// Whether the `k`-th row written begins its group.
+    pub fn starts_group(&self, k: usize) -> bool {
+        k == 0 || self.order[k - 1].0 != self.order[k].0
+    }
+}
+
+/// The rows grouped by code in the order of `codes`; rows of a code not
+/// listed are left out.
+pub fn grouped<'r, R: Rows + ?Sized>(rows: &'r R, codes: &[&str]) -> Grouped<'r> {
     let rank: FxHashMap<&str, usize> = codes.iter().enumerate().map(|(g, &c)| (c, g)).collect();
     let mut order: Vec<(usize, usize)> = (0..rows.count())
         .filter_map(|i| rank.get(rows.code(i)).map(|&g| (g, i)))
         .collect();
     order.sort_by_key(|&(g, _)| g);
-    (map_in_parts(rows.count(), 1024, |i| rows.locate(i)), order)
+    let mut sizes = vec![0; codes.len()];
+    for &(g, _) in &order {
+        sizes[g] += 1;
+    }
+    Grouped {
+        located: map_in_parts(rows.count(), 1024, |i| rows.locate(i)),
+        order,
+        sizes,
+    }
 }
 
-/// Writes a JSON string (quoted and escaped).
-fn json_str(buf: &mut Vec<u8>, s: &str) {
-    // Writing to a Vec cannot fail, and a str always serializes.
-    let _ = serde_json::to_writer(&mut *buf, s);
-}
-
-/// Writes the rows as a pretty JSON array and a newline, exactly as
-/// `serde_json::to_writer_pretty` writes a list of [`SegmentRow`]s.
-pub fn write_json<R: Rows + ?Sized>(rows: &R, out: &mut dyn Write) -> io::Result<()> {
-    out.write_all(b"[")?;
-    write_in_order(rows.count(), out, |range, buf| {
-        for i in range {
-            let r = rows.get(i);
-            buf.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
-            for (k, (key, value)) in [
-                ("id", Value::Str(Some(r.id))),
-                ("transcript", Value::Str(Some(r.transcript))),
-                ("start", Value::Num(r.start)),
-                ("end", Value::Num(r.end)),
-                ("line_start", Value::Num(r.line_start)),
-                ("line_end", Value::Num(r.line_end)),
-                ("code", Value::Str(Some(r.code))),
-                ("code_id", Value::Str(Some(r.code_id))),
-                ("coder", Value::Str(Some(r.coder))),
-                ("speaker", Value::Str(r.speaker)),
-                ("memo", Value::Str(r.memo)),
-                ("text", Value::Str(Some(r.text))),
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                buf.extend_from_slice(if k == 0 { b"  {\n    \"" } else { b",\n    \"" });
-                buf.extend_from_slice(key.as_bytes());
-                buf.extend_from_slice(b"\": ");
-                match value {
-                    Value::Str(Some(s)) => json_str(buf, s),
-                    Value::Str(None) => buf.extend_from_slice(b"null"),
-                    Value::Num(n) => {
-                        let _ = write!(buf, "{n}");
-                    }
-                }
-            }
-            buf.extend_from_slice(b"\n  }");
-        }
-    })?;
-    out.write_all(if rows.count() == 0 { b"]\n" } else { b"\n]\n" })
-}
-
-/// A value in a JSON row.
-enum Value<'a> {
-    Str(Option<&'a str>),
-    Num(usize),
-}
-
-const CSV_HEADER: [&str; 12] = [
+/// The exported fields of a row, in order: the JSON keys and CSV header.
+const FIELDS: [&str; 12] = [
     "id",
     "transcript",
     "start",
@@ -229,70 +217,102 @@ const CSV_HEADER: [&str; 12] = [
     "text",
 ];
 
-/// Writes one CSV record: fields quoted when they hold a comma, a quote
-/// or a line break (quotes doubled), as the `csv` crate writes them.
-fn csv_record<'f>(buf: &mut Vec<u8>, fields: impl IntoIterator<Item = &'f str>) {
-    for (k, field) in fields.into_iter().enumerate() {
+/// A field's value: text (JSON `null` or an empty CSV field when absent)
+/// or a number.
+#[derive(Clone, Copy)]
+enum Field<'a> {
+    Text(Option<&'a str>),
+    Num(usize),
+}
+
+/// The values of a row's [`FIELDS`].
+fn fields<'r>(r: &SegmentRow<'r>) -> [Field<'r>; 12] {
+    use Field::{Num, Text};
+    [
+        Text(Some(r.id)),
+        Text(Some(r.transcript)),
+        Num(r.start),
+        Num(r.end),
+        Num(r.line_start),
+        Num(r.line_end),
+        Text(Some(r.code)),
+        Text(Some(r.code_id)),
+        Text(Some(r.coder)),
+        Text(r.speaker),
+        Text(r.memo),
+        Text(Some(r.text)),
+    ]
+}
+
+/// Writes the rows as a pretty JSON array and a newline, exactly as
+/// `serde_json::to_writer_pretty` writes a list of [`SegmentRow`]s.
+pub fn write_json<R: Rows + ?Sized>(rows: &R, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(b"[")?;
+    write_in_order(rows.count(), out, |range, buf| {
+        for i in range {
+            buf.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+            for (k, (key, value)) in FIELDS.iter().zip(fields(&rows.get(i))).enumerate() {
+                buf.extend_from_slice(if k == 0 { b"  {\n    \"" } else { b",\n    \"" });
+                buf.extend_from_slice(key.as_bytes());
+                buf.extend_from_slice(b"\": ");
+                match value {
+                    // Writing to a Vec cannot fail, and a str always
+                    // serializes (quoted and escaped).
+                    Field::Text(Some(s)) => drop(serde_json::to_writer(&mut *buf, s)),
+                    Field::Text(None) => buf.extend_from_slice(b"null"),
+                    Field::Num(n) => drop(write!(buf, "{n}")),
+                }
+            }
+            buf.extend_from_slice(b"\n  }");
+        }
+    })?;
+    out.write_all(if rows.count() == 0 { b"]\n" } else { b"\n]\n" })
+}
+
+/// Writes one CSV field, quoted when it holds a comma, a quote or a line
+/// break (quotes doubled), as the `csv` crate writes it.
+fn csv_field(buf: &mut Vec<u8>, field: &str) {
+    let bytes = field.as_bytes();
+    if !bytes
+        .iter()
+        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+    {
+        buf.extend_from_slice(bytes);
+        return;
+    }
+    buf.push(b'"');
+    for part in bytes.split_inclusive(|&b| b == b'"') {
+        buf.extend_from_slice(part);
+        if part.ends_with(b"\"") {
+            buf.push(b'"');
+        }
+    }
+    buf.push(b'"');
+}
+
+/// Writes one CSV record and its line end.
+fn csv_record<'f>(buf: &mut Vec<u8>, values: impl IntoIterator<Item = Field<'f>>) {
+    for (k, value) in values.into_iter().enumerate() {
         if k > 0 {
             buf.push(b',');
         }
-        let bytes = field.as_bytes();
-        if !bytes
-            .iter()
-            .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
-        {
-            buf.extend_from_slice(bytes);
-            continue;
+        match value {
+            Field::Text(s) => csv_field(buf, s.unwrap_or("")),
+            Field::Num(n) => drop(write!(buf, "{n}")),
         }
-        buf.push(b'"');
-        for part in bytes.split_inclusive(|&b| b == b'"') {
-            buf.extend_from_slice(part);
-            if part.ends_with(b"\"") {
-                buf.push(b'"');
-            }
-        }
-        buf.push(b'"');
     }
     buf.push(b'\n');
-}
-
-/// The CSV fields of a row, in [`CSV_HEADER`] order, given its four
-/// numbers written out.
-fn csv_fields<'r>(r: &SegmentRow<'r>, numbers: &'r [String; 4]) -> [&'r str; 12] {
-    [
-        r.id,
-        r.transcript,
-        &numbers[0],
-        &numbers[1],
-        &numbers[2],
-        &numbers[3],
-        r.code,
-        r.code_id,
-        r.coder,
-        r.speaker.unwrap_or(""),
-        r.memo.unwrap_or(""),
-        r.text,
-    ]
 }
 
 /// Writes the rows as CSV with a header (RFC 4180 quoting), control
 /// characters neutralized.
 pub fn write_csv<R: Rows + ?Sized>(rows: &R, out: &mut dyn Write) -> io::Result<()> {
     let mut head = Vec::new();
-    csv_record(&mut head, CSV_HEADER);
+    csv_record(&mut head, FIELDS.map(|f| Field::Text(Some(f))));
     out.write_all(&head)?;
     write_in_order(rows.count(), out, |range, buf| {
-        let mut num = [String::new(), String::new(), String::new(), String::new()];
         for i in range {
-            let r = rows.get(i);
-            for (s, n) in num
-                .iter_mut()
-                .zip([r.start, r.end, r.line_start, r.line_end])
-            {
-                s.clear();
-                let _ = std::fmt::Write::write_fmt(s, format_args!("{n}"));
-            }
-            csv_record(buf, csv_fields(&r, &num));
+            csv_record(buf, fields(&rows.get(i)));
         }
         sanitize_bytes(buf);
     })
@@ -309,18 +329,14 @@ pub fn write_markdown<R: Rows + ?Sized>(
     let mut head = format!("# Coded segments — {project}\n").into_bytes();
     sanitize_bytes(&mut head);
     out.write_all(&head)?;
-    let (made, order) = grouped(rows, codes);
-    let mut sizes = vec![0; codes.len()];
-    for &(g, _) in &order {
-        sizes[g] += 1;
-    }
-    write_in_order(order.len(), out, |range, buf| {
+    let grouped = grouped(rows, codes);
+    write_in_order(grouped.order.len(), out, |range, buf| {
         for k in range {
-            let (g, i) = order[k];
-            if k == 0 || order[k - 1].0 != g {
-                let _ = write!(buf, "\n## {} ({})\n", codes[g], sizes[g]);
+            let (g, i) = grouped.order[k];
+            if grouped.starts_group(k) {
+                let _ = write!(buf, "\n## {} ({})\n", codes[g], grouped.sizes[g]);
             }
-            let r = rows.row_at(i, made[i]);
+            let r = rows.row_at(i, grouped.located[i]);
             buf.push(b'\n');
             for line in r.text.lines() {
                 let _ = writeln!(buf, "> {line}");
@@ -329,12 +345,7 @@ pub fn write_markdown<R: Rows + ?Sized>(
             if let Some(s) = r.speaker {
                 let _ = write!(buf, " · {s}");
             }
-            if r.line_start == r.line_end {
-                let _ = write!(buf, " · line {}", r.line_start);
-            } else {
-                let _ = write!(buf, " · lines {}–{}", r.line_start, r.line_end);
-            }
-            let _ = writeln!(buf, " · {}", r.coder);
+            let _ = writeln!(buf, " · {} · {}", r.lines_label(), r.coder);
             if let Some(m) = r.memo {
                 let _ = writeln!(buf, "\n*Memo:* {}", m.replace('\n', " "));
             }
@@ -540,10 +551,13 @@ mod tests {
         other.coder = "\"";
         let rows = [sample(), other];
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(CSV_HEADER).unwrap();
+        w.write_record(FIELDS).unwrap();
         for r in &rows {
-            let nums = [r.start, r.end, r.line_start, r.line_end].map(|n| n.to_string());
-            w.write_record(csv_fields(r, &nums)).unwrap();
+            let values = fields(r).map(|f| match f {
+                Field::Text(s) => s.unwrap_or("").to_owned(),
+                Field::Num(n) => n.to_string(),
+            });
+            w.write_record(&values).unwrap();
         }
         let want = String::from_utf8(w.into_inner().unwrap()).unwrap();
         // The CR is neutralized afterwards, like every control character.

@@ -107,20 +107,19 @@ pub fn write_html<R: Rows + ?Sized>(
     let all = book.codes();
     let in_scope: Vec<(usize, &Code)> = codes.iter().map(|&p| (p, &all[p])).collect();
     let paths: Vec<&str> = in_scope.iter().map(|(_, c)| c.path.as_str()).collect();
-    let (made, order) = grouped(rows, &paths);
+    let grouped = grouped(rows, &paths);
     // Quotes and transcripts per code in scope.
-    let mut counts = vec![(0usize, 0usize); in_scope.len()];
+    let mut counts: Vec<(usize, usize)> = grouped.sizes.iter().map(|&n| (n, 0)).collect();
     let mut seen = FxHashSet::default();
-    for (k, &(g, i)) in order.iter().enumerate() {
-        if k == 0 || order[k - 1].0 != g {
+    for (k, &(g, i)) in grouped.order.iter().enumerate() {
+        if grouped.starts_group(k) {
             seen.clear();
         }
-        counts[g].0 += 1;
         if seen.insert(rows.transcript(i)) {
             counts[g].1 += 1;
         }
     }
-    let n_rows = made.len();
+    let n_rows = rows.count();
     let transcripts: FxHashSet<&str> = (0..n_rows).map(|i| rows.transcript(i)).collect();
     let title = format!("Coded segments — {}", meta.project);
 
@@ -205,10 +204,10 @@ pub fn write_html<R: Rows + ?Sized>(
         h.push_str("<p class=\"muted\">No coded segments match the selection.</p>\n");
     }
     out.write_all(h.as_bytes())?;
-    write_in_order(order.len(), out, |range, buf| {
+    write_in_order(grouped.order.len(), out, |range, buf| {
         for k in range {
-            let (g, i) = order[k];
-            if k == 0 || order[k - 1].0 != g {
+            let (g, i) = grouped.order[k];
+            if grouped.starts_group(k) {
                 if k > 0 {
                     buf.extend_from_slice(b"</section>\n");
                 }
@@ -225,7 +224,7 @@ pub fn write_html<R: Rows + ?Sized>(
                     let _ = writeln!(buf, "<p class=\"muted\">{}</p>", escape(&c.description));
                 }
             }
-            let r = rows.row_at(i, made[i]);
+            let r = rows.row_at(i, grouped.located[i]);
             buf.extend_from_slice(b"<figure class=\"quote\"><blockquote>");
             escape_into(buf, r.text);
             buf.extend_from_slice(b"</blockquote><figcaption>");
@@ -234,12 +233,7 @@ pub fn write_html<R: Rows + ?Sized>(
                 buf.extend_from_slice(" · ".as_bytes());
                 escape_into(buf, s);
             }
-            if r.line_start == r.line_end {
-                let _ = write!(buf, " · line {}", r.line_start);
-            } else {
-                let _ = write!(buf, " · lines {}–{}", r.line_start, r.line_end);
-            }
-            buf.extend_from_slice(" · coded by ".as_bytes());
+            let _ = write!(buf, " · {} · coded by ", r.lines_label());
             escape_into(buf, r.coder);
             buf.extend_from_slice(b"</figcaption>");
             if let Some(m) = r.memo.filter(|m| !m.trim().is_empty()) {
@@ -250,7 +244,7 @@ pub fn write_html<R: Rows + ?Sized>(
             buf.extend_from_slice(b"</figure>\n");
         }
     })?;
-    if !order.is_empty() {
+    if !grouped.order.is_empty() {
         out.write_all(b"</section>\n")?;
     }
     out.write_all(b"</section>\n<footer class=\"meta\"><p>Made with motif. Offsets and lines refer to the normalized transcripts.</p></footer>\n</body>\n</html>\n")
