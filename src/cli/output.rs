@@ -42,18 +42,7 @@ pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
 
 /// Writes `text` to `-o FILE` (atomically) or stdout.
 pub fn deliver(ctx: &Ctx, text: &str, output: Option<&Path>) -> anyhow::Result<()> {
-    deliver_bytes(ctx, text.as_bytes(), output)
-}
-
-fn deliver_bytes(ctx: &Ctx, bytes: &[u8], output: Option<&Path>) -> anyhow::Result<()> {
-    match output {
-        Some(path) => {
-            atomic_write(path, bytes)?;
-            ctx.notice(&format!("wrote {}", path.display()));
-        }
-        None => emit_with(|out| out.write_all(bytes)),
-    }
-    Ok(())
+    deliver_with(ctx, output, |out| out.write_all(text.as_bytes()))
 }
 
 /// Writes what `write` writes to `-o FILE` (atomically, once it is all
@@ -63,26 +52,15 @@ pub fn deliver_with(
     output: Option<&Path>,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
-    if output.is_none() {
+    let Some(path) = output else {
         emit_with(write);
         return Ok(());
-    }
+    };
     let mut bytes = Vec::new();
     write(&mut bytes)?;
-    deliver_bytes(ctx, &bytes, output)
-}
-
-/// Writes `value` as pretty JSON (and a newline) to `-o FILE` (atomically)
-/// or streams it to stdout.
-pub fn deliver_json<T: serde::Serialize>(
-    ctx: &Ctx,
-    value: &T,
-    output: Option<&Path>,
-) -> anyhow::Result<()> {
-    deliver_with(ctx, output, |out| {
-        serde_json::to_writer_pretty(&mut *out, value)?;
-        out.write_all(b"\n")
-    })
+    atomic_write(path, &bytes)?;
+    ctx.notice(&format!("wrote {}", path.display()));
+    Ok(())
 }
 
 /// Terminal styling decisions.
