@@ -248,13 +248,13 @@ fn ascii_words(b: &[u8]) -> usize {
 /// DEL, bidirectional overrides) by visible stand-ins. Newlines and tabs
 /// are kept when `keep_newlines` is set.
 pub fn sanitize(text: &str, keep_newlines: bool) -> Cow<'_, str> {
-    let bad = |c: char| replaced(c, keep_newlines);
-    if !needs_sanitizing(text.as_bytes(), keep_newlines) {
+    let bytes = text.as_bytes();
+    if !needs_sanitizing(bytes, keep_newlines) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if !bad(c) {
+    for (i, c) in text.char_indices() {
+        if !replaced_at(bytes, i, keep_newlines) {
             out.push(c);
             continue;
         }
@@ -266,12 +266,6 @@ pub fn sanitize(text: &str, keep_newlines: bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
-}
-
-/// Whether [`sanitize`] replaces `c`.
-fn replaced(c: char, keep_newlines: bool) -> bool {
-    (c.is_control() && !(keep_newlines && (c == '\n' || c == '\t')))
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Whether UTF-8 `bytes` hold a character [`sanitize`] replaces: a byte
@@ -420,6 +414,11 @@ mod tests {
 
     #[test]
     fn the_byte_scan_finds_exactly_the_characters_sanitize_replaces() {
+        // What the doc of `sanitize` promises, character by character.
+        let replaced = |c: char, keep: bool| {
+            (c.is_control() && !(keep && (c == '\n' || c == '\t')))
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        };
         let chars = (0..0x3000)
             .chain(0x1F600..0x1F700)
             .filter_map(char::from_u32);
@@ -432,6 +431,10 @@ mod tests {
                     "U+{:04X} keep={keep}",
                     c as u32
                 );
+                // And sanitizing replaces that character, and only it.
+                let clean = sanitize(&text, keep);
+                assert_eq!(clean.contains(c), !replaced(c, keep), "U+{:04X}", c as u32);
+                assert!(clean.starts_with("a—") && clean.ends_with('·'));
             }
         }
         // Across the scan's 32-byte blocks too.
