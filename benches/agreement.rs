@@ -8,7 +8,7 @@
 //!                                                   # ~10M words, 100,000 codings, ana and ben
 //! ```
 //!
-//! The corpus is generated once with `motif::corpus_gen` in a temporary
+//! The corpus is generated once with `motif_devkit::corpus_gen` in a temporary
 //! folder under `MOTIF_BENCH_DIR` (default: the system's temporary folder)
 //! and removed at the end. Run without `--bench` (as `cargo test --benches`
 //! does), every benchmark runs once on a tiny corpus.
@@ -34,10 +34,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode};
-use motif::core::agreement::{self, Request, Scope};
-use motif::core::project::Project;
-use motif::core::workspace::Workspace;
-use motif::corpus_gen::{CorpusSpec, generate};
+use motif_core::agreement::{self, Request, Scope};
+use motif_core::project::Project;
+use motif_core::workspace::Workspace;
+use motif_devkit::corpus_gen::{CorpusSpec, generate};
 
 fn spec() -> (&'static str, CorpusSpec, Duration) {
     let benchmarking = std::env::args().any(|a| a == "--bench");

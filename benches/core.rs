@@ -8,7 +8,7 @@
 //! cargo bench --bench core -- export           # only the benchmarks matching "export"
 //! ```
 //!
-//! The corpus is generated once (with `motif::corpus_gen`) in a temporary
+//! The corpus is generated once (with `motif_devkit::corpus_gen`) in a temporary
 //! folder under `MOTIF_BENCH_DIR` (default: the system's temporary folder;
 //! it must be on a real disk for the fsync figures to mean anything) and
 //! removed at the end. `MOTIF_BENCH_CODERS=ana` puts every coding in one
@@ -43,15 +43,15 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput};
-use motif::core::fsio::atomic_write;
-use motif::core::import::read_transcript;
-use motif::core::ops::{self, NewCoding};
-use motif::core::project::Project;
-use motif::core::segments::Filter;
-use motif::core::stats;
-use motif::core::transcript::Transcript;
-use motif::core::workspace::Workspace;
-use motif::corpus_gen::{CorpusSpec, generate};
+use motif_core::fsio::atomic_write;
+use motif_core::import::read_transcript;
+use motif_core::ops::{self, NewCoding};
+use motif_core::project::Project;
+use motif_core::segments::Filter;
+use motif_core::stats;
+use motif_core::transcript::Transcript;
+use motif_core::workspace::Workspace;
+use motif_devkit::corpus_gen::{CorpusSpec, generate};
 
 /// Which corpus to benchmark on, and how long to measure.
 struct Setting {

@@ -7,7 +7,7 @@
 //! cargo bench --bench search -- regex            # only the benchmarks matching "regex"
 //! ```
 //!
-//! The corpus comes from `motif::corpus_gen` (without codings, which search
+//! The corpus comes from `motif_devkit::corpus_gen` (without codings, which search
 //! does not read) in a temporary folder under `MOTIF_BENCH_DIR` (default:
 //! the system's temporary folder), removed at the end. Run without
 //! `--bench` (as `cargo test --benches` does), every benchmark runs once on
@@ -36,9 +36,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput};
-use motif::core::project::Project;
-use motif::core::search::{self, Mode, Request, Scope, SearchIndex};
-use motif::corpus_gen::{CorpusSpec, generate};
+use motif_core::project::Project;
+use motif_core::search::{self, Mode, Request, Scope, SearchIndex};
+use motif_devkit::corpus_gen::{CorpusSpec, generate};
 
 struct Setting {
     name: &'static str,

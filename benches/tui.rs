@@ -16,11 +16,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use motif::core::codebook::Codebook;
-use motif::core::project::Project;
-use motif::corpus_gen::{CorpusSpec, add_codings, generate};
 use motif::tui::app::App;
 use motif::tui::ui;
+use motif_core::codebook::Codebook;
+use motif_core::project::Project;
+use motif_devkit::corpus_gen::{CorpusSpec, add_codings, generate};
 
 fn key(app: &mut App, c: char) {
     app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use motif::corpus_gen::{CorpusSpec, generate};
+use motif_devkit::corpus_gen::{CorpusSpec, generate};
 
 const USAGE: &str = "usage: gen_corpus DIR [--transcripts N] [--words W] [--codings C] [--coders ana,ben] [--seed S]
 

@@ -5,7 +5,7 @@ with `motif` (see docs/fuzzing.md). Run from the repository root:
 
     python3 fuzz/make_seeds.py PATH/TO/motif
 
-Each seed starts with the byte that picks a mode in `motif::fuzzing`."""
+Each seed starts with the byte that picks a mode in `motif_devkit::fuzzing`."""
 
 import io
 import os

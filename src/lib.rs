@@ -1,14 +1,10 @@
-//! motif: qualitative coding of interview transcripts.
+//! motif: qualitative coding of interview transcripts — the front ends.
 //!
-//! The library has two layers. [`core`] is the domain: projects, transcripts,
-//! the codebook, the coding journals, statistics and exports. It knows
-//! nothing about terminals or argument parsing. [`cli`] is the thin adapter
-//! that the `motif` binary runs: it parses arguments with clap, calls the
-//! core and prints what the core returns.
+//! The domain lives in the `motif-core` crate ([`motif_core`]), which
+//! depends on no terminal or argument-parsing crate. This crate holds the
+//! two front ends over it: [`cli`], the command line the `motif` binary
+//! runs (clap), and [`tui`], the terminal interface (ratatui). Both call
+//! the same core session and only format what it returns.
 
 pub mod cli;
-pub mod core;
-pub mod corpus_gen;
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod tui;

@@ -1,20 +1,20 @@
 //! Every input a fuzzer crashed on (`tests/fuzz/regressions/TARGET/`) and
 //! every seed (`fuzz/seeds/TARGET/`) goes through the matching
-//! `motif::fuzzing` entry, which must return without a panic. Runs on
+//! `motif_devkit::fuzzing` entry, which must return without a panic. Runs on
 //! stable Rust in plain `cargo test`; see docs/fuzzing.md.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
-/// A `motif::fuzzing` entry.
+/// A `motif_devkit::fuzzing` entry.
 type Entry = fn(&[u8]);
 
 /// The fuzz targets and their entries.
 const TARGETS: [(&str, Entry); 4] = [
-    ("import", motif::fuzzing::import),
-    ("codebook", motif::fuzzing::codebook),
-    ("journal", motif::fuzzing::journal),
-    ("refi", motif::fuzzing::refi),
+    ("import", motif_devkit::fuzzing::import),
+    ("codebook", motif_devkit::fuzzing::codebook),
+    ("journal", motif_devkit::fuzzing::journal),
+    ("refi", motif_devkit::fuzzing::refi),
 ];
 
 /// Crash inputs whose bug lives in code another change is rewriting

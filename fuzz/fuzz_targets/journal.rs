@@ -1,6 +1,6 @@
-//! The coding journal reader, replay, undo and redo (see `motif::fuzzing::journal`).
+//! The coding journal reader, replay, undo and redo (see `motif_devkit::fuzzing::journal`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| motif::fuzzing::journal(data));
+fuzz_target!(|data: &[u8]| motif_devkit::fuzzing::journal(data));

@@ -1,7 +1,7 @@
 //! `motif agree`: intercoder agreement (percent agreement, Cohen's kappa,
 //! Krippendorff's alpha) per code and pooled, a pairwise matrix of coders,
 //! the disagreements to review, and adopting sides into a consensus coder.
-//! A thin adapter over [`crate::core::agreement`].
+//! A thin adapter over [`motif_core::agreement`].
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -10,12 +10,12 @@ use std::process::ExitCode;
 use anyhow::bail;
 use clap::Args;
 
-use crate::core::agreement::{
+use motif_core::agreement::{
     self, Agreement, Choice, Item, Request, Scope, SegmentView, Undefined,
 };
-use crate::core::project::check_coder;
-use crate::core::text::{one_line, sanitize_owned};
-use crate::core::workspace::Workspace;
+use motif_core::project::check_coder;
+use motif_core::text::{one_line, sanitize_owned};
+use motif_core::workspace::Workspace;
 
 use super::output::{clip, deliver, emit, json, num, table};
 use super::{CmdResult, Ctx};
@@ -402,7 +402,7 @@ fn disagreements_human(
 ) -> String {
     let style = ctx.style;
     let mut out = String::new();
-    let texts: std::collections::HashMap<&str, &crate::core::transcript::Transcript> = scope
+    let texts: std::collections::HashMap<&str, &motif_core::transcript::Transcript> = scope
         .transcripts
         .iter()
         .map(|t| (t.id.as_str(), *t))

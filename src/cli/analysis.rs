@@ -2,7 +2,7 @@
 //! Markdown, HTML), `export frequencies`, `export cooccurrence`, `export
 //! matrix` and `words`. Every one takes the same filters ([`FilterArgs`]
 //! plus the global `--coder`), turned into a [`Scope`] in one place
-//! ([`scope`]). A thin adapter over [`crate::core::analysis`].
+//! ([`scope`]). A thin adapter over [`motif_core::analysis`].
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -10,14 +10,14 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use crate::core::analysis::{
+use motif_core::analysis::{
     self, By, Scope, Selection, Unit, WordOptions, cooccurrence, matrix, report, words,
 };
-use crate::core::export;
-use crate::core::segments::{Segment, Unplaced};
-use crate::core::stats;
-use crate::core::text::{one_line, sanitize_owned};
-use crate::core::workspace::Workspace;
+use motif_core::export;
+use motif_core::segments::{Segment, Unplaced};
+use motif_core::stats;
+use motif_core::text::{one_line, sanitize_owned};
+use motif_core::workspace::Workspace;
 
 use super::args::FormatArgs;
 use super::output::{clip, num, table};
@@ -254,7 +254,7 @@ pub fn segments(
         Form::Html => {
             let meta = report::ReportMeta {
                 project: ws.project.config.name.clone(),
-                generated_at: crate::core::ids::now_rfc3339(),
+                generated_at: motif_core::ids::now_rfc3339(),
                 selection: scope.description.clone(),
             };
             deliver_with(ctx, output, |out| {

@@ -10,21 +10,21 @@ use anyhow::{Context, bail};
 use clap::CommandFactory;
 use serde::Serialize;
 
-use crate::core::codebook::Codebook;
-use crate::core::error::Error;
-use crate::core::export;
-use crate::core::fsio::atomic_write;
-use crate::core::import::{Format, read_transcript};
-use crate::core::journal::Journal;
-use crate::core::memo::{self, MemoTarget};
-use crate::core::ops::{self, NewCoding, SpanSpec};
-use crate::core::project::{Project, check_transcript_id};
-use crate::core::segments::{Filter, Placement, place};
-use crate::core::stats;
-use crate::core::text::{one_line, sanitize};
-use crate::core::transcript::Transcript;
-use crate::core::workspace::Workspace;
-use crate::core::{check, project};
+use motif_core::codebook::Codebook;
+use motif_core::error::Error;
+use motif_core::export;
+use motif_core::fsio::atomic_write;
+use motif_core::import::{Format, read_transcript};
+use motif_core::journal::Journal;
+use motif_core::memo::{self, MemoTarget};
+use motif_core::ops::{self, NewCoding, SpanSpec};
+use motif_core::project::{Project, check_transcript_id};
+use motif_core::segments::{Filter, Placement, place};
+use motif_core::stats;
+use motif_core::text::{one_line, sanitize};
+use motif_core::transcript::Transcript;
+use motif_core::workspace::Workspace;
+use motif_core::{check, project};
 
 use super::args::{CodeArgs, CodesAction, Command, ExportWhat, MemoTargetArgs, SpanArgs};
 use super::output::{Progress, clip, emit, json, num, table};
@@ -803,7 +803,7 @@ fn edit_text(current: &str) -> anyhow::Result<String> {
     let editor = std::env::var("VISUAL")
         .or_else(|_| std::env::var("EDITOR"))
         .unwrap_or_else(|_| "vi".into());
-    let dir = std::env::temp_dir().join(format!("motif-memo-{}", crate::core::ids::new_id()));
+    let dir = std::env::temp_dir().join(format!("motif-memo-{}", motif_core::ids::new_id()));
     std::fs::create_dir_all(&dir)?;
     let file = dir.join("memo.md");
     std::fs::write(&file, current)?;
@@ -926,7 +926,7 @@ fn code(ctx: &Ctx, args: &CodeArgs) -> CmdResult {
 /// durable batch per coder.
 fn code_from(ctx: &Ctx, project: &Project, book: &Codebook, from: &Path) -> CmdResult {
     let bytes = std::fs::read(from).map_err(|e| Error::io(from, e))?;
-    let text = crate::core::import::decode(&bytes, from, crate::core::import::Legacy::Refuse)?.text;
+    let text = motif_core::import::decode(&bytes, from, motif_core::import::Legacy::Refuse)?.text;
     let rows = export::read_from_rows(from, &text)?;
     if rows.is_empty() {
         bail!("{}: no codings in this file", from.display());

@@ -15,9 +15,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::core::project::{Project, check_coder};
-use crate::core::text::sanitize;
-use crate::core::workspace::Workspace;
+use motif_core::project::{Project, check_coder};
+use motif_core::text::sanitize;
+use motif_core::workspace::Workspace;
 
 use args::Cli;
 

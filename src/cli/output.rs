@@ -8,11 +8,11 @@ use std::path::Path;
 
 use unicode_width::UnicodeWidthStr;
 
-use crate::core::text::one_line;
+use motif_core::text::one_line;
 
 use super::Ctx;
 use super::args::ColorChoice;
-use crate::core::fsio::atomic_write;
+use motif_core::fsio::atomic_write;
 
 /// Writes to stdout; a closed pipe (`motif … | head`) ends the process
 /// quietly with success.

@@ -1,5 +1,5 @@
 //! REFI-QDA commands: `motif export qdpx|qdc` and `motif import-qdpx`,
-//! `motif import-qdc`. Thin adapters over [`crate::core::refi`].
+//! `motif import-qdc`. Thin adapters over [`motif_core::refi`].
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -7,10 +7,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::core::fsio::atomic_write;
-use crate::core::project::{Project, check_coder};
-use crate::core::refi::{export, import};
-use crate::core::text::one_line;
+use motif_core::fsio::atomic_write;
+use motif_core::project::{Project, check_coder};
+use motif_core::refi::{export, import};
+use motif_core::text::one_line;
 
 use super::output::emit;
 use super::{CmdResult, Ctx};
@@ -199,7 +199,7 @@ pub fn import_qdpx(ctx: &Ctx, args: &ImportQdpxArgs) -> CmdResult {
         (Some(p), _) => (p, None),
         (None, Some(dir)) => {
             let fresh = !dir.exists();
-            if dir.exists() && args.merge && dir.join(crate::core::project::CONFIG_FILE).is_file() {
+            if dir.exists() && args.merge && dir.join(motif_core::project::CONFIG_FILE).is_file() {
                 (Project::open(dir)?, None)
             } else {
                 let p = import::create_project(dir, &pkg.name)?;

@@ -13,16 +13,16 @@ use anyhow::bail;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use crate::core::codebook::Codebook;
-use crate::core::ops::{self, NewCoding, SpanSpec};
-use crate::core::project::Project;
-use crate::core::search::saved::{self, SavedQuery};
-use crate::core::search::{
+use motif_core::codebook::Codebook;
+use motif_core::ops::{self, NewCoding, SpanSpec};
+use motif_core::project::Project;
+use motif_core::search::saved::{self, SavedQuery};
+use motif_core::search::{
     self, CodeScope, Filter, Mode, Request, Results, Scope, SearchIndex, UpdateReport,
 };
-use crate::core::segments::{Placement, place};
-use crate::core::text::one_line;
-use crate::core::transcript::Transcript;
+use motif_core::segments::{Placement, place};
+use motif_core::text::one_line;
+use motif_core::transcript::Transcript;
 
 use super::args::SpanArgs;
 use super::output::{Progress, Style, clip, emit, json, num, pad, width};

@@ -8,16 +8,16 @@ use std::fmt::Write as _;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
-use crate::core::codebook::Codebook;
-use crate::core::journal::Journal;
-use crate::core::memo::{self, MemoTarget};
-use crate::core::ops::{self, NewCoding};
-use crate::core::project::{Attributes, Project};
-use crate::core::segments::{Filter, place_all};
-use crate::core::stats;
-use crate::core::text::one_line;
-use crate::core::transcript::Transcript;
-use crate::core::workspace::Workspace;
+use motif_core::codebook::Codebook;
+use motif_core::journal::Journal;
+use motif_core::memo::{self, MemoTarget};
+use motif_core::ops::{self, NewCoding};
+use motif_core::project::{Attributes, Project};
+use motif_core::segments::{Filter, place_all};
+use motif_core::stats;
+use motif_core::text::one_line;
+use motif_core::transcript::Transcript;
+use motif_core::workspace::Workspace;
 
 use super::keymap::{Action, Context, Keymap, key_name};
 use super::textview::{self, Scroll};
@@ -345,7 +345,7 @@ impl Areas {
 
 impl App {
     /// Loads the project for `coder`.
-    pub fn load(project: Project, coder: String) -> crate::core::Result<App> {
+    pub fn load(project: Project, coder: String) -> motif_core::Result<App> {
         let ws = Workspace::load(project)?;
         let mut warnings = ws.warnings();
         let Workspace {
@@ -448,7 +448,7 @@ impl App {
     }
 
     /// Gives one of the coder's codings another code.
-    fn recode(&mut self, coding: &str, code_id: &str) -> crate::core::Result<()> {
+    fn recode(&mut self, coding: &str, code_id: &str) -> motif_core::Result<()> {
         let (journal, book) = self.my_journal_and_book();
         ops::recode(journal, book, coding, code_id)
     }
@@ -532,7 +532,7 @@ impl App {
     /// them to its segments, counts and progress without placing every
     /// coding again (a keystroke must redraw in a few milliseconds even
     /// with thousands of codings on the transcript).
-    fn add_to_view(&mut self, added: &[crate::core::journal::Coding]) {
+    fn add_to_view(&mut self, added: &[motif_core::journal::Coding]) {
         let Some(t) = self.transcript() else { return };
         let mut new = Vec::new();
         for c in added
@@ -825,7 +825,7 @@ impl App {
                 let msg = format!("{verb}: {}", ops::describe(&b, &self.book));
                 // Show where it happened.
                 let place = b.forward.iter().find_map(|op| match op {
-                    crate::core::journal::Op::Add(c) => Some((c.transcript.to_string(), c.start)),
+                    motif_core::journal::Op::Add(c) => Some((c.transcript.to_string(), c.start)),
                     _ => None,
                 });
                 self.recount();
@@ -1233,7 +1233,7 @@ impl App {
 
     /// Opens (or refreshes) the list of disagreements between coders.
     pub fn open_agreement(&mut self, selected: usize) {
-        use crate::core::agreement::{Request, Scope, adopted, segment_view};
+        use motif_core::agreement::{Request, Scope, adopted, segment_view};
         let coders = self.compared_coders();
         if coders.len() < 2 {
             self.error("agreement needs two coders with codings");
@@ -1244,7 +1244,7 @@ impl App {
             ..Request::default()
         };
         let consensus = self.journals.iter().position(|j| j.coder == CONSENSUS);
-        let result = self.with_workspace(|ws| -> crate::core::Result<Vec<AgreeRow>> {
+        let result = self.with_workspace(|ws| -> motif_core::Result<Vec<AgreeRow>> {
             let scope = Scope::new(ws, &req)?;
             let view = segment_view(&scope, 0.0)?;
             let filter = Filter {
@@ -1254,7 +1254,7 @@ impl App {
             let (mine, _) = if consensus.is_some() {
                 ws.segments(&filter)
             } else {
-                (Vec::new(), crate::core::segments::Unplaced::default())
+                (Vec::new(), motif_core::segments::Unplaced::default())
             };
             Ok(view
                 .disagreements()
@@ -1309,8 +1309,8 @@ impl App {
     }
 
     /// Adopts one side of a disagreement into the consensus coder.
-    fn adopt(&mut self, coders: &[String], id: &str, choice: crate::core::agreement::Choice) {
-        use crate::core::agreement::{Request, Scope, adopt, segment_view};
+    fn adopt(&mut self, coders: &[String], id: &str, choice: motif_core::agreement::Choice) {
+        use motif_core::agreement::{Request, Scope, adopt, segment_view};
         let mut consensus = match self.journals.iter().position(|j| j.coder == CONSENSUS) {
             Some(i) => self.journals.remove(i),
             None => match self.project.journal(CONSENSUS) {
@@ -1325,7 +1325,7 @@ impl App {
             coders: coders.to_vec(),
             ..Request::default()
         };
-        let result = self.with_workspace(|ws| -> crate::core::Result<usize> {
+        let result = self.with_workspace(|ws| -> motif_core::Result<usize> {
             let scope = Scope::new(ws, &req)?;
             let view = segment_view(&scope, 0.0)?;
             let item = view.find(id)?;
@@ -1365,7 +1365,7 @@ impl App {
         coder: Option<String>,
         sort_by_count: bool,
     ) -> Stats {
-        use crate::core::analysis::{Scope, Selection, cooccurrence, matrix};
+        use motif_core::analysis::{Scope, Selection, cooccurrence, matrix};
         let by = if self.attributes.names.iter().any(|n| n == "role") {
             "role".to_owned()
         } else {
@@ -1815,9 +1815,9 @@ impl App {
                             .is_ok_and(|n| n >= 1 && n <= coders.len()) =>
                 {
                     let choice = match k {
-                        "b" => crate::core::agreement::Choice::Both,
-                        "0" => crate::core::agreement::Choice::Neither,
-                        n => crate::core::agreement::Choice::Coder(
+                        "b" => motif_core::agreement::Choice::Both,
+                        "0" => motif_core::agreement::Choice::Neither,
+                        n => motif_core::agreement::Choice::Coder(
                             coders[n.parse::<usize>().unwrap_or(1) - 1].clone(),
                         ),
                     };
@@ -1967,7 +1967,7 @@ impl App {
             let mut book = self.project.codebook()?;
             let id = book.add(path, "", None, None)?.id.clone();
             book.save()?;
-            Ok::<_, crate::core::Error>((book, id))
+            Ok::<_, motif_core::Error>((book, id))
         })();
         match result {
             Ok((book, id)) => {
@@ -2176,8 +2176,8 @@ impl App {
         );
         words.save(&self.texts);
         let result = serde_json::to_string_pretty(&f)
-            .map_err(|e| crate::core::Error::invalid(e.to_string()))
-            .and_then(|s| crate::core::fsio::atomic_write(&path, format!("{s}\n").as_bytes()));
+            .map_err(|e| motif_core::Error::invalid(e.to_string()))
+            .and_then(|s| motif_core::fsio::atomic_write(&path, format!("{s}\n").as_bytes()));
         match result {
             Ok(()) => self.say(&format!("wrote {}", path.display())),
             Err(e) => self.error(&e.to_string()),
@@ -2234,8 +2234,8 @@ impl App {
             return;
         };
         let (start, end) = (t.char_at(s), t.char_at(e));
-        let scope = crate::core::search::Scope::default();
-        match crate::core::search::similar_project(
+        let scope = motif_core::search::Scope::default();
+        match motif_core::search::similar_project(
             &self.project,
             &t,
             start,
@@ -2290,7 +2290,7 @@ impl App {
         self.index = IndexState::Updating;
         self.index_rx = Some(rx);
         std::thread::spawn(move || {
-            let result = crate::core::search::SearchIndex::open(&project, &mut |_, _, _| {})
+            let result = motif_core::search::SearchIndex::open(&project, &mut |_, _, _| {})
                 .map(|(_, report)| report.notices.join("; "))
                 .map_err(|e| e.to_string());
             let _ = tx.send(result);
@@ -2334,14 +2334,14 @@ impl App {
         if query.trim().is_empty() {
             return;
         }
-        let req = crate::core::search::Request {
+        let req = motif_core::search::Request {
             query: query.to_owned(),
             lenient: true,
             limit: Some(500),
-            ..crate::core::search::Request::default()
+            ..motif_core::search::Request::default()
         };
         let results =
-            match crate::core::search::search_project(&self.project, &req, &mut |_, _, _| {}) {
+            match motif_core::search::search_project(&self.project, &req, &mut |_, _, _| {}) {
                 Ok((r, _)) => r,
                 Err(e) => {
                     self.error(&e.to_string());
@@ -2463,7 +2463,7 @@ impl App {
 /// and the quote.
 fn segment_item(
     texts: &BTreeMap<String, Transcript>,
-    s: &crate::core::segments::Segment<'_>,
+    s: &motif_core::segments::Segment<'_>,
 ) -> ListItem {
     let t = &texts[s.coding.transcript.as_str()];
     let (a, b) = t.byte_range(s.start, s.end).unwrap_or((0, 0));

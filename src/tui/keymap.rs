@@ -317,7 +317,7 @@ impl Keymap {
     /// action names, e.g. `[normal]` `"ctrl-n" = "turn_next"`).
     pub fn apply_user(&mut self, text: &str, path: &Path) -> Result<(), String> {
         let table: toml::Table = toml::from_str(text).map_err(|e| {
-            let (l, c) = crate::core::codebook::line_col(text, e.span().map_or(0, |s| s.start));
+            let (l, c) = motif_core::codebook::line_col(text, e.span().map_or(0, |s| s.start));
             format!("{}:{l}:{c}: {}", path.display(), e.message().trim())
         })?;
         for (ctx_name, keys) in &table {

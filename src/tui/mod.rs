@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind};
 use crossterm::execute;
 
-use crate::core::project::Project;
+use motif_core::project::Project;
 
 use app::App;
 

@@ -8,7 +8,7 @@
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthChar;
 
-use crate::core::transcript::Transcript;
+use motif_core::transcript::Transcript;
 
 /// One screen row of the transcript view: a piece of logical line `line`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::core::text::{one_line, sanitize};
+use motif_core::text::{one_line, sanitize};
 
 use super::app::{App, Areas, MemoEditor, Pane, Popup, ViewSeg};
 use super::keymap::{Action, Context};
@@ -436,7 +436,7 @@ fn status_line(buf: &mut Buffer, app: &App, area: Rect) {
         let _ = write!(
             info,
             "{l1}–{l2} · {} words",
-            crate::core::text::word_count(&t.text[s..e])
+            motif_core::text::word_count(&t.text[s..e])
         );
     }
     if let Some(c) = app.last_code.as_ref().and_then(|id| app.book.by_id(id)) {

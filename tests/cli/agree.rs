@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use motif::core::agreement::Counts;
+use motif_core::agreement::Counts;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

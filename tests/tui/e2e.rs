@@ -24,7 +24,7 @@ impl Tmux {
         let socket = format!(
             "motif-e2e-{}-{}",
             std::process::id(),
-            motif::core::ids::new_id()
+            motif_core::ids::new_id()
         );
         let cmd = format!(
             "cd '{}' && exec env NO_COLOR=1 XDG_CONFIG_HOME=/nonexistent '{}' --coder ana",

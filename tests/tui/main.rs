@@ -9,9 +9,9 @@ mod state;
 use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use motif::core::codebook::Codebook;
-use motif::core::project::Project;
 use motif::tui::app::App;
+use motif_core::codebook::Codebook;
+use motif_core::project::Project;
 
 /// A small project: two interviews with accents, CJK and an emoji, and a
 /// codebook with shortcuts.

@@ -1,7 +1,7 @@
 //! Keys in, state out: no drawing.
 
-use motif::core::project::Project;
 use motif::tui::app::{App, Pane, Popup, Unit};
+use motif_core::project::Project;
 
 use crate::{Fixture, my_codings, press};
 

@@ -14,10 +14,10 @@ use rustc_hash::FxHashSet;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::core::codebook::{Code, Codebook};
-use crate::core::export::{Rows, grouped};
-use crate::core::ordered::write_in_order;
-use crate::core::text::{replaced_at, sanitize};
+use crate::codebook::{Code, Codebook};
+use crate::export::{Rows, grouped};
+use crate::ordered::write_in_order;
+use crate::text::{replaced_at, sanitize};
 
 /// What the report is about, for its heading.
 #[derive(Debug, Clone, Default)]

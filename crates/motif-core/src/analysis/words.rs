@@ -24,9 +24,9 @@ use tantivy::tokenizer::{Language, RawTokenizer, Stemmer, TextAnalyzer, TokenStr
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::Scope;
-use crate::core::segments::Segment;
-use crate::core::stats::union;
-use crate::core::workspace::Workspace;
+use crate::segments::Segment;
+use crate::stats::union;
+use crate::workspace::Workspace;
 
 /// Common English function words, contractions and interview fillers.
 pub const STOPWORDS_EN: &[&str] = &[
@@ -459,7 +459,7 @@ pub fn words_of(
         format: "motif.words",
         version: 1,
         project: ws.project.config.name.clone(),
-        generated_at: crate::core::ids::now_rfc3339(),
+        generated_at: crate::ids::now_rfc3339(),
         text: if coded { "coded" } else { "all" },
         codes: if coded && scope.codes_selected {
             scope

@@ -44,10 +44,10 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use super::analysis::{self, FOLDED, KEYWORD};
 use super::query::{QueryFields, attribute_term};
 use super::{Passage, passage_key, passages, passages_of};
-use crate::core::error::{Error, IoContext, Result};
-use crate::core::fsio::sync_dir;
-use crate::core::project::{Attributes, Project};
-use crate::core::transcript::{Transcript, content_hash, detect_turns};
+use crate::error::{Error, IoContext, Result};
+use crate::fsio::sync_dir;
+use crate::project::{Attributes, Project};
+use crate::transcript::{Transcript, content_hash, detect_turns};
 
 /// Version of the schema and analyzers; an index made with another is
 /// rebuilt.
@@ -323,7 +323,7 @@ fn plan(project: &Project, manifest: &Manifest) -> Result<Plan> {
         };
         if let Some(e) = entry {
             // Same size, or a time-only change: compare contents.
-            let text = match crate::core::project::read_transcript_text(&path) {
+            let text = match crate::project::read_transcript_text(&path) {
                 Ok(t) => t,
                 Err(err) => {
                     plan.notices.push(format!("not searchable: {err}"));
@@ -489,7 +489,7 @@ fn writer_for(
     bytes: u64,
 ) -> std::result::Result<IndexWriter, tantivy::TantivyError> {
     let threads = if bytes > 4 << 20 {
-        crate::core::ordered::threads_for(4)
+        crate::ordered::threads_for(4)
     } else {
         1
     };
@@ -809,7 +809,7 @@ impl SearchIndex {
                 progress(i + 1, total, &job.id);
                 let text = match job.text {
                     Some(t) => t,
-                    None => match crate::core::project::read_transcript_text(&job.path) {
+                    None => match crate::project::read_transcript_text(&job.path) {
                         Ok(t) => t,
                         Err(e) => {
                             report.notices.push(format!("not searchable: {e}"));
@@ -885,7 +885,7 @@ fn build(
     }
     let tmp = paths
         .base
-        .join(format!("index.tmp-{}", crate::core::ids::new_id()));
+        .join(format!("index.tmp-{}", crate::ids::new_id()));
     fs::create_dir_all(&tmp).at(&tmp)?;
     let result = (|| -> Result<()> {
         let (schema, fields) = schema();
@@ -908,7 +908,7 @@ fn build(
         let total = plan.jobs.len();
         for (i, job) in plan.jobs.into_iter().enumerate() {
             progress(i + 1, total, &job.id);
-            let text = match crate::core::project::read_transcript_text(&job.path) {
+            let text = match crate::project::read_transcript_text(&job.path) {
                 Ok(t) => t,
                 Err(e) => {
                     report.notices.push(format!("not searchable: {e}"));
@@ -945,7 +945,7 @@ fn build(
     // its place, the old one goes.
     let old = paths
         .base
-        .join(format!("index.old-{}", crate::core::ids::new_id()));
+        .join(format!("index.old-{}", crate::ids::new_id()));
     let had_old = paths.index.exists();
     if had_old {
         fs::rename(&paths.index, &old).at(&paths.index)?;

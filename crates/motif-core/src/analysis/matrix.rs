@@ -13,10 +13,10 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::Scope;
-use crate::core::error::{Error, Result};
-use crate::core::segments::Segment;
-use crate::core::text::one_line;
-use crate::core::workspace::Workspace;
+use crate::error::{Error, Result};
+use crate::segments::Segment;
+use crate::text::one_line;
+use crate::workspace::Workspace;
 
 /// The column of transcripts that have no value for the attribute.
 pub const NONE_COLUMN: &str = "(none)";
@@ -205,7 +205,7 @@ pub fn matrix_of(ws: &Workspace, scope: &Scope, segs: &[Segment<'_>], by: &By) -
         format: "motif.matrix",
         version: 1,
         project: ws.project.config.name.clone(),
-        generated_at: crate::core::ids::now_rfc3339(),
+        generated_at: crate::ids::now_rfc3339(),
         by: by.name().to_owned(),
         coders: scope.coders.clone(),
         columns,

@@ -24,16 +24,16 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::core::codebook::Codebook;
-use crate::core::import::{Format, Legacy, decode, read_transcript_bytes};
-use crate::core::journal::{Coding, Journal};
-use crate::core::ops;
-use crate::core::project::Project;
-use crate::core::refi::import::{
+use motif_core::codebook::Codebook;
+use motif_core::import::{Format, Legacy, decode, read_transcript_bytes};
+use motif_core::journal::{Coding, Journal};
+use motif_core::ops;
+use motif_core::project::Project;
+use motif_core::refi::import::{
     ImportOptions, Package, apply, apply_codebook, create_project, read_qdc, read_qdpx,
 };
-use crate::core::segments::{Placement, place};
-use crate::core::transcript::Transcript;
+use motif_core::segments::{Placement, place};
+use motif_core::transcript::Transcript;
 
 /// Starts each part after the first in a container of named parts.
 pub const PART_SEPARATOR: &[u8] = b"\n==> ";
@@ -193,7 +193,7 @@ pub fn journal(data: &[u8]) {
         }
     }
     let before = journal_state(&j);
-    let book = crate::core::codebook::Codebook::default();
+    let book = motif_core::codebook::Codebook::default();
     match ops::undo(&mut j, &book) {
         Ok(Some(_)) => match ops::redo(&mut j, &book) {
             Ok(Some(_)) => {}

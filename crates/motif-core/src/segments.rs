@@ -223,7 +223,7 @@ pub fn place_all<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::journal::CodingFields;
+    use crate::journal::CodingFields;
 
     fn coding_on(t: &Transcript, start: usize, end: usize) -> Coding {
         Coding::new(CodingFields {

@@ -18,11 +18,11 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::codebook::line_col;
-use crate::core::error::{Error, IoContext, Result};
-use crate::core::fsio::atomic_write;
-use crate::core::project::Project;
-use crate::core::text::one_line;
+use crate::codebook::line_col;
+use crate::error::{Error, IoContext, Result};
+use crate::fsio::atomic_write;
+use crate::project::Project;
+use crate::text::one_line;
 
 /// A saved search.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,7 +56,7 @@ pub fn dir(project: &Project) -> PathBuf {
 
 /// Checks a saved query's name (it names a file).
 pub fn check_name(name: &str) -> Result<()> {
-    if crate::core::project::is_plain_file_name(name) {
+    if crate::project::is_plain_file_name(name) {
         Ok(())
     } else {
         Err(Error::invalid(format!(

@@ -435,7 +435,7 @@ mod tests {
         let tricky = "dying lying tying possibility happiness hoping hopping using skies news \
             generously Élan café relational visibly agreed succeeded proceeding ugly early only \
             singly gently idly atlas cosmos bias andes sky skis communities standardization";
-        let interview = include_str!("../../../tests/fixtures/search/a11-tec-excerpt.txt");
+        let interview = include_str!("../../../../tests/fixtures/search/a11-tec-excerpt.txt");
         let mut stem = stemmed();
         let mut fold = folded();
         for text in [tricky, interview] {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::core::project::Attributes;
+use crate::project::Attributes;
 
 const P1: &str = "[00:00:01] INTERVIEWER: How did your team pick a framework?\n\n[00:00:07] JOÃO: We moved to PyTorch in 2018. Frameworks come and go — café talk decided it.\n\nThe open source community helped; open-source tutorials too.\n\n[00:01:10] INTERVIEWER: And standardization?\n\n[00:01:15] JOÃO: Standardizing on one framework was a relief.\n";
 const P2: &str = "[00:00:02] INTERVIEWER: 你们用什么框架？\n\n[00:00:05] 李娜: 我们用飞桨，后来用 PyTorch。北京的团队也用飞桨。\n\n[00:00:09] INTERVIEWER: Why PaddlePaddle?\n\n[00:00:12] 李娜: Government support, and the framework had Chinese docs.\n";
@@ -95,7 +95,7 @@ fn passages_are_turn_bodies_in_code_points() {
 
 #[test]
 fn passages_with_and_without_the_offset_index_agree() {
-    let excerpt = include_str!("../../../tests/fixtures/search/a11-tec-excerpt.txt");
+    let excerpt = include_str!("../../../../tests/fixtures/search/a11-tec-excerpt.txt");
     for (id, text) in [("p1", P1), ("p2", P2), ("p3", P3), ("a11", excerpt)] {
         let t = Transcript::new(id, text.to_owned());
         assert_eq!(passages(&t), passages_of(&t.text, &t.turns), "{id}");

@@ -29,9 +29,9 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use serde::Serialize;
 
 use super::Scope;
-use crate::core::segments::Segment;
-use crate::core::transcript::Transcript;
-use crate::core::workspace::Workspace;
+use crate::segments::Segment;
+use crate::transcript::Transcript;
+use crate::workspace::Workspace;
 
 /// What two segments must share to co-occur.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -184,7 +184,7 @@ pub fn cooccurrence_of(
         format: "motif.cooccurrence",
         version: 1,
         project: ws.project.config.name.clone(),
-        generated_at: crate::core::ids::now_rfc3339(),
+        generated_at: crate::ids::now_rfc3339(),
         unit,
         coders: scope.coders.clone(),
         transcripts: scope.transcripts.len(),
@@ -400,9 +400,23 @@ mod tests {
         m
     }
 
+    /// A small deterministic generator (`SplitMix64`) for the brute-force test.
+    struct SplitMix(u64);
+
+    impl SplitMix {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            ((u128::from(z) * n as u128) >> 64) as usize
+        }
+    }
+
     #[test]
     fn sweep_matches_brute_force() {
-        let mut rng = crate::corpus_gen::Rng::new(7);
+        let mut rng = SplitMix(7);
         for round in 0..200 {
             let k = 1 + round % 6;
             let n = rng.below(40);

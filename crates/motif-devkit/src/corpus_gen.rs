@@ -24,10 +24,10 @@
 //! file, on every machine.
 //!
 //! ```no_run
-//! use motif::corpus_gen::{CorpusSpec, generate};
+//! use motif_devkit::corpus_gen::{CorpusSpec, generate};
 //! let summary = generate(std::path::Path::new("/tmp/corpus"), &CorpusSpec::bar())?;
 //! println!("{} transcripts, {} codings", summary.transcripts, summary.codings);
-//! # Ok::<(), motif::core::Error>(())
+//! # Ok::<(), motif_core::Error>(())
 //! ```
 
 use std::collections::HashSet;
@@ -37,14 +37,14 @@ use std::path::{Path, PathBuf};
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::core::codebook::Codebook;
-use crate::core::error::{Error, IoContext, Result};
-use crate::core::fsio::atomic_write;
-use crate::core::ids::rfc3339;
-use crate::core::journal::{Coding, CodingFields, Journal, Record};
-use crate::core::project::{DEFAULT_CODEBOOK, Project, check_coder};
-use crate::core::segments::anchor;
-use crate::core::transcript::Transcript;
+use motif_core::codebook::Codebook;
+use motif_core::error::{Error, IoContext, Result};
+use motif_core::fsio::atomic_write;
+use motif_core::ids::rfc3339;
+use motif_core::journal::{Coding, CodingFields, Journal, Record};
+use motif_core::project::{DEFAULT_CODEBOOK, Project, check_coder};
+use motif_core::segments::anchor;
+use motif_core::transcript::Transcript;
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1240,8 +1240,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::core::segments::Filter;
-    use crate::core::workspace::Workspace;
+    use motif_core::segments::Filter;
+    use motif_core::workspace::Workspace;
 
     fn small(seed: u64) -> CorpusSpec {
         CorpusSpec {

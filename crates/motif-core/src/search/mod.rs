@@ -1052,7 +1052,7 @@ pub fn regex_search_project(
         let mut hits = Vec::new();
         let mut problems = Vec::new();
         for (id, path) in part {
-            let text = match crate::core::project::read_transcript_text(path) {
+            let text = match crate::project::read_transcript_text(path) {
                 Ok(t) => t,
                 Err(e) => {
                     problems.push(format!("not searched: {e}"));
@@ -1087,7 +1087,7 @@ pub fn regex_search_project(
         }
         (total, hits, problems)
     };
-    let parts = crate::core::ordered::in_parts(files.len(), 1, |range| scan(&files[range]));
+    let parts = crate::ordered::in_parts(files.len(), 1, |range| scan(&files[range]));
     let mut total = 0;
     let mut hits = Vec::new();
     let mut problems = Vec::new();

@@ -32,8 +32,8 @@ use tantivy::{Searcher, Term};
 
 use super::Fault;
 use super::analysis::{self, keyword_term};
-use crate::core::error::{Error, Result};
-use crate::core::text::one_line;
+use crate::error::{Error, Result};
+use crate::text::one_line;
 
 /// How words are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
