@@ -10,11 +10,10 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use motif_core::analysis::{
-    self, By, Scope, Selection, Unit, WordOptions, cooccurrence, matrix, report, words,
-};
+use motif_core::analysis::{By, Scope, Unit, WordOptions, cooccurrence, matrix, report, words};
 use motif_core::export;
 use motif_core::segments::{Segment, Unplaced};
+use motif_core::session;
 use motif_core::stats;
 use motif_core::text::{one_line, sanitize_owned};
 use motif_core::workspace::Workspace;
@@ -172,27 +171,8 @@ fn form(flags: &[(bool, Form)], output: Option<&Path>) -> Form {
     }
 }
 
-/// The selection of `--coder` and `filter`, plus codes named otherwise
-/// (`segments CODE…`).
-pub fn selection(
-    ctx: &Ctx,
-    filter: &FilterArgs,
-    extra_codes: &[String],
-) -> anyhow::Result<Selection> {
-    let attrs = filter
-        .attrs
-        .iter()
-        .map(|a| analysis::parse_attr(a))
-        .collect::<Result<_, _>>()?;
-    Ok(Selection {
-        coders: ctx.cli.coder.clone(),
-        transcripts: filter.transcripts.clone(),
-        codes: extra_codes.iter().chain(&filter.codes).cloned().collect(),
-        attrs,
-    })
-}
-
-/// Checks the filters against the project; notes (an attribute value no
+/// The scope of `--coder` and `filter`, plus codes named otherwise
+/// (`segments CODE…`), checked by the session; notes (an attribute value no
 /// transcript has) go to stderr.
 pub fn scope(
     ctx: &Ctx,
@@ -200,8 +180,16 @@ pub fn scope(
     filter: &FilterArgs,
     extra_codes: &[String],
 ) -> anyhow::Result<Scope> {
-    let sel = selection(ctx, filter, extra_codes)?;
-    let scope = Scope::new(ws, &sel)?;
+    let codes: Vec<String> = extra_codes.iter().chain(&filter.codes).cloned().collect();
+    // Analyses compare coders: `--coder` may be repeated here.
+    let session = session::Session::new(ws.project.clone(), None);
+    let scope = session.scope(
+        ws,
+        &ctx.cli.coder,
+        &filter.transcripts,
+        &codes,
+        &filter.attrs,
+    )?;
     for n in &scope.notes {
         ctx.notice(&format!("note: {n}"));
     }
@@ -293,24 +281,13 @@ pub fn segments(
 pub fn frequencies(ctx: &Ctx, csv: bool, filter: &FilterArgs, output: Option<&Path>) -> CmdResult {
     let ws = ctx.workspace()?;
     let scope = scope(ctx, ws, filter, &[])?;
-    let (segs, unplaced) = scope.segments(ws);
-    note_unplaced(ctx, &unplaced, "counted");
-    let mut words = stats::SpanWords::load(&ws.project);
-    let f = stats::frequencies(
-        &ws.project.config.name,
-        &ws.book,
-        &ws.transcripts,
-        scope.transcripts.len(),
-        scope.coders.clone(),
-        &segs,
-        &mut words,
-    );
-    words.save(&ws.transcripts);
+    let f = session::frequencies(ws, &scope);
+    note_unplaced(ctx, &f.unplaced, "counted");
     let csv = csv || form(&[(false, Form::Csv)], output) == Form::Csv;
     let text = if csv {
-        sanitize_owned(stats::frequencies_csv(&f), true)
+        sanitize_owned(stats::frequencies_csv(&f.document), true)
     } else {
-        json(&f)?
+        json(&f.document)?
     };
     deliver(ctx, &text, output)?;
     Ok(ExitCode::SUCCESS)

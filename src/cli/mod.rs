@@ -1,21 +1,29 @@
 //! The command line: argument definitions (clap) in [`args`], output
-//! helpers in [`output`], and one function per command in [`commands`],
-//! each a thin adapter over the core.
+//! helpers in [`output`], dispatch in [`commands`], and one module per
+//! group of commands, each a thin adapter that calls the core's
+//! [`Session`] (or a read-only report over the loaded project) and formats
+//! what it returns.
 
 pub mod agree;
 pub mod analysis;
 pub mod args;
+pub mod codebook;
+pub mod coding;
 pub mod commands;
+pub mod import;
+pub mod memo;
 pub mod output;
 pub mod refi;
 pub mod search;
+pub mod transcripts;
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use motif_core::project::{Project, check_coder};
+use motif_core::project::Project;
+use motif_core::session::Session;
 use motif_core::text::sanitize;
 use motif_core::workspace::Workspace;
 
@@ -51,24 +59,24 @@ impl Ctx {
         Ok(Box::leak(Box::new(ws)))
     }
 
-    /// The acting coder: `--coder`, the project's `coder`, the user name.
+    /// A session on the project for the acting coder (`--coder`, given
+    /// at most once; else the project's or the user's default).
+    pub fn session(&self) -> anyhow::Result<Session> {
+        if self.cli.coder.len() > 1 {
+            anyhow::bail!("this command acts as one coder; give --coder once");
+        }
+        Ok(Session::new(
+            self.project()?,
+            self.cli.coder.first().cloned(),
+        ))
+    }
+
+    /// The acting coder on `project`, as [`Session::coder`] decides it.
     pub fn coder(&self, project: &Project) -> anyhow::Result<String> {
         if self.cli.coder.len() > 1 {
             anyhow::bail!("this command acts as one coder; give --coder once");
         }
-        let name = self
-            .cli
-            .coder
-            .first()
-            .cloned()
-            .or_else(|| project.config.coder.clone())
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("LOGNAME").ok())
-            .or_else(|| std::env::var("USERNAME").ok())
-            .unwrap_or_else(|| "coder".into());
-        check_coder(&name)
-            .map_err(|e| anyhow::anyhow!("{e}; pass --coder NAME or set `coder` in motif.toml"))?;
-        Ok(name)
+        Ok(Session::new(project.clone(), self.cli.coder.first().cloned()).coder()?)
     }
 
     /// A notice on stderr, unless `--quiet`.

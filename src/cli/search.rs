@@ -14,15 +14,14 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use motif_core::codebook::Codebook;
-use motif_core::ops::{self, NewCoding, SpanSpec};
+use motif_core::ops::SpanSpec;
 use motif_core::project::Project;
 use motif_core::search::saved::{self, SavedQuery};
 use motif_core::search::{
     self, CodeScope, Filter, Mode, Request, Results, Scope, SearchIndex, UpdateReport,
 };
-use motif_core::segments::{Placement, place};
+use motif_core::session::{HitSpan, Session};
 use motif_core::text::one_line;
-use motif_core::transcript::Transcript;
 
 use super::args::SpanArgs;
 use super::output::{Progress, Style, clip, emit, json, num, pad, width};
@@ -466,31 +465,8 @@ fn scope_of(
         filters.push(Filter::Transcript(t.clone()));
     }
     if !attrs.is_empty() {
-        let table = project.attributes()?;
-        for a in attrs {
-            let Some((k, v)) = a.split_once('=') else {
-                bail!(
-                    "--attr `{}` must be NAME=VALUE, e.g. role=student",
-                    one_line(a)
-                );
-            };
-            let Some(name) = table
-                .names
-                .iter()
-                .find(|n| n.eq_ignore_ascii_case(k.trim()))
-            else {
-                bail!(
-                    "no attribute `{}` in {} (attributes: {})",
-                    one_line(k.trim()),
-                    project.root.join("attributes.csv").display(),
-                    if table.names.is_empty() {
-                        "none yet".to_owned()
-                    } else {
-                        table.names.join(", ")
-                    }
-                );
-            };
-            filters.push(Filter::Attribute(name.clone(), v.trim().to_owned()));
+        for (name, value) in project.attributes()?.resolve_filters(attrs)? {
+            filters.push(Filter::Attribute(name, value));
         }
     }
     let codes = if codes.is_empty() {
@@ -603,7 +579,7 @@ fn finish(
     regex: bool,
 ) -> CmdResult {
     let report = match (&auto.autocode, book) {
-        (Some(code), Some(book)) => Some(autocode(ctx, project, book, results, auto, code)?),
+        (Some(code), Some(_)) => Some(autocode(ctx, project, results, auto, code)?),
         _ => None,
     };
     if as_json {
@@ -671,111 +647,48 @@ fn already_note(n: usize) -> String {
     }
 }
 
-/// Codes the hits (or lists what would be coded with `--dry-run`).
+/// Codes the hits through the session (or, with `--dry-run`, lists what
+/// it would code: the same plan).
 fn autocode(
     ctx: &Ctx,
     project: &Project,
-    book: &Codebook,
     results: &Results,
     auto: &AutocodeArgs,
     code: &str,
 ) -> anyhow::Result<AutocodeReport> {
-    let code = book.resolve(code)?.clone();
     let span = auto.autocode_span.unwrap_or(AutocodeSpan::Passage);
-    let coder = ctx.coder(project)?;
-    // The transcripts of the hits, checked against what was indexed.
-    let mut transcripts: BTreeMap<String, Transcript> = BTreeMap::new();
-    for h in &results.hits {
-        if !transcripts.contains_key(&h.transcript) {
-            transcripts.insert(h.transcript.clone(), project.transcript(&h.transcript)?);
-        }
-        let t = &transcripts[&h.transcript];
-        if t.slice_chars(h.start, h.end) != Some(h.text.as_str()) {
-            bail!(
-                "transcript `{}` changed while searching; run the search again (nothing was coded)",
-                one_line(&h.transcript)
+    let mut session = Session::new(project.clone(), ctx.cli.coder.first().cloned());
+    let hit_span = match span {
+        AutocodeSpan::Passage => HitSpan::Passage,
+        AutocodeSpan::Match => HitSpan::Match,
+    };
+    let outcome = session.autocode(results, code, hit_span, auto.memo.as_deref(), auto.dry_run)?;
+    let mut preview = String::new();
+    if outcome.dry_run {
+        for p in &outcome.new {
+            let _ = writeln!(
+                preview,
+                "would code {} {}-{} ({}) as {}",
+                one_line(&p.transcript),
+                p.start,
+                p.end,
+                if p.line_start == p.line_end {
+                    format!("line {}", p.line_start)
+                } else {
+                    format!("lines {}-{}", p.line_start, p.line_end)
+                },
+                one_line(&outcome.code)
             );
         }
     }
-    let mut requests = Vec::new();
-    for h in &results.hits {
-        let spans: Vec<(usize, usize)> = match span {
-            AutocodeSpan::Passage => vec![(h.start, h.end)],
-            AutocodeSpan::Match => h.matches.clone(),
-        };
-        for (start, end) in spans {
-            requests.push(NewCoding {
-                transcript: h.transcript.clone(),
-                start,
-                end,
-                code: code.id.clone(),
-                memo: auto.memo.clone(),
-            });
-        }
-    }
-    let mut journal = project.journal(&coder)?;
-    if auto.dry_run {
-        // What the coder already has with this code, as ops::code sees it.
-        let mut existing = std::collections::HashSet::new();
-        for c in journal.codings() {
-            let (Some(t), Some(k)) = (transcripts.get(c.transcript.as_str()), book.by_id(&c.code))
-            else {
-                continue;
-            };
-            if k.id != code.id {
-                continue;
-            }
-            if let Placement::Exact { start, end } | Placement::Moved { start, end } = place(c, t) {
-                existing.insert((c.transcript.to_string(), start, end));
-            }
-        }
-        let mut seen = std::collections::HashSet::new();
-        let (mut new, mut already) = (0, 0);
-        let mut lines = String::new();
-        for r in &requests {
-            let key = (r.transcript.clone(), r.start, r.end);
-            if existing.contains(&key) {
-                already += 1;
-            } else if seen.insert(key) {
-                new += 1;
-                let t = &transcripts[&r.transcript];
-                let (a, b) = t.byte_range(r.start, r.end).expect("checked span");
-                let (l1, l2) = t.lines_of(a, b);
-                let _ = writeln!(
-                    lines,
-                    "would code {} {}-{} ({}) as {}",
-                    one_line(&r.transcript),
-                    r.start,
-                    r.end,
-                    if l1 == l2 {
-                        format!("line {l1}")
-                    } else {
-                        format!("lines {l1}-{l2}")
-                    },
-                    one_line(&code.path)
-                );
-            }
-        }
-        return Ok(AutocodeReport {
-            preview: lines,
-            code: code.path.clone(),
-            coder,
-            span,
-            dry_run: true,
-            codings: new,
-            already,
-        });
-    }
-    let lookup = |id: &str| transcripts.get(id);
-    let report = ops::code(&mut journal, &lookup, book, &requests)?;
     Ok(AutocodeReport {
-        code: code.path.clone(),
-        coder,
+        codings: outcome.new.len(),
+        code: outcome.code,
+        coder: outcome.coder,
         span,
-        dry_run: false,
-        codings: report.added.len(),
-        already: report.already.len(),
-        preview: String::new(),
+        dry_run: outcome.dry_run,
+        already: outcome.already,
+        preview,
     })
 }
 

@@ -464,7 +464,7 @@ fn filtered_frequencies_recount() {
     let err = p.fail(&["export", "frequencies", "--attr", "colour=red"]);
     assert!(err.contains("no attribute `colour`"), "{err}");
     let err = p.fail(&["export", "frequencies", "--attr", "role"]);
-    assert!(err.contains("KEY=VALUE"), "{err}");
+    assert!(err.contains("NAME=VALUE"), "{err}");
     let err = p.fail(&["export", "frequencies", "--code", "nope"]);
     assert!(err.contains("nope"), "{err}");
     let err = p.fail(&["export", "frequencies", "--transcript", "nope"]);

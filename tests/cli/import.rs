@@ -173,3 +173,59 @@ fn one_bad_file_imports_nothing() {
     assert!(err.contains("binary.txt"), "{err}");
     assert_eq!(before, p.snapshot());
 }
+
+/// `--attr NAME=VALUE` reads the same way in import, the analysis filters
+/// and search: one parser, and attribute names match the table's column
+/// whatever their case (before, import and analysis compared names exactly
+/// and search ignored case, so `--attr role=…` made a second column beside
+/// `Role`).
+#[test]
+fn attribute_names_follow_one_rule_everywhere() {
+    let p = Proj::new();
+    p.write(
+        "in/a.txt",
+        "INTERVIEWER: How did you start?\nANA: With a tutorial on notebooks.\n".as_bytes(),
+    );
+    p.write(
+        "in/b.txt",
+        "INTERVIEWER: And you?\nBEN: Reading the notebooks of others.\n".as_bytes(),
+    );
+    p.ok(&[
+        "import",
+        p.path("in/a.txt").to_str().unwrap(),
+        "--attr",
+        "Role=student",
+    ]);
+    p.ok(&[
+        "import",
+        p.path("in/b.txt").to_str().unwrap(),
+        "--attr",
+        "role=pi",
+    ]);
+    assert_eq!(p.read("attributes.csv"), "id,Role\na,student\nb,pi\n");
+    let f = p.json(&["export", "frequencies", "--attr", "ROLE=student"]);
+    assert_eq!(f["totals"]["transcripts"], 1, "{f}");
+    let hits = p.json(&["search", "notebooks", "--attr", "role=pi", "--json"]);
+    let ids: Vec<&str> = hits["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["transcript"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["b"], "{hits}");
+    for bad in ["id=3", "role"] {
+        let before = p.snapshot();
+        let err = p.fail(&[
+            "import",
+            p.path("in/a.txt").to_str().unwrap(),
+            "--replace",
+            "--attr",
+            bad,
+        ]);
+        assert!(
+            err.contains("NAME=VALUE") || err.contains("plain word"),
+            "{err}"
+        );
+        assert_eq!(p.snapshot(), before, "a refused import changed nothing");
+    }
+}

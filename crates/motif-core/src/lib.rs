@@ -5,6 +5,7 @@
 
 pub mod agreement;
 pub mod analysis;
+pub mod attributes;
 pub mod cache;
 pub mod check;
 pub mod codebook;
@@ -21,6 +22,7 @@ pub mod project;
 pub mod refi;
 pub mod search;
 pub mod segments;
+pub mod session;
 pub mod shared;
 pub mod stats;
 pub mod text;

@@ -160,9 +160,73 @@ fn current_span(c: &Coding, t: &Transcript) -> Option<(usize, usize)> {
     }
 }
 
-/// Applies codings as one batch (one undo step), durably. The requests'
-/// transcripts must be in `transcripts`; a request the coder already has
-/// (same transcript, span and code) is reported, not duplicated.
+/// What coding a list of requests would do for one coder: the requests
+/// that make new codings (each with its code's canonical id, duplicates
+/// within the list dropped) and the codings the coder already has for the
+/// others (same transcript, span and code). [`code`] writes exactly the
+/// `new` part; a dry run (`search --autocode --dry-run`) shows it.
+#[derive(Debug, Clone, Default)]
+pub struct CodePlan {
+    pub new: Vec<NewCoding>,
+    pub already: Vec<Coding>,
+}
+
+/// Plans `requests` against what `journal`'s coder has now (see
+/// [`CodePlan`]). The requests' transcripts must be in `transcripts` and
+/// their codes in `book`.
+pub fn plan_code<'t>(
+    journal: &Journal,
+    transcripts: &dyn Fn(&str) -> Option<&'t Transcript>,
+    book: &Codebook,
+    requests: &[NewCoding],
+) -> Result<CodePlan> {
+    let mut plan = CodePlan::default();
+    // What the coder already has on the transcripts concerned, by
+    // (transcript, span, code): borrowed keys, as this runs on every
+    // coding keystroke in the TUI.
+    let mut existing: FxHashMap<(&str, usize, usize, &str), &Coding> = FxHashMap::default();
+    let wanted: std::collections::HashSet<&str> =
+        requests.iter().map(|r| r.transcript.as_str()).collect();
+    for c in wanted.iter().flat_map(|t| journal.codings_in(t)) {
+        let (Some(t), Some(k)) = (transcripts(&c.transcript), book.by_id(&c.code)) else {
+            continue;
+        };
+        if let Some((s, e)) = current_span(c, t) {
+            existing.insert((c.transcript.as_str(), s, e, k.id.as_str()), c);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for req in requests {
+        if transcripts(&req.transcript).is_none() {
+            return Err(Error::invalid(format!(
+                "no transcript `{}`",
+                req.transcript
+            )));
+        }
+        let canonical = book
+            .by_id(&req.code)
+            .ok_or_else(|| Error::invalid(format!("unknown code id `{}`", req.code)))?
+            .id
+            .as_str();
+        let key = (req.transcript.as_str(), req.start, req.end, canonical);
+        if let Some(d) = existing.get(&key) {
+            plan.already.push((*d).clone());
+            continue;
+        }
+        if !seen.insert(key) {
+            continue;
+        }
+        let mut req = req.clone();
+        canonical.clone_into(&mut req.code);
+        plan.new.push(req);
+    }
+    Ok(plan)
+}
+
+/// Applies codings as one batch (one undo step), durably: the `new` part
+/// of [`plan_code`], planned on the journal as it is under the lock. A
+/// request the coder already has (same transcript, span and code) is
+/// reported, not duplicated.
 pub fn code<'t>(
     journal: &mut Journal,
     transcripts: &dyn Fn(&str) -> Option<&'t Transcript>,
@@ -176,42 +240,15 @@ pub fn code<'t>(
     held.check(requests.iter().map(|r| r.code.as_str()))?;
     journal.transact(|j| {
         let batch = new_id();
-        let mut report = CodeReport::default();
-        let mut records = Vec::new();
-        // What the coder already has on the transcripts concerned, by
-        // (transcript, span, code): borrowed keys, as this runs on every
-        // coding keystroke in the TUI.
-        let mut existing: FxHashMap<(&str, usize, usize, &str), &Coding> = FxHashMap::default();
-        let wanted: std::collections::HashSet<&str> =
-            requests.iter().map(|r| r.transcript.as_str()).collect();
-        for c in wanted.iter().flat_map(|t| j.codings_in(t)) {
-            let (Some(t), Some(k)) = (transcripts(&c.transcript), book.by_id(&c.code)) else {
-                continue;
-            };
-            if let Some((s, e)) = current_span(c, t) {
-                existing.insert((c.transcript.as_str(), s, e, k.id.as_str()), c);
-            }
-        }
-        let mut seen = std::collections::HashSet::new();
-        for req in requests {
-            let t = transcripts(&req.transcript)
-                .ok_or_else(|| Error::invalid(format!("no transcript `{}`", req.transcript)))?;
-            let canonical = book
-                .by_id(&req.code)
-                .ok_or_else(|| Error::invalid(format!("unknown code id `{}`", req.code)))?
-                .id
-                .as_str();
-            let key = (req.transcript.as_str(), req.start, req.end, canonical);
-            if let Some(d) = existing.get(&key) {
-                report.already.push((*d).clone());
-                continue;
-            }
-            if !seen.insert(key) {
-                continue;
-            }
-            let mut req = req.clone();
-            canonical.clone_into(&mut req.code);
-            let c = new_coding(t, &req, &coder, &time);
+        let plan = plan_code(j, transcripts, book, requests)?;
+        let mut report = CodeReport {
+            added: Vec::with_capacity(plan.new.len()),
+            already: plan.already,
+        };
+        let mut records = Vec::with_capacity(plan.new.len());
+        for req in &plan.new {
+            let t = transcripts(&req.transcript).expect("planned on a known transcript");
+            let c = new_coding(t, req, &coder, &time);
             records.push(Record::add(&batch, &c));
             report.added.push(c);
         }

@@ -40,7 +40,9 @@ pub struct Selection {
     pub codes: Vec<String>,
     /// `(attribute, value)` pairs: transcripts whose attribute has one of
     /// the values given for it, for every attribute named. An empty value
-    /// selects transcripts without the attribute.
+    /// selects transcripts without the attribute. Names are the table's
+    /// spelling ([`crate::project::Attributes::resolve_filters`] makes them
+    /// so from what a researcher typed).
     pub attrs: Vec<(String, String)>,
 }
 
@@ -67,24 +69,6 @@ pub struct Scope {
     /// The selection in one line (`coders ana; role=student; codes …`),
     /// empty when everything is in scope.
     pub description: String,
-}
-
-/// Parses `KEY=VALUE` (an attribute filter).
-pub fn parse_attr(spec: &str) -> Result<(String, String)> {
-    let Some((k, v)) = spec.split_once('=') else {
-        return Err(Error::invalid(format!(
-            "--attr `{}` must be KEY=VALUE, e.g. role=maintainer",
-            one_line(spec)
-        )));
-    };
-    let k = k.trim();
-    if k.is_empty() {
-        return Err(Error::invalid(format!(
-            "--attr `{}`: name the attribute before `=`, e.g. role=maintainer",
-            one_line(spec)
-        )));
-    }
-    Ok((k.to_owned(), v.trim().to_owned()))
 }
 
 impl Scope {

@@ -1,0 +1,188 @@
+//! Participant attributes (`attributes.csv`): the one parser of
+//! `NAME=VALUE` that every command takes (import's `--attr`, the analysis
+//! and search filters), the one rule for matching an attribute name (case
+//! does not matter; the table's spelling wins), and the one place the table
+//! is rewritten — read, changed and written back under the `attributes`
+//! lock, so that concurrent imports both keep their rows.
+
+use super::error::{Error, Result};
+use super::fsio::atomic_write;
+use super::project::{Attributes, Project};
+use super::text::one_line;
+
+/// The table's file name, in the project root.
+pub const FILE: &str = "attributes.csv";
+
+/// Parses `NAME=VALUE`: the name before the first `=`, the value after it,
+/// both trimmed. The name must be a plain word: not empty, not `id` (the
+/// table's key column), without a comma, quote or line break. An empty
+/// value is allowed (a filter on it selects transcripts without the
+/// attribute).
+pub fn parse_assignment(spec: &str) -> Result<(String, String)> {
+    let Some((name, value)) = spec.split_once('=') else {
+        return Err(Error::invalid(format!(
+            "--attr `{}` must be NAME=VALUE, e.g. role=maintainer",
+            one_line(spec)
+        )));
+    };
+    let name = name.trim();
+    if name.is_empty() || name.eq_ignore_ascii_case("id") || name.contains([',', '"', '\n', '\r']) {
+        return Err(Error::invalid(format!(
+            "--attr `{}`: the attribute name must be a plain word other than `id`, e.g. role=maintainer",
+            one_line(spec)
+        )));
+    }
+    Ok((name.to_owned(), value.trim().to_owned()))
+}
+
+impl Attributes {
+    /// The table's spelling of attribute `name`, compared without regard
+    /// to case.
+    pub fn column(&self, name: &str) -> Option<&str> {
+        self.names
+            .iter()
+            .find(|n| *n == name)
+            .or_else(|| self.names.iter().find(|n| n.eq_ignore_ascii_case(name)))
+            .map(String::as_str)
+    }
+
+    /// Checks filters (`NAME=VALUE`, as [`parse_assignment`] reads them)
+    /// against the table: each name becomes the table's spelling; a name
+    /// the table does not have is an error that lists the attributes.
+    pub fn resolve_filters(&self, specs: &[String]) -> Result<Vec<(String, String)>> {
+        specs
+            .iter()
+            .map(|spec| {
+                let (name, value) = parse_assignment(spec)?;
+                match self.column(&name) {
+                    Some(column) => Ok((column.to_owned(), value)),
+                    None => Err(Error::invalid(format!(
+                        "no attribute `{}` in {FILE} ({}); add a column, or set it with `motif import … --attr {}=VALUE`",
+                        one_line(&name),
+                        if self.names.is_empty() {
+                            "it has no attributes yet".to_owned()
+                        } else {
+                            format!("attributes: {}", self.names.join(", "))
+                        },
+                        one_line(&name)
+                    ))),
+                }
+            })
+            .collect()
+    }
+
+    /// Sets `values` on each of `ids`, adding the columns it lacks (a name
+    /// that matches a column but for case takes the column's spelling).
+    /// Returns how many values changed.
+    pub fn assign(&mut self, ids: &[String], values: &[(String, String)]) -> usize {
+        let mut changed = 0;
+        for (name, value) in values {
+            let column = if let Some(c) = self.column(name) {
+                c.to_owned()
+            } else {
+                self.names.push(name.clone());
+                name.clone()
+            };
+            for id in ids {
+                let row = self.rows.entry(id.clone()).or_default();
+                if row.get(&column) != Some(value) {
+                    row.insert(column.clone(), value.clone());
+                    changed += 1;
+                }
+            }
+        }
+        changed
+    }
+
+    /// The table as CSV: `id` and the attribute columns in order, one row
+    /// per transcript.
+    pub fn to_csv(&self) -> Result<Vec<u8>> {
+        let err = |e: &dyn std::fmt::Display| Error::invalid(format!("cannot write {FILE}: {e}"));
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["id"];
+        header.extend(self.names.iter().map(String::as_str));
+        w.write_record(&header).map_err(|e| err(&e))?;
+        for (id, row) in &self.rows {
+            let mut rec = vec![id.as_str()];
+            rec.extend(
+                self.names
+                    .iter()
+                    .map(|n| row.get(n).map_or("", String::as_str)),
+            );
+            w.write_record(&rec).map_err(|e| err(&e))?;
+        }
+        w.into_inner().map_err(|e| err(&e))
+    }
+}
+
+/// Reads the table, lets `change` edit it and writes it back atomically,
+/// all under the project's `attributes` lock; `change` returns whether it
+/// changed anything (nothing is written otherwise) and a value passed back.
+pub fn update<T>(
+    project: &Project,
+    change: impl FnOnce(&mut Attributes) -> Result<(bool, T)>,
+) -> Result<T> {
+    let _lock = project.file_lock("attributes")?;
+    let mut table = project.attributes()?;
+    let (changed, out) = change(&mut table)?;
+    if changed {
+        atomic_write(&project.root.join(FILE), &table.to_csv()?)?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Attributes {
+        let mut t = Attributes {
+            names: vec!["Role".into(), "wave".into()],
+            ..Attributes::default()
+        };
+        t.assign(&["p1".into()], &[("Role".into(), "student".into())]);
+        t
+    }
+
+    #[test]
+    fn one_rule_for_names_everywhere() {
+        assert_eq!(
+            parse_assignment(" role = PhD student ").unwrap(),
+            ("role".into(), "PhD student".into())
+        );
+        assert_eq!(
+            parse_assignment("role=").unwrap(),
+            ("role".into(), String::new())
+        );
+        for bad in ["role", "=x", "id=3", "ID=3", "a,b=1", "a\"=1"] {
+            assert!(parse_assignment(bad).is_err(), "{bad}");
+        }
+        let t = table();
+        assert_eq!(t.column("role"), Some("Role"));
+        assert_eq!(t.column("ROLE"), Some("Role"));
+        assert_eq!(t.column("age"), None);
+        assert_eq!(
+            t.resolve_filters(&["role=student".into()]).unwrap(),
+            vec![("Role".to_owned(), "student".to_owned())]
+        );
+        let e = t.resolve_filters(&["age=3".into()]).unwrap_err();
+        assert!(e.to_string().contains("attributes: Role, wave"), "{e}");
+    }
+
+    #[test]
+    fn assign_keeps_the_tables_spelling_and_counts_changes() {
+        let mut t = table();
+        assert_eq!(
+            t.assign(&["p1".into()], &[("role".into(), "student".into())]),
+            0
+        );
+        assert_eq!(
+            t.assign(&["p1".into(), "p2".into()], &[("ROLE".into(), "pi".into())]),
+            2
+        );
+        assert_eq!(t.names, vec!["Role", "wave"]);
+        assert_eq!(t.rows["p2"]["Role"], "pi");
+        let csv = String::from_utf8(t.to_csv().unwrap()).unwrap();
+        assert_eq!(csv, "id,Role,wave\np1,pi,\np2,pi,\n");
+    }
+}

@@ -1,0 +1,252 @@
+//! Importing transcripts: files and folders become transcript ids (a
+//! folder's files keep their subfolders; `--into` prefixes them), every
+//! file is read and checked before anything is written (a bad file changes
+//! nothing), collisions are refused, replaced transcripts keep their
+//! codings (re-attached by quote), and attributes go into
+//! `attributes.csv` through [`crate::attributes::update`].
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::Session;
+use crate::attributes;
+use crate::error::{Error, Result};
+use crate::fsio::atomic_write;
+use crate::import::{Decoded, Format, read_transcript};
+use crate::project::check_transcript_id;
+use crate::segments::{Placement, place};
+use crate::transcript::Transcript;
+
+/// What `motif import` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Files and folders to import.
+    pub paths: Vec<PathBuf>,
+    /// A folder prefix for the new ids (`--into`).
+    pub into: Option<String>,
+    /// Replace transcripts that exist (`--replace`).
+    pub replace: bool,
+    /// Attributes to set on every imported transcript, `NAME=VALUE`.
+    pub attrs: Vec<String>,
+}
+
+/// One imported transcript.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub id: String,
+    pub source: PathBuf,
+    pub words: usize,
+    /// Speaker turns (turns with a speaker label).
+    pub speaker_turns: usize,
+    pub speakers: Vec<String>,
+    /// What the reader noticed (a legacy encoding, a format quirk…).
+    pub notices: Vec<String>,
+    /// For a replaced transcript: its codings that moved with their quote
+    /// and those orphaned.
+    pub replaced: Option<(usize, usize)>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub imported: Vec<Imported>,
+    /// Attribute values set (or changed).
+    pub attributes_set: usize,
+}
+
+/// The stages an import reports progress for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportStage {
+    /// Reading and checking every file.
+    Reading,
+    /// Writing transcripts.
+    Writing,
+}
+
+impl Session {
+    /// Imports files and folders (see the module doc). `progress` hears
+    /// `(stage, done, total, id)` for each file, and `(stage, total,
+    /// total, "")` when a stage ends.
+    pub fn import(
+        &mut self,
+        options: &ImportOptions,
+        progress: &mut dyn FnMut(ImportStage, usize, usize, &str),
+    ) -> Result<ImportReport> {
+        let attrs: Vec<(String, String)> = options
+            .attrs
+            .iter()
+            .map(|a| attributes::parse_assignment(a))
+            .collect::<Result<_>>()?;
+        let plan = import_plan(&options.paths, options.into.as_deref())?;
+        let ready = self.read_all(&plan, options.replace, progress)?;
+        let journals = if ready.iter().any(|r| r.existing.is_some()) {
+            self.project.journals()?
+        } else {
+            Vec::new()
+        };
+        let mut report = ImportReport::default();
+        for (i, r) in ready.iter().enumerate() {
+            progress(ImportStage::Writing, i + 1, ready.len(), &r.id);
+            let dest = r
+                .existing
+                .clone()
+                .unwrap_or_else(|| self.project.transcripts_dir().join(format!("{}.txt", r.id)));
+            atomic_write(&dest, r.decoded.text.as_bytes())?;
+            let t = Transcript::new(r.id.clone(), r.decoded.text.clone());
+            let replaced = r.existing.as_ref().map(|_| {
+                let (mut moved, mut orphaned) = (0, 0);
+                for c in journals.iter().flat_map(|j| j.codings_in(&r.id)) {
+                    match place(c, &t) {
+                        Placement::Exact { .. } => {}
+                        Placement::Moved { .. } => moved += 1,
+                        Placement::Orphaned => orphaned += 1,
+                    }
+                }
+                (moved, orphaned)
+            });
+            report.imported.push(Imported {
+                id: r.id.clone(),
+                source: r.source.clone(),
+                words: t.words(),
+                speaker_turns: t.turns.iter().filter(|x| x.speaker.is_some()).count(),
+                speakers: t.speakers(),
+                notices: r.decoded.notices.clone(),
+                replaced,
+            });
+        }
+        progress(ImportStage::Writing, ready.len(), ready.len(), "");
+        if !attrs.is_empty() {
+            let ids: Vec<String> = ready.iter().map(|r| r.id.clone()).collect();
+            report.attributes_set = attributes::update(&self.project, |table| {
+                let n = table.assign(&ids, &attrs);
+                Ok((n > 0, n))
+            })?;
+        }
+        Ok(report)
+    }
+
+    /// Reads and checks every planned file before anything is written.
+    fn read_all(
+        &self,
+        plan: &[(String, PathBuf)],
+        replace: bool,
+        progress: &mut dyn FnMut(ImportStage, usize, usize, &str),
+    ) -> Result<Vec<Ready>> {
+        let mut ready = Vec::new();
+        let mut seen: HashMap<&str, &Path> = HashMap::new();
+        let result = (|| {
+            for (i, (id, path)) in plan.iter().enumerate() {
+                progress(ImportStage::Reading, i + 1, plan.len(), id);
+                check_transcript_id(id)
+                    .map_err(|e| Error::invalid(format!("{}: {e}", path.display())))?;
+                if let Some(other) = seen.insert(id, path) {
+                    return Err(Error::invalid(format!(
+                        "{} and {} would both become transcript `{id}`; import one of them with --into FOLDER",
+                        other.display(),
+                        path.display()
+                    )));
+                }
+                let existing = self.project.transcript_file(id);
+                if existing.is_some() && !replace {
+                    return Err(Error::invalid(format!(
+                        "{}: transcript `{id}` already exists; pass --replace to replace it (its codings re-attach by quote), or --into FOLDER",
+                        path.display()
+                    )));
+                }
+                ready.push(Ready {
+                    id: id.clone(),
+                    source: path.clone(),
+                    decoded: read_transcript(path)?,
+                    existing,
+                });
+            }
+            Ok(())
+        })();
+        progress(ImportStage::Reading, plan.len(), plan.len(), "");
+        result.map(|()| ready)
+    }
+}
+
+/// A file read and checked, ready to be written.
+struct Ready {
+    id: String,
+    source: PathBuf,
+    decoded: Decoded,
+    /// The file of the transcript it replaces.
+    existing: Option<PathBuf>,
+}
+
+/// The files to import with the ids they get: a file's name without its
+/// extension (whitespace runs become `-`), a folder's files by their path
+/// inside it, each under `into/` when given.
+pub(crate) fn import_plan(paths: &[PathBuf], into: Option<&str>) -> Result<Vec<(String, PathBuf)>> {
+    let mut plan = Vec::new();
+    let prefix = |rel: &str| match into {
+        Some(p) => format!("{}/{rel}", p.trim_matches('/')),
+        None => rel.to_owned(),
+    };
+    for path in paths {
+        let meta = std::fs::symlink_metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk(path, path, &mut found)?;
+            if found.is_empty() {
+                return Err(Error::invalid(format!(
+                    "{}: no .txt, .md, .vtt, .srt or .docx files in this folder",
+                    path.display()
+                )));
+            }
+            for (rel, full) in found {
+                plan.push((prefix(&id_of(&rel)), full));
+            }
+        } else {
+            if Format::of(path).is_none() {
+                return Err(Error::invalid(format!(
+                    "{}: motif imports .txt, .md, .vtt, .srt and .docx files; convert this file to one of them",
+                    path.display()
+                )));
+            }
+            let name = PathBuf::from(path.file_name().unwrap_or_default());
+            plan.push((prefix(&id_of(&name)), path.clone()));
+        }
+    }
+    Ok(plan)
+}
+
+/// The id a file gets from its path relative to what was imported.
+fn id_of(rel: &Path) -> String {
+    rel.with_extension("")
+        .components()
+        .map(|c| {
+            c.as_os_str()
+                .to_string_lossy()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join("-")
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The importable files under `dir` (hidden ones skipped), sorted, with
+/// their paths relative to `base`.
+fn walk(base: &Path, dir: &Path, out: &mut Vec<(PathBuf, PathBuf)>) -> Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| Error::io(dir, e))?;
+    entries.sort_by_key(std::fs::DirEntry::path);
+    for e in entries {
+        let path = e.path();
+        if e.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let kind = e.file_type().map_err(|err| Error::io(&path, err))?;
+        if kind.is_dir() {
+            walk(base, &path, out)?;
+        } else if kind.is_file() && Format::of(&path).is_some() {
+            out.push((path.strip_prefix(base).unwrap_or(&path).to_path_buf(), path));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! `motif code`, `uncode`, `undo` and `redo`: the session codes; this
+//! describes what it did, one line per coding.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use anyhow::bail;
+
+use motif_core::ops::{self, SpanSpec};
+use motif_core::session::Target;
+use motif_core::text::one_line;
+use motif_core::transcript::Transcript;
+
+use super::args::{CodeArgs, SpanArgs};
+use super::output::emit;
+use super::{CmdResult, Ctx};
+
+/// `--chars A-B` or `--lines A-B` as a span.
+fn span_of(chars: Option<&String>, lines: Option<&String>) -> anyhow::Result<Option<SpanSpec>> {
+    Ok(match (chars, lines) {
+        (Some(c), _) => Some(SpanSpec::parse(c, false)?),
+        (None, Some(l)) => Some(SpanSpec::parse(l, true)?),
+        (None, None) => None,
+    })
+}
+
+/// `p01 120-245 (lines 12-14)`.
+fn describe_span(t: &Transcript, start: usize, end: usize) -> String {
+    let (a, b) = t.byte_range(start, end).expect("span in range");
+    let (l1, l2) = t.lines_of(a, b);
+    let lines = if l1 == l2 {
+        format!("line {l1}")
+    } else {
+        format!("lines {l1}-{l2}")
+    };
+    format!("{} {start}-{end} ({lines})", t.id)
+}
+
+/// `motif code`.
+pub fn code(ctx: &Ctx, args: &CodeArgs) -> CmdResult {
+    let mut session = ctx.session()?;
+    if let Some(from) = &args.from {
+        let mut out = String::new();
+        for (coder, report) in session.code_rows(from)? {
+            let _ = writeln!(
+                out,
+                "{coder}: {} coding(s) saved{}",
+                report.added.len(),
+                if report.already.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} already there (kept as is)", report.already.len())
+                }
+            );
+        }
+        emit(&out);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let tid = args
+        .transcript
+        .as_deref()
+        .expect("clap requires a transcript");
+    let target = match (
+        &args.pattern,
+        span_of(args.chars.as_ref(), args.lines.as_ref())?,
+    ) {
+        (Some(p), _) => Target::Matches(p.clone()),
+        (None, Some(spec)) => Target::Span(spec),
+        (None, None) => bail!("give the span with --chars A-B, --lines A-B or --match REGEX"),
+    };
+    let coded = session.code(tid, &target, &args.codes, args.memo.as_deref())?;
+    let coder = session.coder()?;
+    let book = session.codebook()?;
+    let path = |id: &str| book.by_id(id).map_or("?", |k| k.path.as_str()).to_owned();
+    let mut out = String::new();
+    for c in &coded.report.added {
+        let _ = writeln!(
+            out,
+            "coded {} as {} [{coder}]",
+            describe_span(&coded.transcript, c.start, c.end),
+            path(&c.code),
+        );
+    }
+    for c in &coded.report.already {
+        let _ = writeln!(
+            out,
+            "already coded {} as {} by {coder}; kept as is",
+            coded.transcript.id,
+            path(&c.code)
+        );
+    }
+    if coded.report.added.len() > 1 {
+        let _ = writeln!(
+            out,
+            "{} codings saved (one undo step)",
+            coded.report.added.len()
+        );
+    }
+    emit(&out);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `motif uncode`.
+pub fn uncode(ctx: &Ctx, tid: &str, span: &SpanArgs, codes: &[String]) -> CmdResult {
+    let Some(spec) = span_of(span.chars.as_ref(), span.lines.as_ref())? else {
+        bail!("give the span with --chars A-B or --lines A-B");
+    };
+    let mut session = ctx.session()?;
+    let uncoded = session.uncode(tid, spec, codes)?;
+    let coder = session.coder()?;
+    let book = session.codebook()?;
+    let mut out = String::new();
+    for (c, s, e) in &uncoded.removed {
+        let code = book.by_id(&c.code).map_or("?", |k| k.path.as_str());
+        let _ = writeln!(
+            out,
+            "removed {} {code} [{coder}]",
+            describe_span(&uncoded.transcript, *s, *e)
+        );
+    }
+    emit(&out);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `motif undo` and `motif redo`.
+pub fn undo_redo(ctx: &Ctx, undo: bool) -> CmdResult {
+    let mut session = ctx.session()?;
+    let coder = session.coder()?;
+    let done = if undo {
+        session.undo()?
+    } else {
+        session.redo()?
+    };
+    let Some(batch) = done else {
+        bail!(
+            "nothing to {} for {coder}",
+            if undo { "undo" } else { "redo" }
+        );
+    };
+    let verb = if undo { "undid" } else { "redid" };
+    emit(&format!(
+        "{verb}: {} [{coder}, {}]\n",
+        one_line(&ops::describe(&batch, session.codebook()?)),
+        batch.time
+    ));
+    Ok(ExitCode::SUCCESS)
+}
