@@ -1,5 +1,5 @@
-//! Benchmarks of the core library against the bars of the product brief
-//! (section "Bars"); docs/PERFORMANCE.md records the latest figures.
+//! Benchmarks of the core library against the performance bars
+//! (docs/contracts.md); docs/PERFORMANCE.md records the latest figures.
 //!
 //! ```text
 //! cargo bench --bench core                     # a tenth of the bar corpus, ~2 minutes

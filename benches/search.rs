@@ -1,5 +1,5 @@
-//! Benchmarks of search against the bars of the product brief (section
-//! "Bars"); docs/PERFORMANCE.md records the latest figures.
+//! Benchmarks of search against the performance bars (docs/contracts.md,
+//! "Performance bars"); docs/PERFORMANCE.md records the latest figures.
 //!
 //! ```text
 //! cargo bench --bench search                     # a tenth of the bar corpus

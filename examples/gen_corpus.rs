@@ -6,7 +6,7 @@
 //!     [--codings C] [--coders ana,ben] [--seed S]
 //! ```
 //!
-//! The defaults are the corpus of the bars in the product brief: 1,000
+//! The defaults are the corpus of the bars in docs/contracts.md: 1,000
 //! transcripts of about 10,000 words (about 10 million words) and 100,000
 //! codings over 40 codes, by `ana` and `ben`, seed 1.
 

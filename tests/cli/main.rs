@@ -7,6 +7,7 @@ mod bad_input;
 mod caches;
 mod codebook;
 mod coding;
+mod contracts;
 mod import;
 mod refi;
 mod reports;

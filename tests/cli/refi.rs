@@ -2,6 +2,10 @@
 //! export then import gives the same project; files written by `NVivo` and
 //! ATLAS.ti (and hand-made ones in their styles) import; hostile archives
 //! are refused with a clear message and nothing written.
+//!
+//! The tests that validate with xmllint are ignored where it is missing
+//! (build.rs sets `missing_xmllint`; see docs/testing.md): give a new one
+//! `#[cfg_attr(missing_xmllint, ignore = "xmllint not found: apt-get install libxml2-utils")]`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -202,6 +206,10 @@ fn rich_project() -> Proj {
 // ---------------------------------------------------------------- export
 
 #[test]
+#[cfg_attr(
+    missing_xmllint,
+    ignore = "xmllint not found: apt-get install libxml2-utils"
+)]
 fn export_validates_and_round_trips_exactly() {
     let p = rich_project();
     let dir = tempfile::tempdir().unwrap();
@@ -302,6 +310,10 @@ fn export_validates_and_round_trips_exactly() {
 }
 
 #[test]
+#[cfg_attr(
+    missing_xmllint,
+    ignore = "xmllint not found: apt-get install libxml2-utils"
+)]
 fn qdc_round_trip_keeps_the_tree_definitions_and_colours() {
     let p = rich_project();
     let dir = tempfile::tempdir().unwrap();
@@ -347,6 +359,10 @@ fn code_paths(root: &Path) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    missing_xmllint,
+    ignore = "xmllint not found: apt-get install libxml2-utils"
+)]
 fn nvivo_sample_imports_and_exports_valid() {
     let dir = tempfile::tempdir().unwrap();
     let into = dir.path().join("nvivo");

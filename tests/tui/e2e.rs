@@ -1,6 +1,16 @@
 //! The real binary in a real pseudo-terminal (tmux): open the project,
 //! code through keys and through `:` commands, `kill -9`, restart, and find
 //! the codings there.
+//!
+//! Every test here needs tmux. Where it is missing, build.rs sets the cfg
+//! `missing_tmux` and these tests are reported as ignored (see
+//! docs/testing.md; CI sets `MOTIF_REQUIRE_TOOLS=1` so they always run).
+//! Give each new test the same two lines:
+//!
+//! ```text
+//! #[test]
+//! #[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+//! ```
 
 use std::path::Path;
 use std::process::Command;
@@ -123,6 +133,7 @@ fn segments(root: &Path) -> Vec<serde_json::Value> {
 }
 
 #[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
 fn code_by_keys_and_commands_then_kill_9_and_restart() {
     let f = Fixture::new();
     let tm = Tmux::start(f.root(), 100, 30);

@@ -1,4 +1,4 @@
-//! Intercoder agreement, as PRODUCT.md's "Contract: agreement" defines it,
+//! Intercoder agreement, as docs/contracts.md ("How agreement is computed") defines it,
 //! and the review of disagreements towards a consensus coder.
 //!
 //! **Units.** For coders C1…Cn and code k, the units are the code points of

@@ -62,7 +62,7 @@ pub struct CorpusSpec {
 }
 
 impl CorpusSpec {
-    /// The corpus of the bars in the product brief: 1,000 transcripts of
+    /// The corpus of the performance bars (docs/contracts.md): 1,000 transcripts of
     /// about 10,000 words (about 10 million words) and 100,000 codings over
     /// 40 codes, by two coders.
     pub fn bar() -> CorpusSpec {

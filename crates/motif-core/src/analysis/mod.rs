@@ -1,6 +1,6 @@
 //! Analysis of coded segments: which themes occur together
-//! ([`cooccurrence`]), how they split by transcript or participant
-//! attribute ([`matrix`]), which words the interviews use ([`words`]), and
+//! ([`cooccurrence`](mod@cooccurrence)), how they split by transcript or participant
+//! attribute ([`matrix`](mod@matrix)), which words the interviews use ([`words`](mod@words)), and
 //! the self-contained HTML quote report ([`report`]).
 //!
 //! Every analysis works on a [`Scope`]: the coders, transcripts and codes a
