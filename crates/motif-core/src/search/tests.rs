@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use regex::Regex;
+
 use super::*;
 use crate::project::Attributes;
 
