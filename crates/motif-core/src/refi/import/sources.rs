@@ -52,15 +52,83 @@ pub(super) fn read_text_source(
     } else {
         format!("source `{}`", one_line(&name))
     };
-    // The text: plain text file, inline content, else the Word file.
+    let Some((raw, had_bom, from_docx)) = source_text(cx, el, &shown)? else {
+        return Ok(());
+    };
+    let normalized = normalize_newlines(&raw);
+    match decode(normalized.as_bytes(), cx.file, Legacy::Refuse) {
+        Ok(d) if d.text == normalized => {}
+        Ok(_) | Err(_) => {
+            cx.notices.push(format!(
+                "{shown} is not usable as a transcript (binary or control data); skipped"
+            ));
+            return Ok(());
+        }
+    }
+    let chars = normalized.chars().count();
+    let selections = read_selections(cx, el, &shown);
+    let text = RawText { raw: &raw, had_bom };
+    let map = position_map(
+        cx,
+        &shown,
+        &selections,
+        from_docx,
+        &text,
+        &normalized,
+        chars,
+    );
+
+    let mut transcript_memo: Vec<String> = Vec::new();
+    if let Some(d) = el
+        .child_text("Description")
+        .filter(|d| !d.trim().is_empty())
+    {
+        transcript_memo.push(d.to_owned());
+    }
+    transcript_memo.extend(cx.refs(el));
+    place_selections(
+        cx,
+        &shown,
+        selections,
+        &map,
+        &normalized,
+        pkg,
+        &mut transcript_memo,
+    );
+    whole_source_codings(cx, el, &shown, chars, pkg);
+    let mut attributes = BTreeMap::new();
+    for vv in el.children_named("VariableValue") {
+        if let Some((k, v)) = cx.variable_value(vv) {
+            attributes.insert(k, v);
+        }
+    }
+    pkg.sources.push(ImportedSource {
+        guid,
+        name: if name.is_empty() { String::new() } else { name },
+        text: normalized,
+        memo: transcript_memo,
+        attributes,
+    });
+    Ok(())
+}
+
+/// A source's text as written (with whether it had a BOM, and whether it
+/// came from a Word file): its plain text file, else its inline content,
+/// else its Word file. `None` (with a notice) when there is no text to
+/// code or only a rich-text file motif cannot read.
+fn source_text(
+    cx: &mut Reader<'_>,
+    el: &Element,
+    shown: &str,
+) -> Result<Option<(String, bool, bool)>> {
     let mut raw: Option<(String, bool)> = None;
     let mut from_docx = false;
     if let Some(p) = el.attr_nonblank("plainTextPath") {
-        let loc = cx.locate(p, &shown)?;
+        let loc = cx.locate(p, shown)?;
         match cx.fetch(&loc, MAX_SOURCE_BYTES)? {
             Some(bytes) => {
                 let mut notices = Vec::new();
-                let decoded = decode_source(&bytes, &shown, &mut notices).map_err(|m| cx.bad(m))?;
+                let decoded = decode_source(&bytes, shown, &mut notices).map_err(|m| cx.bad(m))?;
                 cx.notices.extend(notices);
                 raw = Some(decoded);
             }
@@ -80,7 +148,7 @@ pub(super) fn read_text_source(
     if raw.as_ref().is_none_or(|(t, _)| t.trim().is_empty())
         && let Some(p) = el.attr_nonblank("richTextPath")
     {
-        let loc = cx.locate(p, &shown)?;
+        let loc = cx.locate(p, shown)?;
         if p.to_ascii_lowercase().ends_with(".docx") {
             if let Some(bytes) = cx.fetch(&loc, MAX_DOCX_BYTES)? {
                 let text = docx_text(&bytes, &cx.file.join(p.rsplit('/').next().unwrap_or(p)))?;
@@ -94,28 +162,19 @@ pub(super) fn read_text_source(
                 "{shown}: only a rich-text file `{}` is given and motif reads only .docx; skipped",
                 one_line(p)
             ));
-            return Ok(());
+            return Ok(None);
         }
     }
     let Some((raw, had_bom)) = raw.filter(|(t, _)| !t.trim().is_empty()) else {
         cx.notices
             .push(format!("{shown} is empty (no text to code); skipped"));
-        return Ok(());
+        return Ok(None);
     };
-    let normalized = normalize_newlines(&raw);
-    match decode(normalized.as_bytes(), cx.file, Legacy::Refuse) {
-        Ok(d) if d.text == normalized => {}
-        Ok(_) | Err(_) => {
-            cx.notices.push(format!(
-                "{shown} is not usable as a transcript (binary or control data); skipped"
-            ));
-            return Ok(());
-        }
-    }
-    let index = pkg.sources.len();
-    let chars = normalized.chars().count();
+    Ok(Some((raw, had_bom, from_docx)))
+}
 
-    // Selections and their codings, positions as written.
+/// A source's selections and their codings, positions as written.
+fn read_selections(cx: &mut Reader<'_>, el: &Element, shown: &str) -> Vec<RawSelection> {
     let mut selections = Vec::new();
     for sel in el.children_named("PlainTextSelection") {
         let pos = |k: &str| sel.attr(k).and_then(|v| v.trim().parse::<i64>().ok());
@@ -172,9 +231,21 @@ pub(super) fn read_text_source(
             memo,
         });
     }
+    selections
+}
 
-    // How this tool counted: names decide when they can.
-    let map = if from_docx {
+/// How this tool counted positions in a source: names decide when they
+/// can; a source read from a Word file is taken as counted in code points.
+fn position_map(
+    cx: &mut Reader<'_>,
+    shown: &str,
+    selections: &[RawSelection],
+    from_docx: bool,
+    text: &RawText<'_>,
+    normalized: &str,
+    chars: usize,
+) -> PositionMap {
+    if from_docx {
         if !selections.is_empty() {
             cx.notices.push(format!(
                 "{shown} exists only as a Word file; motif read its text, so check that its {} selection(s) landed where the tool had them",
@@ -183,7 +254,6 @@ pub(super) fn read_text_source(
         }
         PositionMap::identity(chars)
     } else {
-        let text = RawText { raw: &raw, had_bom };
         let probes: Vec<Probe<'_>> = selections
             .iter()
             .filter_map(|s| {
@@ -193,7 +263,7 @@ pub(super) fn read_text_source(
                 })
             })
             .collect();
-        let (scheme, by_names) = choose(&text, &normalized, &probes, cx.default_scheme);
+        let (scheme, by_names) = choose(text, normalized, &probes, cx.default_scheme);
         if by_names {
             cx.notices.push(format!(
                 "{shown}: positions read as {} (the selection names match the text that way)",
@@ -201,20 +271,26 @@ pub(super) fn read_text_source(
             ));
         }
         if text.ambiguous() {
-            PositionMap::new(&text, scheme)
+            PositionMap::new(text, scheme)
         } else {
             PositionMap::identity(chars)
         }
-    };
-
-    let mut transcript_memo: Vec<String> = Vec::new();
-    if let Some(d) = el
-        .child_text("Description")
-        .filter(|d| !d.trim().is_empty())
-    {
-        transcript_memo.push(d.to_owned());
     }
-    transcript_memo.extend(cx.refs(el));
+}
+
+/// Turns the selections into codings of the source (the next one in
+/// `pkg`) at their code-point spans; a selection without codings but with
+/// a memo adds that memo to `transcript_memo`.
+fn place_selections(
+    cx: &mut Reader<'_>,
+    shown: &str,
+    selections: Vec<RawSelection>,
+    map: &PositionMap,
+    normalized: &str,
+    pkg: &mut Package,
+    transcript_memo: &mut Vec<String>,
+) {
+    let index = pkg.sources.len();
     let (mut out_of_range, mut empty) = (0, 0);
     for s in selections {
         let mapped = match (usize::try_from(s.start), usize::try_from(s.end)) {
@@ -286,6 +362,18 @@ pub(super) fn read_text_source(
             "{shown}: {empty} empty or reversed selection(s) were skipped"
         ));
     }
+}
+
+/// Codings of the whole source (the next one in `pkg`, of `chars` code
+/// points) become codings of the whole transcript.
+fn whole_source_codings(
+    cx: &mut Reader<'_>,
+    el: &Element,
+    shown: &str,
+    chars: usize,
+    pkg: &mut Package,
+) {
+    let index = pkg.sources.len();
     // Codings of the whole source.
     let mut whole = 0;
     for c in el.children_named("Coding") {
@@ -319,18 +407,4 @@ pub(super) fn read_text_source(
             "{shown}: {whole} coding(s) of the whole source became codings of the whole transcript"
         ));
     }
-    let mut attributes = BTreeMap::new();
-    for vv in el.children_named("VariableValue") {
-        if let Some((k, v)) = cx.variable_value(vv) {
-            attributes.insert(k, v);
-        }
-    }
-    pkg.sources.push(ImportedSource {
-        guid,
-        name: if name.is_empty() { String::new() } else { name },
-        text: normalized,
-        memo: transcript_memo,
-        attributes,
-    });
-    Ok(())
 }
