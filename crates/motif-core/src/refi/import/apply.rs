@@ -148,54 +148,12 @@ pub fn apply(project: &Project, pkg: &Package, opts: &ImportOptions) -> Result<I
     let mut memos = plan.memos;
 
     // Transcripts: the same text is the same transcript.
-    let (existing, _) = project.transcripts()?;
-    let mut transcripts: BTreeMap<String, Transcript> =
-        existing.into_iter().map(|t| (t.id.clone(), t)).collect();
-    let mut by_hash: HashMap<String, String> = transcripts
-        .values()
-        .map(|t| (t.hash.clone(), t.id.clone()))
-        .collect();
-    let mut taken: HashSet<String> = files.iter().map(|(id, _)| id.to_lowercase()).collect();
-    let mut source_ids = Vec::with_capacity(pkg.sources.len());
-    let mut new_transcripts = Vec::new();
-    for s in &pkg.sources {
-        let hash = content_hash(&s.text);
-        if let Some(id) = by_hash.get(&hash) {
-            if transcripts
-                .get(id)
-                .is_some_and(|t| !new_transcripts.contains(&t.id))
-            {
-                report.transcripts_matched += 1;
-            } else {
-                report.notices.push(format!(
-                    "source `{}` has the same text as `{id}`; their codings were put together",
-                    one_line(&s.name)
-                ));
-            }
-            source_ids.push(id.clone());
-            continue;
-        }
-        let base = transcript_id_from(&s.name, &s.guid);
-        let mut id = base.clone();
-        let mut n = 2;
-        // The file must be new: neither another transcript's (any case) nor
-        // a folder of transcripts already there (`id.txt/`).
-        let dir = project.transcripts_dir();
-        while taken.contains(&id.to_lowercase()) || dir.join(format!("{id}.txt")).exists() {
-            id = format!("{base}-{n}");
-            n += 1;
-        }
-        if id != base {
-            report.notices.push(format!(
-                "a transcript `{base}` exists already with other text; the imported one became `{id}`"
-            ));
-        }
-        taken.insert(id.to_lowercase());
-        by_hash.insert(hash, id.clone());
-        transcripts.insert(id.clone(), Transcript::new(id.clone(), s.text.clone()));
-        new_transcripts.push(id.clone());
-        source_ids.push(id.clone());
-    }
+    let taken: HashSet<String> = files.iter().map(|(id, _)| id.to_lowercase()).collect();
+    let TranscriptPlan {
+        transcripts,
+        source_ids,
+        new_transcripts,
+    } = plan_transcripts(project, pkg, taken, &mut report)?;
     for (s, id) in pkg.sources.iter().zip(&source_ids) {
         for m in &s.memo {
             memos.push((MemoTarget::Transcript(id.clone()), m.clone()));
@@ -206,69 +164,10 @@ pub fn apply(project: &Project, pkg: &Package, opts: &ImportOptions) -> Result<I
         memos.insert(0, (MemoTarget::Project, text.join("\n\n")));
     }
 
-    // Attributes.
     let mut table = project.attributes()?;
-    let mut attr_changed = false;
-    for n in &pkg.variables {
-        if pkg.sources.iter().any(|s| s.attributes.contains_key(n)) && !table.names.contains(n) {
-            table.names.push(n.clone());
-        }
-    }
-    for (s, id) in pkg.sources.iter().zip(&source_ids) {
-        if s.attributes.is_empty() {
-            continue;
-        }
-        let row = table.rows.entry(id.clone()).or_default();
-        for (k, v) in &s.attributes {
-            if !table.names.contains(k) {
-                table.names.push(k.clone());
-            }
-            match row.get(k) {
-                Some(old) if old == v => {}
-                Some(old) => report.notices.push(format!(
-                    "`{id}` already has {k} = `{}`; the imported `{}` was not applied",
-                    one_line(old),
-                    one_line(v)
-                )),
-                None => {
-                    row.insert(k.clone(), v.clone());
-                    report.attributes += 1;
-                    attr_changed = true;
-                }
-            }
-        }
-    }
+    let attr_changed = merge_attributes(&mut table, pkg, &source_ids, &mut report);
 
-    // Codings, per coder.
-    let mut per_coder: BTreeMap<String, Vec<PlannedCoding>> = BTreeMap::new();
-    let mut unknown_codes = 0;
-    for c in &pkg.codings {
-        let Some(code) = plan.ids.get(&c.code) else {
-            unknown_codes += 1;
-            continue;
-        };
-        per_coder
-            .entry(c.coder.clone())
-            .or_default()
-            .push(PlannedCoding {
-                guid: c.guid.clone(),
-                transcript: source_ids[c.source].clone(),
-                start: c.start,
-                end: c.end,
-                code: code.clone(),
-                memo: c.memo.clone(),
-                time: c
-                    .time
-                    .clone()
-                    .filter(|t| is_datetime(t))
-                    .unwrap_or_else(now_rfc3339),
-            });
-    }
-    if unknown_codes > 0 {
-        report.notices.push(format!(
-            "{unknown_codes} coding(s) refer to codes the codebook does not have and were skipped"
-        ));
-    }
+    let per_coder = plan_codings(pkg, &plan.ids, &source_ids, &mut report);
     for coder in per_coder.keys() {
         check_coder(coder)?;
     }
@@ -373,4 +272,160 @@ pub fn apply_codebook(project: &Project, pkg: &Package) -> Result<ImportReport> 
         plan.book.save()?;
     }
     Ok(report)
+}
+
+/// The transcripts after an import, as planned.
+struct TranscriptPlan {
+    /// The project's transcripts and the new ones, by id.
+    transcripts: BTreeMap<String, Transcript>,
+    /// The transcript of each imported source.
+    source_ids: Vec<String>,
+    /// The ids of the new transcripts, in the order of their sources.
+    new_transcripts: Vec<String>,
+}
+
+/// The project's transcripts with the imported sources added (the same
+/// text is the same transcript; a new one gets a free id), the transcript
+/// of each source, and the ids of the new ones. `taken` holds the
+/// lowercase ids of the transcript files already there.
+fn plan_transcripts(
+    project: &Project,
+    pkg: &Package,
+    mut taken: HashSet<String>,
+    report: &mut ImportReport,
+) -> Result<TranscriptPlan> {
+    let (existing, _) = project.transcripts()?;
+    let mut transcripts: BTreeMap<String, Transcript> =
+        existing.into_iter().map(|t| (t.id.clone(), t)).collect();
+    let mut by_hash: HashMap<String, String> = transcripts
+        .values()
+        .map(|t| (t.hash.clone(), t.id.clone()))
+        .collect();
+    let mut source_ids = Vec::with_capacity(pkg.sources.len());
+    let mut new_transcripts = Vec::new();
+    for s in &pkg.sources {
+        let hash = content_hash(&s.text);
+        if let Some(id) = by_hash.get(&hash) {
+            if transcripts
+                .get(id)
+                .is_some_and(|t| !new_transcripts.contains(&t.id))
+            {
+                report.transcripts_matched += 1;
+            } else {
+                report.notices.push(format!(
+                    "source `{}` has the same text as `{id}`; their codings were put together",
+                    one_line(&s.name)
+                ));
+            }
+            source_ids.push(id.clone());
+            continue;
+        }
+        let base = transcript_id_from(&s.name, &s.guid);
+        let mut id = base.clone();
+        let mut n = 2;
+        // The file must be new: neither another transcript's (any case) nor
+        // a folder of transcripts already there (`id.txt/`).
+        let dir = project.transcripts_dir();
+        while taken.contains(&id.to_lowercase()) || dir.join(format!("{id}.txt")).exists() {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        if id != base {
+            report.notices.push(format!(
+                "a transcript `{base}` exists already with other text; the imported one became `{id}`"
+            ));
+        }
+        taken.insert(id.to_lowercase());
+        by_hash.insert(hash, id.clone());
+        transcripts.insert(id.clone(), Transcript::new(id.clone(), s.text.clone()));
+        new_transcripts.push(id.clone());
+        source_ids.push(id.clone());
+    }
+    Ok(TranscriptPlan {
+        transcripts,
+        source_ids,
+        new_transcripts,
+    })
+}
+
+/// Adds the sources' attributes to `table` (values already there are
+/// kept, with a notice when they differ); whether anything changed.
+fn merge_attributes(
+    table: &mut Attributes,
+    pkg: &Package,
+    source_ids: &[String],
+    report: &mut ImportReport,
+) -> bool {
+    let mut attr_changed = false;
+    for n in &pkg.variables {
+        if pkg.sources.iter().any(|s| s.attributes.contains_key(n)) && !table.names.contains(n) {
+            table.names.push(n.clone());
+        }
+    }
+    for (s, id) in pkg.sources.iter().zip(source_ids) {
+        if s.attributes.is_empty() {
+            continue;
+        }
+        let row = table.rows.entry(id.clone()).or_default();
+        for (k, v) in &s.attributes {
+            if !table.names.contains(k) {
+                table.names.push(k.clone());
+            }
+            match row.get(k) {
+                Some(old) if old == v => {}
+                Some(old) => report.notices.push(format!(
+                    "`{id}` already has {k} = `{}`; the imported `{}` was not applied",
+                    one_line(old),
+                    one_line(v)
+                )),
+                None => {
+                    row.insert(k.clone(), v.clone());
+                    report.attributes += 1;
+                    attr_changed = true;
+                }
+            }
+        }
+    }
+    attr_changed
+}
+
+/// The codings to write, per coder, with their codes' ids in the project
+/// (`code_ids`, by imported GUID) and their transcripts; codings of
+/// unknown codes are counted in a notice.
+fn plan_codings(
+    pkg: &Package,
+    code_ids: &HashMap<String, String>,
+    source_ids: &[String],
+    report: &mut ImportReport,
+) -> BTreeMap<String, Vec<PlannedCoding>> {
+    let mut per_coder: BTreeMap<String, Vec<PlannedCoding>> = BTreeMap::new();
+    let mut unknown_codes = 0;
+    for c in &pkg.codings {
+        let Some(code) = code_ids.get(&c.code) else {
+            unknown_codes += 1;
+            continue;
+        };
+        per_coder
+            .entry(c.coder.clone())
+            .or_default()
+            .push(PlannedCoding {
+                guid: c.guid.clone(),
+                transcript: source_ids[c.source].clone(),
+                start: c.start,
+                end: c.end,
+                code: code.clone(),
+                memo: c.memo.clone(),
+                time: c
+                    .time
+                    .clone()
+                    .filter(|t| is_datetime(t))
+                    .unwrap_or_else(now_rfc3339),
+            });
+    }
+    if unknown_codes > 0 {
+        report.notices.push(format!(
+            "{unknown_codes} coding(s) refer to codes the codebook does not have and were skipped"
+        ));
+    }
+    per_coder
 }

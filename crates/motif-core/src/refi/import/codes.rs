@@ -83,27 +83,70 @@ pub(super) struct CodePlan {
     pub(super) memos: Vec<(MemoTarget, String)>,
 }
 
+/// What the project's codebook already takes: code ids and aliases by
+/// GUID, ids, paths (lowercase) and shortcut keys.
+struct Taken {
+    by_guid: HashMap<String, String>,
+    ids: HashSet<String>,
+    paths: HashSet<String>,
+    keys: HashSet<char>,
+}
+
+impl Taken {
+    fn of(book: &Codebook) -> Taken {
+        let mut by_guid: HashMap<String, String> = HashMap::new();
+        let mut used_ids: HashSet<String> = HashSet::new();
+        let mut used_paths: HashSet<String> = HashSet::new();
+        let mut used_keys: HashSet<char> = HashSet::new();
+        for c in book.codes() {
+            by_guid.insert(code_guid(&c.id), c.id.clone());
+            used_ids.insert(c.id.clone());
+            for a in &c.aliases {
+                by_guid.entry(code_guid(a)).or_insert_with(|| c.id.clone());
+                used_ids.insert(a.clone());
+            }
+            used_paths.insert(c.path.to_lowercase());
+            if let Some(k) = c.key {
+                used_keys.insert(k);
+            }
+        }
+        Taken {
+            by_guid,
+            ids: used_ids,
+            paths: used_paths,
+            keys: used_keys,
+        }
+    }
+}
+
+/// An id for a new code: its sidecar id if valid and free, else its GUID,
+/// with `-2`, `-3`… appended until it is valid and free.
+fn free_id(c: &ImportedCode, used_ids: &HashSet<String>) -> String {
+    let mut id = c
+        .sidecar_id
+        .clone()
+        .filter(|id| valid_code_id(id) && !used_ids.contains(id))
+        .unwrap_or_else(|| c.guid.clone());
+    let base = id.clone();
+    let mut n = 2;
+    while used_ids.contains(&id) || !valid_code_id(&id) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    id
+}
+
 pub(super) fn plan_codes(
     book: &Codebook,
     codes: &[ImportedCode],
     notices: &mut Vec<String>,
 ) -> Result<CodePlan> {
-    let mut by_guid: HashMap<String, String> = HashMap::new();
-    let mut used_ids: HashSet<String> = HashSet::new();
-    let mut used_paths: HashSet<String> = HashSet::new();
-    let mut used_keys: HashSet<char> = HashSet::new();
-    for c in book.codes() {
-        by_guid.insert(code_guid(&c.id), c.id.clone());
-        used_ids.insert(c.id.clone());
-        for a in &c.aliases {
-            by_guid.entry(code_guid(a)).or_insert_with(|| c.id.clone());
-            used_ids.insert(a.clone());
-        }
-        used_paths.insert(c.path.to_lowercase());
-        if let Some(k) = c.key {
-            used_keys.insert(k);
-        }
-    }
+    let Taken {
+        by_guid,
+        ids: mut used_ids,
+        paths: mut used_paths,
+        keys: mut used_keys,
+    } = Taken::of(book);
     let mut ids = HashMap::new();
     let mut paths: Vec<String> = Vec::with_capacity(codes.len());
     let mut new = Vec::new();
@@ -143,17 +186,7 @@ pub(super) fn plan_codes(
                 join(&c.name)
             ));
         }
-        let mut id = c
-            .sidecar_id
-            .clone()
-            .filter(|id| valid_code_id(id) && !used_ids.contains(id))
-            .unwrap_or_else(|| c.guid.clone());
-        let base = id.clone();
-        let mut n = 2;
-        while used_ids.contains(&id) || !valid_code_id(&id) {
-            id = format!("{base}-{n}");
-            n += 1;
-        }
+        let id = free_id(c, &used_ids);
         let key = c.key.filter(|k| !used_keys.contains(k));
         if c.key.is_some() && key.is_none() {
             notices.push(format!(

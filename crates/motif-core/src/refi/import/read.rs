@@ -106,66 +106,10 @@ fn read_project(
         notices: Vec::new(),
         default_scheme: Scheme::for_origin(pkg.origin.as_deref()),
     };
-    // Users → coder names.
-    let mut taken: HashSet<String> = HashSet::new();
-    if let Some(users) = root.child("Users") {
-        for u in users.children_named("User") {
-            let Some(g) = u.attr("guid").and_then(normalize_guid) else {
-                continue;
-            };
-            let mut name = u
-                .attr_nonblank("name")
-                .map(coder_name)
-                .filter(|n| !n.is_empty())
-                .or_else(|| {
-                    u.attr_nonblank("id")
-                        .map(coder_name)
-                        .filter(|n| !n.is_empty())
-                })
-                .unwrap_or_else(|| coder_name(&format!("user-{}", short_id(&g))));
-            if taken.contains(&name) && cx.users.get(&g) != Some(&name) {
-                let mut n = 2;
-                while taken.contains(&format!("{name}-{n}")) {
-                    n += 1;
-                }
-                name = format!("{name}-{n}");
-            }
-            taken.insert(name.clone());
-            pkg.users.push(name.clone());
-            cx.users.insert(g, name);
-        }
-    }
+    read_users(&mut cx, root, pkg);
     // Notes first: everything else refers to them.
-    let mut note_order = Vec::new();
-    if let Some(notes) = root.child("Notes") {
-        for n in notes.children_named("Note") {
-            let Some(g) = n.attr("guid").and_then(normalize_guid) else {
-                continue;
-            };
-            let text = cx.note_text(n)?;
-            note_order.push((g.clone(), n.attr_nonblank("name").map(str::to_owned)));
-            cx.notes.insert(g, text);
-        }
-    }
-    // Variables.
-    if let Some(vars) = root.child("Variables") {
-        for v in vars.children_named("Variable") {
-            let Some(g) = v.attr("guid").and_then(normalize_guid) else {
-                continue;
-            };
-            let mut name = v.attr_nonblank("name").map_or_else(
-                || format!("variable-{}", pkg.variables.len() + 1),
-                |n| one_line(n).trim().to_owned(),
-            );
-            if name.eq_ignore_ascii_case("id") {
-                name = "id_".into();
-            }
-            if !pkg.variables.contains(&name) {
-                pkg.variables.push(name.clone());
-            }
-            cx.variables.insert(g, name);
-        }
-    }
+    let note_order = read_notes(&mut cx, root)?;
+    read_variables(&mut cx, root, pkg);
     // The codebook.
     let side: HashMap<String, &crate::refi::SidecarCode> = sidecar
         .map(|s| {
@@ -179,94 +123,8 @@ fn read_project(
         let mut seen = HashSet::new();
         read_codes(&mut cx, codes, None, &side, &mut pkg.codes, &mut seen);
     }
-    // Sources.
-    let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
-    if let Some(sources) = root.child("Sources") {
-        for s in &sources.children {
-            match s.name.to_ascii_lowercase().as_str() {
-                "textsource" => read_text_source(&mut cx, s, None, pkg)?,
-                "pdfsource" => {
-                    if let Some(rep) = s.child("Representation") {
-                        read_text_source(&mut cx, rep, s.attr_nonblank("name"), pkg)?;
-                        if s.children_named("PDFSelection").next().is_some() {
-                            cx.notices.push(format!(
-                                "PDF `{}`: its text was imported; codings of page areas were not",
-                                one_line(s.attr("name").unwrap_or(""))
-                            ));
-                        }
-                    } else {
-                        *skipped.entry("PDF".into()).or_default() += 1;
-                    }
-                }
-                other => {
-                    let kind = other.trim_end_matches("source");
-                    *skipped
-                        .entry(if kind.is_empty() {
-                            other.to_owned()
-                        } else {
-                            kind.to_owned()
-                        })
-                        .or_default() += 1;
-                }
-            }
-        }
-    }
-    for (kind, n) in skipped {
-        cx.notices.push(format!(
-            "{n} {kind} source(s) skipped: motif codes text transcripts only"
-        ));
-    }
-    // Cases: attributes of the sources they refer to (or name).
-    if let Some(cases) = root.child("Cases") {
-        let by_guid: HashMap<String, usize> = pkg
-            .sources
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.guid.clone(), i))
-            .collect();
-        let mut unattached = 0;
-        for case in cases.children_named("Case") {
-            let values: Vec<(String, String)> = case
-                .children_named("VariableValue")
-                .filter_map(|vv| cx.variable_value(vv))
-                .collect();
-            if values.is_empty() {
-                continue;
-            }
-            let mut targets: Vec<usize> = case
-                .children_named("SourceRef")
-                .filter_map(|r| r.attr("targetGUID").and_then(normalize_guid))
-                .filter_map(|g| by_guid.get(&g).copied())
-                .collect();
-            if targets.is_empty()
-                && let Some(name) = case.attr_nonblank("name")
-            {
-                targets.extend(
-                    pkg.sources
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, s)| s.name == name)
-                        .map(|(i, _)| i),
-                );
-            }
-            if targets.is_empty() {
-                unattached += 1;
-            }
-            for t in targets {
-                for (k, v) in &values {
-                    pkg.sources[t]
-                        .attributes
-                        .entry(k.clone())
-                        .or_insert_with(|| v.clone());
-                }
-            }
-        }
-        if unattached > 0 {
-            cx.notices.push(format!(
-                "{unattached} case(s) refer to no imported source; their variables were not imported"
-            ));
-        }
-    }
+    read_sources(&mut cx, root, pkg)?;
+    read_cases(&mut cx, root, pkg);
     // The project memo: description, notes on the project, free notes.
     if let Some(d) = root
         .child_text("Description")
@@ -391,4 +249,174 @@ pub fn read_qdc(file: &Path) -> Result<Package> {
     }
     pkg.notices = cx.notices;
     Ok(pkg)
+}
+
+/// The project's users as coder names (unique, made from their names or
+/// ids), into `pkg.users` and the reader's map from GUID to name.
+fn read_users(cx: &mut Reader<'_>, root: &Element, pkg: &mut Package) {
+    let mut taken: HashSet<String> = HashSet::new();
+    if let Some(users) = root.child("Users") {
+        for u in users.children_named("User") {
+            let Some(g) = u.attr("guid").and_then(normalize_guid) else {
+                continue;
+            };
+            let mut name = u
+                .attr_nonblank("name")
+                .map(coder_name)
+                .filter(|n| !n.is_empty())
+                .or_else(|| {
+                    u.attr_nonblank("id")
+                        .map(coder_name)
+                        .filter(|n| !n.is_empty())
+                })
+                .unwrap_or_else(|| coder_name(&format!("user-{}", short_id(&g))));
+            if taken.contains(&name) && cx.users.get(&g) != Some(&name) {
+                let mut n = 2;
+                while taken.contains(&format!("{name}-{n}")) {
+                    n += 1;
+                }
+                name = format!("{name}-{n}");
+            }
+            taken.insert(name.clone());
+            pkg.users.push(name.clone());
+            cx.users.insert(g, name);
+        }
+    }
+}
+
+/// The project's notes, read into the reader by GUID (everything else
+/// refers to them); their GUIDs and names in document order.
+fn read_notes(cx: &mut Reader<'_>, root: &Element) -> Result<Vec<(String, Option<String>)>> {
+    let mut note_order = Vec::new();
+    if let Some(notes) = root.child("Notes") {
+        for n in notes.children_named("Note") {
+            let Some(g) = n.attr("guid").and_then(normalize_guid) else {
+                continue;
+            };
+            let text = cx.note_text(n)?;
+            note_order.push((g.clone(), n.attr_nonblank("name").map(str::to_owned)));
+            cx.notes.insert(g, text);
+        }
+    }
+    Ok(note_order)
+}
+
+/// The project's variables as attribute names (`id` becomes `id_`), into
+/// `pkg.variables` and the reader's map from GUID to name.
+fn read_variables(cx: &mut Reader<'_>, root: &Element, pkg: &mut Package) {
+    if let Some(vars) = root.child("Variables") {
+        for v in vars.children_named("Variable") {
+            let Some(g) = v.attr("guid").and_then(normalize_guid) else {
+                continue;
+            };
+            let mut name = v.attr_nonblank("name").map_or_else(
+                || format!("variable-{}", pkg.variables.len() + 1),
+                |n| one_line(n).trim().to_owned(),
+            );
+            if name.eq_ignore_ascii_case("id") {
+                name = "id_".into();
+            }
+            if !pkg.variables.contains(&name) {
+                pkg.variables.push(name.clone());
+            }
+            cx.variables.insert(g, name);
+        }
+    }
+}
+
+/// The project's sources: text sources and the text of PDF sources are
+/// read; other kinds are counted in a notice.
+fn read_sources(cx: &mut Reader<'_>, root: &Element, pkg: &mut Package) -> Result<()> {
+    let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
+    if let Some(sources) = root.child("Sources") {
+        for s in &sources.children {
+            match s.name.to_ascii_lowercase().as_str() {
+                "textsource" => read_text_source(cx, s, None, pkg)?,
+                "pdfsource" => {
+                    if let Some(rep) = s.child("Representation") {
+                        read_text_source(cx, rep, s.attr_nonblank("name"), pkg)?;
+                        if s.children_named("PDFSelection").next().is_some() {
+                            cx.notices.push(format!(
+                                "PDF `{}`: its text was imported; codings of page areas were not",
+                                one_line(s.attr("name").unwrap_or(""))
+                            ));
+                        }
+                    } else {
+                        *skipped.entry("PDF".into()).or_default() += 1;
+                    }
+                }
+                other => {
+                    let kind = other.trim_end_matches("source");
+                    *skipped
+                        .entry(if kind.is_empty() {
+                            other.to_owned()
+                        } else {
+                            kind.to_owned()
+                        })
+                        .or_default() += 1;
+                }
+            }
+        }
+    }
+    for (kind, n) in skipped {
+        cx.notices.push(format!(
+            "{n} {kind} source(s) skipped: motif codes text transcripts only"
+        ));
+    }
+    Ok(())
+}
+
+/// Cases: their variable values become attributes of the sources they
+/// refer to (or name).
+fn read_cases(cx: &mut Reader<'_>, root: &Element, pkg: &mut Package) {
+    if let Some(cases) = root.child("Cases") {
+        let by_guid: HashMap<String, usize> = pkg
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.guid.clone(), i))
+            .collect();
+        let mut unattached = 0;
+        for case in cases.children_named("Case") {
+            let values: Vec<(String, String)> = case
+                .children_named("VariableValue")
+                .filter_map(|vv| cx.variable_value(vv))
+                .collect();
+            if values.is_empty() {
+                continue;
+            }
+            let mut targets: Vec<usize> = case
+                .children_named("SourceRef")
+                .filter_map(|r| r.attr("targetGUID").and_then(normalize_guid))
+                .filter_map(|g| by_guid.get(&g).copied())
+                .collect();
+            if targets.is_empty()
+                && let Some(name) = case.attr_nonblank("name")
+            {
+                targets.extend(
+                    pkg.sources
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| s.name == name)
+                        .map(|(i, _)| i),
+                );
+            }
+            if targets.is_empty() {
+                unattached += 1;
+            }
+            for t in targets {
+                for (k, v) in &values {
+                    pkg.sources[t]
+                        .attributes
+                        .entry(k.clone())
+                        .or_insert_with(|| v.clone());
+                }
+            }
+        }
+        if unattached > 0 {
+            cx.notices.push(format!(
+                "{unattached} case(s) refer to no imported source; their variables were not imported"
+            ));
+        }
+    }
 }
