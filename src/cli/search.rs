@@ -18,7 +18,7 @@ use motif_core::ops::{self, NewCoding, SpanSpec};
 use motif_core::project::Project;
 use motif_core::search::saved::{self, SavedQuery};
 use motif_core::search::{
-    self, CodeScope, Filter, Mode, Request, Results, Scope, SearchIndex, UpdateReport,
+    self, CodeScope, Filter, Mode, Request, Results, SearchFilter, SearchIndex, UpdateReport,
 };
 use motif_core::segments::{Placement, place};
 use motif_core::text::one_line;
@@ -447,7 +447,7 @@ fn scope_of(
     transcripts: &[String],
     codes: &[String],
     attrs: &[String],
-) -> anyhow::Result<Scope> {
+) -> anyhow::Result<SearchFilter> {
     let mut filters = Vec::new();
     for s in speakers {
         if s.trim().is_empty() {
@@ -504,7 +504,7 @@ fn scope_of(
         }
         Some(CodeScope::load(project, book, &ids)?)
     };
-    Ok(Scope { filters, codes })
+    Ok(SearchFilter { filters, codes })
 }
 
 fn warn_unknown_speakers(ctx: &Ctx, results: &Results, speakers: &[String]) {

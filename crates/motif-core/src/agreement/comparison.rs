@@ -27,7 +27,7 @@ pub struct Request {
 
 /// The compared coders, the transcripts in scope and their codings.
 #[derive(Debug)]
-pub struct Scope<'a> {
+pub struct Comparison<'a> {
     pub book: &'a Codebook,
     pub coders: Vec<String>,
     /// The coders' names as the journals hold them (same order).
@@ -50,9 +50,9 @@ pub struct Scope<'a> {
     pub unplaced: usize,
 }
 
-impl<'a> Scope<'a> {
+impl<'a> Comparison<'a> {
     /// Checks the request against the project and finds the scope.
-    pub fn new(ws: &'a Workspace, req: &Request) -> Result<Scope<'a>> {
+    pub fn new(ws: &'a Workspace, req: &Request) -> Result<Comparison<'a>> {
         check_coders(&ws.coders(), &req.coders)?;
         ws.check_transcripts(&req.transcripts)?;
         let selected = selected_codes(&ws.book, &req.codes)?;
@@ -72,7 +72,7 @@ impl<'a> Scope<'a> {
             .map(|(t, _)| *t)
             .collect();
         let (segments, coder_of, runs) = into_runs(placed, &in_scope);
-        Ok(Scope {
+        Ok(Comparison {
             book: &ws.book,
             coders: req.coders.clone(),
             names: req
@@ -96,7 +96,7 @@ impl<'a> Scope<'a> {
         })
     }
 
-    /// Position of a coder in [`Scope::coders`].
+    /// Position of a coder in [`Comparison::coders`].
     pub fn coder_index(&self, coder: &str) -> Option<usize> {
         self.coders.iter().position(|c| c == coder)
     }
@@ -113,7 +113,7 @@ impl<'a> Scope<'a> {
     }
 
     /// The segments of each transcript in scope with their coders
-    /// (indices in [`Scope::coders`]).
+    /// (indices in [`Comparison::coders`]).
     pub(super) fn by_transcript(&self) -> impl Iterator<Item = (&[Segment<'a>], &[u8])> {
         self.runs
             .iter()

@@ -43,7 +43,7 @@ mod report;
 mod review;
 mod view;
 
-pub use comparison::{Request, Scope};
+pub use comparison::{Comparison, Request};
 pub use consensus::{Choice, adopt, adopted, adoption};
 pub use counts::{Counts, Stats, Undefined};
 pub use report::{Agreement, CodeAgreement, Matrix, Pooled, agreement};

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::comparison::Scope;
+use super::comparison::Comparison;
 use super::counts::Counts;
 
 /// The `motif.agreement` document, version 1.
@@ -71,7 +71,7 @@ pub struct Matrix {
 }
 
 /// Computes the agreement report of a scope, pairwise matrix included.
-pub fn agreement(scope: &Scope<'_>) -> Agreement {
+pub fn agreement(scope: &Comparison<'_>) -> Agreement {
     let n = scope.coders.len();
     let counts = scope.counts();
     let mut segments: Vec<Vec<usize>> = vec![vec![0; n]; scope.selected.len()];
@@ -136,7 +136,7 @@ pub fn agreement(scope: &Scope<'_>) -> Agreement {
     }
 }
 
-fn matrix(scope: &Scope<'_>, counts: &[Counts]) -> Matrix {
+fn matrix(scope: &Comparison<'_>, counts: &[Counts]) -> Matrix {
     let n = scope.coders.len();
     let mut m = Matrix {
         coders: scope.coders.clone(),

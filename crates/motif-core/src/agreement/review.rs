@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::transcript::Transcript;
 
-use super::comparison::Scope;
+use super::comparison::Comparison;
 use super::view::{CoderMatches, SegmentView, Side};
 
 /// One disagreement with its text and lines, as `--disagreements` writes it.
@@ -38,7 +38,7 @@ pub struct Disagreements<'a> {
 }
 
 /// The disagreements of a view with their text.
-pub fn disagreements<'a>(scope: &Scope<'a>, view: &SegmentView<'a>) -> Disagreements<'a> {
+pub fn disagreements<'a>(scope: &Comparison<'a>, view: &SegmentView<'a>) -> Disagreements<'a> {
     let texts: HashMap<&str, &'a Transcript> = scope
         .transcripts
         .iter()

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::segments::Segment;
 use crate::text::one_line;
 
-use super::comparison::Scope;
+use super::comparison::Comparison;
 
 /// One coding on a side of an item.
 #[derive(Debug, Clone, Serialize)]
@@ -140,7 +140,7 @@ fn find_root(parent: &mut [usize], mut i: usize) -> usize {
 
 /// Matches the codings of a scope (selected codes) at threshold `overlap`
 /// (0 to 1) and groups them into items.
-pub fn segment_view<'a>(scope: &Scope<'a>, overlap: f64) -> Result<SegmentView<'a>> {
+pub fn segment_view<'a>(scope: &Comparison<'a>, overlap: f64) -> Result<SegmentView<'a>> {
     if !(0.0..=1.0).contains(&overlap) {
         return Err(Error::invalid(format!(
             "the overlap threshold must be between 0 and 1 (a share of the shorter span), not {overlap}"
@@ -242,7 +242,7 @@ fn match_group(
 /// holds (root, index in `group`) pairs), with each coder's side and an id
 /// derived from the transcript, the code and the coding ids.
 fn item_of<'a>(
-    scope: &Scope<'a>,
+    scope: &Comparison<'a>,
     segs: &[Segment<'a>],
     coder_of: &[u8],
     group: &[usize],

@@ -98,7 +98,7 @@ fn overlaps_any(sorted: &[(usize, usize)], start: usize, end: usize) -> bool {
 
 /// Which passages a search may return.
 #[derive(Debug, Clone, Default)]
-pub struct Scope {
+pub struct SearchFilter {
     /// Speakers, transcripts and attributes: alternatives of one kind
     /// (two speakers) are OR-ed, kinds are AND-ed.
     pub filters: Vec<Filter>,
@@ -106,7 +106,7 @@ pub struct Scope {
     pub codes: Option<CodeScope>,
 }
 
-impl Scope {
+impl SearchFilter {
     pub(super) fn admits(
         &self,
         attrs: &Attributes,

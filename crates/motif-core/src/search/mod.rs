@@ -36,7 +36,7 @@ mod passages;
 mod ranked;
 mod regex_hits;
 
-pub use filter::{CodeScope, Scope};
+pub use filter::{CodeScope, SearchFilter};
 pub(crate) use passages::passage_key;
 pub use passages::{Passage, passages, passages_of};
 pub use regex_hits::{compile_regex, regex_hits, regex_search, regex_search_project};
@@ -105,7 +105,7 @@ fn empty(query: &str) -> Results {
 pub struct Request {
     pub query: String,
     pub mode: Mode,
-    pub scope: Scope,
+    pub scope: SearchFilter,
     /// At most this many hits (`None`: all).
     pub limit: Option<usize>,
     /// Parse the query as typed so far (a live search box): unfinished
@@ -202,7 +202,7 @@ pub fn similar_project(
     t: &Transcript,
     start: usize,
     end: usize,
-    scope: &Scope,
+    scope: &SearchFilter,
     limit: Option<usize>,
     progress: ProgressFn<'_>,
 ) -> Result<(Results, UpdateReport)> {

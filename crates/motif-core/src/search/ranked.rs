@@ -14,7 +14,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 use crate::error::{Error, Result};
 use crate::transcript::Transcript;
 
-use super::filter::Scope;
+use super::filter::SearchFilter;
 use super::index::SearchIndex;
 use super::passages::{passage_key, passages};
 use super::query::{Compiled, filter_query};
@@ -39,7 +39,7 @@ fn to_chars(text: &str, spans: &[(usize, usize)], base: usize) -> Vec<(usize, us
 }
 
 impl SearchIndex {
-    fn scope_query(&self, scope: &Scope) -> Option<Vec<Box<dyn Query>>> {
+    fn scope_query(&self, scope: &SearchFilter) -> Option<Vec<Box<dyn Query>>> {
         let fields = self.fields.query();
         let mut groups: BTreeMap<String, Vec<Box<dyn Query>>> = BTreeMap::new();
         for f in &scope.filters {
@@ -89,7 +89,7 @@ impl SearchIndex {
         searcher: &Searcher,
         label: String,
         query: Box<dyn Query>,
-        scope: &Scope,
+        scope: &SearchFilter,
         exclude: Option<Box<dyn Query>>,
         limit: Option<usize>,
         matcher: &Matcher,
@@ -242,7 +242,7 @@ impl SearchIndex {
         t: &Transcript,
         start: usize,
         end: usize,
-        scope: &Scope,
+        scope: &SearchFilter,
         limit: Option<usize>,
     ) -> std::result::Result<Results, Fault> {
         guard(|| self.try_similar_unguarded(t, start, end, scope, limit))
@@ -254,7 +254,7 @@ impl SearchIndex {
         t: &Transcript,
         start: usize,
         end: usize,
-        scope: &Scope,
+        scope: &SearchFilter,
         limit: Option<usize>,
     ) -> std::result::Result<Results, Fault> {
         let label = format!("similar to {} {start}-{end}", t.id);
@@ -318,7 +318,7 @@ impl SearchIndex {
         t: &Transcript,
         start: usize,
         end: usize,
-        scope: &Scope,
+        scope: &SearchFilter,
         limit: Option<usize>,
     ) -> Result<Results> {
         self.try_similar(t, start, end, scope, limit)

@@ -9,7 +9,7 @@ use crate::project::{Attributes, Project};
 use crate::text::one_line;
 use crate::transcript::{Transcript, Turn, detect_turns};
 
-use super::filter::Scope;
+use super::filter::SearchFilter;
 use super::query::Filter;
 use super::{Hit, Results};
 
@@ -149,7 +149,7 @@ fn regex_scan(
     text: &str,
     turns: &[Turn],
     re: &Regex,
-    scope: &Scope,
+    scope: &SearchFilter,
     attributes: &Attributes,
     keep: usize,
     line_of: &dyn Fn(usize) -> usize,
@@ -189,7 +189,7 @@ pub fn regex_hits(t: &Transcript, re: &Regex) -> Vec<Hit> {
         &t.text,
         &t.turns,
         re,
-        &Scope::default(),
+        &SearchFilter::default(),
         &Attributes::default(),
         usize::MAX,
         &|b| t.index.line_of_byte(b) + 1,
@@ -204,7 +204,7 @@ pub fn regex_search<'a>(
     transcripts: impl IntoIterator<Item = &'a Transcript>,
     attributes: &Attributes,
     pattern: &str,
-    scope: &Scope,
+    scope: &SearchFilter,
     limit: Option<usize>,
 ) -> Result<Results> {
     let re = compile_regex(pattern)?;
@@ -237,7 +237,7 @@ pub fn regex_search<'a>(
 
 /// Whether a transcript can hold admitted passages (transcript and
 /// attribute filters, and the code filter's transcripts).
-fn transcript_admitted(scope: &Scope, attributes: &Attributes, id: &str) -> bool {
+fn transcript_admitted(scope: &SearchFilter, attributes: &Attributes, id: &str) -> bool {
     let only: Vec<&String> = scope
         .filters
         .iter()
@@ -257,7 +257,7 @@ fn transcript_admitted(scope: &Scope, attributes: &Attributes, id: &str) -> bool
         return false;
     }
     // Attribute filters alone (speaker and code need passages).
-    let attrs_only = Scope {
+    let attrs_only = SearchFilter {
         filters: scope
             .filters
             .iter()
@@ -275,7 +275,7 @@ fn transcript_admitted(scope: &Scope, attributes: &Attributes, id: &str) -> bool
 pub fn regex_search_project(
     project: &Project,
     pattern: &str,
-    scope: &Scope,
+    scope: &SearchFilter,
     limit: Option<usize>,
 ) -> Result<(Results, Vec<String>)> {
     let re = compile_regex(pattern)?;
