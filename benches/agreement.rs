@@ -34,7 +34,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode};
-use motif_core::agreement::{self, Request, Scope};
+use motif_core::agreement::{self, Comparison, Request};
 use motif_core::project::Project;
 use motif_core::workspace::Workspace;
 use motif_devkit::corpus_gen::{CorpusSpec, generate};
@@ -123,7 +123,7 @@ fn main() {
         b.iter_with_large_drop(|| {
             let ws = Workspace::load(open()).expect("load");
             let json = {
-                let scope = Scope::new(&ws, &request).expect("scope");
+                let scope = Comparison::new(&ws, &request).expect("scope");
                 let report = agreement::agreement(&scope);
                 serde_json::to_string_pretty(&report).expect("json")
             };
@@ -132,9 +132,9 @@ fn main() {
     });
     let ws = Workspace::load(open()).expect("load");
     g.bench_function("scope", |b| {
-        b.iter(|| black_box(Scope::new(&ws, &request).expect("scope")));
+        b.iter(|| black_box(Comparison::new(&ws, &request).expect("scope")));
     });
-    let scope = Scope::new(&ws, &request).expect("scope");
+    let scope = Comparison::new(&ws, &request).expect("scope");
     g.bench_function("statistics", |b| {
         b.iter(|| black_box(agreement::agreement(&scope)));
     });

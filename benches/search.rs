@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput};
 use motif_core::project::Project;
-use motif_core::search::{self, Mode, Request, Scope, SearchIndex};
+use motif_core::search::{self, Mode, Request, SearchFilter, SearchIndex};
 use motif_devkit::corpus_gen::{CorpusSpec, generate};
 
 struct Setting {
@@ -185,7 +185,7 @@ fn queries(c: &mut Criterion, corpus: &Corpus) {
         let req = Request {
             query: q.to_owned(),
             mode: Mode::Stemmed,
-            scope: Scope::default(),
+            scope: SearchFilter::default(),
             limit: Some(50),
             lenient: false,
         };
@@ -215,8 +215,14 @@ fn regex(c: &mut Criterion, corpus: &Corpus, setting: &Setting) {
     g.sample_size(10);
     g.measurement_time(setting.slow);
     g.throughput(Throughput::Bytes(corpus.bytes));
-    let first = search::regex_search(&transcripts, &attributes, pattern, &Scope::default(), None)
-        .expect("regex");
+    let first = search::regex_search(
+        &transcripts,
+        &attributes,
+        pattern,
+        &SearchFilter::default(),
+        None,
+    )
+    .expect("regex");
     eprintln!(
         "regex `{pattern}`: {} matches in {} passages",
         first.hits.iter().map(|h| h.matches.len()).sum::<usize>(),
@@ -225,15 +231,21 @@ fn regex(c: &mut Criterion, corpus: &Corpus, setting: &Setting) {
     g.bench_function("in_memory", |b| {
         b.iter(|| {
             black_box(
-                search::regex_search(&transcripts, &attributes, pattern, &Scope::default(), None)
-                    .expect("regex"),
+                search::regex_search(
+                    &transcripts,
+                    &attributes,
+                    pattern,
+                    &SearchFilter::default(),
+                    None,
+                )
+                .expect("regex"),
             )
         });
     });
     g.bench_function("files", |b| {
         b.iter(|| {
             black_box(
-                search::regex_search_project(&project, pattern, &Scope::default(), None)
+                search::regex_search_project(&project, pattern, &SearchFilter::default(), None)
                     .expect("regex"),
             )
         });

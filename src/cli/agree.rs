@@ -11,7 +11,7 @@ use anyhow::bail;
 use clap::Args;
 
 use motif_core::agreement::{
-    self, Agreement, Choice, Item, Request, Scope, SegmentView, Undefined,
+    self, Agreement, Choice, Comparison, Item, Request, SegmentView, Undefined,
 };
 use motif_core::project::check_coder;
 use motif_core::text::{one_line, sanitize_owned};
@@ -83,7 +83,7 @@ fn agree(ctx: &Ctx, args: &AgreeArgs, ws: &Workspace) -> CmdResult {
         transcripts: args.transcripts.clone(),
         codes,
     };
-    let scope = Scope::new(ws, &req)?;
+    let scope = Comparison::new(ws, &req)?;
     if scope.coders.contains(&args.consensus) && !args.adopt.is_empty() {
         bail!(
             "the consensus coder `{}` is one of the compared coders; choose another with --consensus NAME",
@@ -183,7 +183,7 @@ fn shell_word(s: &str) -> String {
 
 /// The options that reproduce this comparison (coders, transcripts,
 /// codes, overlap), for the commands the report suggests.
-fn same_args(scope: &Scope<'_>, args: &AgreeArgs) -> String {
+fn same_args(scope: &Comparison<'_>, args: &AgreeArgs) -> String {
     let mut out = format!("--coders {}", shell_word(&scope.coders.join(",")));
     for t in &args.transcripts {
         let _ = write!(out, " --transcript {}", shell_word(t));
@@ -197,7 +197,7 @@ fn same_args(scope: &Scope<'_>, args: &AgreeArgs) -> String {
     out
 }
 
-fn scope_line(scope: &Scope<'_>) -> String {
+fn scope_line(scope: &Comparison<'_>) -> String {
     let ids: Vec<String> = scope.transcripts.iter().map(|t| one_line(&t.id)).collect();
     let list = clip(&ids.join(", "), 70);
     let n = ids.len();
@@ -218,7 +218,7 @@ fn scope_line(scope: &Scope<'_>) -> String {
 fn report_human(
     ctx: &Ctx,
     args: &AgreeArgs,
-    scope: &Scope<'_>,
+    scope: &Comparison<'_>,
     report: &Agreement,
     view: &SegmentView,
 ) -> String {
@@ -397,7 +397,7 @@ fn report_human(
 fn disagreements_human(
     ctx: &Ctx,
     args: &AgreeArgs,
-    scope: &Scope<'_>,
+    scope: &Comparison<'_>,
     view: &SegmentView,
 ) -> String {
     let style = ctx.style;
@@ -511,7 +511,7 @@ fn side_line(item: &Item, side: &agreement::Side) -> String {
 
 /// `--adopt`: resolves each spec to items and choices, then adopts them
 /// into the consensus coder as one batch.
-fn adopt(args: &AgreeArgs, ws: &Workspace, scope: &Scope<'_>) -> CmdResult {
+fn adopt(args: &AgreeArgs, ws: &Workspace, scope: &Comparison<'_>) -> CmdResult {
     let view = agreement::segment_view(scope, args.overlap)?;
     let mut picks: Vec<(&Item, Choice)> = Vec::new();
     for spec in &args.adopt {

@@ -18,7 +18,7 @@ use motif_core::ops::SpanSpec;
 use motif_core::project::Project;
 use motif_core::search::saved::{self, SavedQuery};
 use motif_core::search::{
-    self, CodeScope, Filter, Mode, Request, Results, Scope, SearchIndex, UpdateReport,
+    self, CodeScope, Filter, Mode, Request, Results, SearchFilter, SearchIndex, UpdateReport,
 };
 use motif_core::session::{HitSpan, Session};
 use motif_core::text::one_line;
@@ -446,7 +446,7 @@ fn scope_of(
     transcripts: &[String],
     codes: &[String],
     attrs: &[String],
-) -> anyhow::Result<Scope> {
+) -> anyhow::Result<SearchFilter> {
     let mut filters = Vec::new();
     for s in speakers {
         if s.trim().is_empty() {
@@ -480,7 +480,7 @@ fn scope_of(
         }
         Some(CodeScope::load(project, book, &ids)?)
     };
-    Ok(Scope { filters, codes })
+    Ok(SearchFilter { filters, codes })
 }
 
 fn warn_unknown_speakers(ctx: &Ctx, results: &Results, speakers: &[String]) {

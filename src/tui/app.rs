@@ -1233,7 +1233,7 @@ impl App {
 
     /// Opens (or refreshes) the list of disagreements between coders.
     pub fn open_agreement(&mut self, selected: usize) {
-        use motif_core::agreement::{Request, Scope, adopted, segment_view};
+        use motif_core::agreement::{Comparison, Request, adopted, segment_view};
         let coders = self.compared_coders();
         if coders.len() < 2 {
             self.error("agreement needs two coders with codings");
@@ -1245,7 +1245,7 @@ impl App {
         };
         let consensus = self.journals.iter().position(|j| j.coder == CONSENSUS);
         let result = self.with_workspace(|ws| -> motif_core::Result<Vec<AgreeRow>> {
-            let scope = Scope::new(ws, &req)?;
+            let scope = Comparison::new(ws, &req)?;
             let view = segment_view(&scope, 0.0)?;
             let filter = Filter {
                 coders: vec![CONSENSUS.to_owned()],
@@ -1310,7 +1310,7 @@ impl App {
 
     /// Adopts one side of a disagreement into the consensus coder.
     fn adopt(&mut self, coders: &[String], id: &str, choice: motif_core::agreement::Choice) {
-        use motif_core::agreement::{Request, Scope, adopt, segment_view};
+        use motif_core::agreement::{Comparison, Request, adopt, segment_view};
         let mut consensus = match self.journals.iter().position(|j| j.coder == CONSENSUS) {
             Some(i) => self.journals.remove(i),
             None => match self.project.journal(CONSENSUS) {
@@ -1326,7 +1326,7 @@ impl App {
             ..Request::default()
         };
         let result = self.with_workspace(|ws| -> motif_core::Result<usize> {
-            let scope = Scope::new(ws, &req)?;
+            let scope = Comparison::new(ws, &req)?;
             let view = segment_view(&scope, 0.0)?;
             let item = view.find(id)?;
             let report = adopt(&mut consensus, &ws.transcripts, &ws.book, &[(item, choice)])?;
@@ -2234,7 +2234,7 @@ impl App {
             return;
         };
         let (start, end) = (t.char_at(s), t.char_at(e));
-        let scope = motif_core::search::Scope::default();
+        let scope = motif_core::search::SearchFilter::default();
         match motif_core::search::similar_project(
             &self.project,
             &t,

@@ -20,6 +20,7 @@ use super::super::codebook::{Code, Codebook};
 use super::super::error::{Error, Result};
 use super::super::memo::{MemoTarget, read_memo};
 use super::super::segments::{Filter, Segment};
+use super::super::transcript::Transcript;
 use super::super::workspace::Workspace;
 use super::xml::{Writer, has_illegal};
 use super::{
@@ -186,41 +187,7 @@ pub fn project_document(ws: &Workspace) -> Result<ProjectDocument> {
     }
     let mut notes: Vec<Note> = Vec::new();
     // Memos on codes and transcripts, and the project memo.
-    let mut code_notes = BTreeMap::new();
-    for c in book.codes() {
-        if let Some(text) = memo_text(ws, &MemoTarget::Code(c.id.clone()))? {
-            let g = add_note(
-                &mut notes,
-                &mut report.notices,
-                &format!("code\0{}", c.id),
-                format!("Memo: {}", c.path),
-                text,
-            );
-            code_notes.insert(c.id.clone(), g);
-        }
-    }
-    let mut source_notes = BTreeMap::new();
-    for id in ws.transcripts.keys() {
-        if let Some(text) = memo_text(ws, &MemoTarget::Transcript(id.clone()))? {
-            let g = add_note(
-                &mut notes,
-                &mut report.notices,
-                &format!("transcript\0{id}"),
-                format!("Memo: {id}"),
-                text,
-            );
-            source_notes.insert(id.clone(), g);
-        }
-    }
-    let project_note = memo_text(ws, &MemoTarget::Project)?.map(|text| {
-        add_note(
-            &mut notes,
-            &mut report.notices,
-            "project",
-            "Project memo".to_owned(),
-            text,
-        )
-    });
+    let (code_notes, source_notes, project_note) = memo_notes(ws, &mut notes, &mut report)?;
 
     let mut w = Writer::new();
     w.open(
@@ -242,22 +209,7 @@ pub fn project_document(ws: &Workspace) -> Result<ProjectDocument> {
 
     // Users: every coder with a journal.
     let coders = ws.coders();
-    if !coders.is_empty() {
-        w.open("Users", &[]);
-        let mut sorted = coders.clone();
-        sorted.sort();
-        for c in &sorted {
-            w.empty(
-                "User",
-                &[
-                    ("guid", Some(user_guid(c))),
-                    ("name", Some(c.clone())),
-                    ("id", Some(c.clone())),
-                ],
-            );
-        }
-        w.close("Users");
-    }
+    write_users(&mut w, &coders);
     report.coders = coders.len();
 
     // The codebook.
@@ -271,6 +223,121 @@ pub fn project_document(ws: &Workspace) -> Result<ProjectDocument> {
     report.codes = book.len();
 
     // Variables and cases from the attributes table.
+    write_variables_and_cases(&mut w, ws, &mut report);
+
+    // Sources with their selections and codings.
+    let mut sources = write_sources(&mut w, ws, &segs, &source_notes, &mut notes, &mut report);
+
+    // Notes, then the project's own reference.
+    write_notes(&mut w, &notes);
+    report.notes = notes.len();
+    if let Some(g) = project_note {
+        w.empty("NoteRef", &[("targetGUID", Some(g))]);
+    }
+    w.close("Project");
+
+    let keys: Vec<&Code> = book.codes().iter().filter(|c| c.key.is_some()).collect();
+    if !keys.is_empty() {
+        report.notices.push(format!(
+            "{} code shortcut(s) and the code ids travel in {SIDECAR}, which other tools ignore",
+            keys.len()
+        ));
+    }
+    let sidecar = Sidecar {
+        format: SIDECAR_FORMAT.to_owned(),
+        version: 1,
+        codes: book
+            .codes()
+            .iter()
+            .map(|c| SidecarCode {
+                guid: code_guid(&c.id),
+                id: c.id.clone(),
+                key: c.key.map(String::from),
+                aliases: c.aliases.clone(),
+            })
+            .collect(),
+    };
+    sources.sort();
+    Ok(ProjectDocument {
+        qde: w.out,
+        sources,
+        sidecar,
+        report,
+    })
+}
+
+/// The GUIDs of notes, by what they are about (a code id or a transcript
+/// id).
+type NoteGuids = BTreeMap<String, String>;
+
+/// Notes for the memos on codes and transcripts and for the project memo:
+/// their GUIDs by code id and by transcript id, and the project's.
+fn memo_notes(
+    ws: &Workspace,
+    notes: &mut Vec<Note>,
+    report: &mut ExportReport,
+) -> Result<(NoteGuids, NoteGuids, Option<String>)> {
+    let book = &ws.book;
+    let mut code_notes = BTreeMap::new();
+    for c in book.codes() {
+        if let Some(text) = memo_text(ws, &MemoTarget::Code(c.id.clone()))? {
+            let g = add_note(
+                notes,
+                &mut report.notices,
+                &format!("code\0{}", c.id),
+                format!("Memo: {}", c.path),
+                text,
+            );
+            code_notes.insert(c.id.clone(), g);
+        }
+    }
+    let mut source_notes = BTreeMap::new();
+    for id in ws.transcripts.keys() {
+        if let Some(text) = memo_text(ws, &MemoTarget::Transcript(id.clone()))? {
+            let g = add_note(
+                notes,
+                &mut report.notices,
+                &format!("transcript\0{id}"),
+                format!("Memo: {id}"),
+                text,
+            );
+            source_notes.insert(id.clone(), g);
+        }
+    }
+    let project_note = memo_text(ws, &MemoTarget::Project)?.map(|text| {
+        add_note(
+            notes,
+            &mut report.notices,
+            "project",
+            "Project memo".to_owned(),
+            text,
+        )
+    });
+    Ok((code_notes, source_notes, project_note))
+}
+
+/// `<Users>`: every coder with a journal, sorted.
+fn write_users(w: &mut Writer, coders: &[String]) {
+    if !coders.is_empty() {
+        w.open("Users", &[]);
+        let mut sorted = coders.to_vec();
+        sorted.sort();
+        for c in &sorted {
+            w.empty(
+                "User",
+                &[
+                    ("guid", Some(user_guid(c))),
+                    ("name", Some(c.clone())),
+                    ("id", Some(c.clone())),
+                ],
+            );
+        }
+        w.close("Users");
+    }
+}
+
+/// `<Variables>` and `<Cases>` from the attributes table.
+fn write_variables_and_cases(w: &mut Writer, ws: &Workspace, report: &mut ExportReport) {
     let attrs = &ws.attributes;
     let rows: Vec<(&String, &BTreeMap<String, String>)> =
         attrs.rows.iter().filter(|(_, r)| !r.is_empty()).collect();
@@ -316,10 +383,20 @@ pub fn project_document(ws: &Workspace) -> Result<ProjectDocument> {
         w.close("Cases");
         report.cases = rows.len();
     }
+}
 
-    // Sources with their selections and codings.
+/// `<Sources>` with their selections and codings; the text files to put
+/// beside `project.qde`.
+fn write_sources(
+    w: &mut Writer,
+    ws: &Workspace,
+    segs: &[Segment<'_>],
+    source_notes: &BTreeMap<String, String>,
+    notes: &mut Vec<Note>,
+    report: &mut ExportReport,
+) -> Vec<(String, Vec<u8>)> {
     let mut by_transcript: BTreeMap<&str, Vec<&Segment<'_>>> = BTreeMap::new();
-    for s in &segs {
+    for s in segs {
         by_transcript
             .entry(s.coding.transcript.as_str())
             .or_default()
@@ -353,57 +430,7 @@ pub fn project_document(ws: &Workspace) -> Result<ProjectDocument> {
                 while j < mine.len() && mine[j].start == start && mine[j].end == end {
                     j += 1;
                 }
-                let group = &mine[i..j];
-                let first = group[0].coding;
-                let quote = t.slice_chars(start, end).unwrap_or("");
-                w.open(
-                    "PlainTextSelection",
-                    &[
-                        (
-                            "guid",
-                            Some(guid("selection", &format!("{id}\0{start}\0{end}"))),
-                        ),
-                        ("name", Some(excerpt(quote))),
-                        ("startPosition", Some(start.to_string())),
-                        ("endPosition", Some(end.to_string())),
-                        ("creatingUser", Some(user_guid(&first.coder))),
-                        (
-                            "creationDateTime",
-                            is_datetime(&first.time).then(|| first.time.to_string()),
-                        ),
-                    ],
-                );
-                report.selections += 1;
-                for s in group {
-                    let c = s.coding;
-                    let memo_note = c.memo.as_ref().map(|m| {
-                        add_note(
-                            &mut notes,
-                            &mut report.notices,
-                            &format!("coding\0{}", coding_guid(&c.id)),
-                            format!("Memo: {} {start}-{end} {} [{}]", id, s.code.path, c.coder),
-                            m.to_string(),
-                        )
-                    });
-                    w.open(
-                        "Coding",
-                        &[
-                            ("guid", Some(coding_guid(&c.id))),
-                            ("creatingUser", Some(user_guid(&c.coder))),
-                            (
-                                "creationDateTime",
-                                is_datetime(&c.time).then(|| c.time.to_string()),
-                            ),
-                        ],
-                    );
-                    w.empty("CodeRef", &[("targetGUID", Some(code_guid(&s.code.id)))]);
-                    if let Some(g) = memo_note {
-                        w.empty("NoteRef", &[("targetGUID", Some(g))]);
-                    }
-                    w.close("Coding");
-                    report.codings += 1;
-                }
-                w.close("PlainTextSelection");
+                write_selection(w, id, t, &mine[i..j], notes, report);
                 i = j;
             }
             if let Some(g) = note {
@@ -414,11 +441,77 @@ pub fn project_document(ws: &Workspace) -> Result<ProjectDocument> {
         }
         w.close("Sources");
     }
+    sources
+}
 
-    // Notes, then the project's own reference.
+/// One `<PlainTextSelection>` of transcript `id`: a span and the codings
+/// on it (`group`, all with the same span).
+fn write_selection(
+    w: &mut Writer,
+    id: &str,
+    t: &Transcript,
+    group: &[&Segment<'_>],
+    notes: &mut Vec<Note>,
+    report: &mut ExportReport,
+) {
+    let (start, end) = (group[0].start, group[0].end);
+    let first = group[0].coding;
+    let quote = t.slice_chars(start, end).unwrap_or("");
+    w.open(
+        "PlainTextSelection",
+        &[
+            (
+                "guid",
+                Some(guid("selection", &format!("{id}\0{start}\0{end}"))),
+            ),
+            ("name", Some(excerpt(quote))),
+            ("startPosition", Some(start.to_string())),
+            ("endPosition", Some(end.to_string())),
+            ("creatingUser", Some(user_guid(&first.coder))),
+            (
+                "creationDateTime",
+                is_datetime(&first.time).then(|| first.time.to_string()),
+            ),
+        ],
+    );
+    report.selections += 1;
+    for s in group {
+        let c = s.coding;
+        let memo_note = c.memo.as_ref().map(|m| {
+            add_note(
+                notes,
+                &mut report.notices,
+                &format!("coding\0{}", coding_guid(&c.id)),
+                format!("Memo: {} {start}-{end} {} [{}]", id, s.code.path, c.coder),
+                m.to_string(),
+            )
+        });
+        w.open(
+            "Coding",
+            &[
+                ("guid", Some(coding_guid(&c.id))),
+                ("creatingUser", Some(user_guid(&c.coder))),
+                (
+                    "creationDateTime",
+                    is_datetime(&c.time).then(|| c.time.to_string()),
+                ),
+            ],
+        );
+        w.empty("CodeRef", &[("targetGUID", Some(code_guid(&s.code.id)))]);
+        if let Some(g) = memo_note {
+            w.empty("NoteRef", &[("targetGUID", Some(g))]);
+        }
+        w.close("Coding");
+        report.codings += 1;
+    }
+    w.close("PlainTextSelection");
+}
+
+/// `<Notes>`, if there are any.
+fn write_notes(w: &mut Writer, notes: &[Note]) {
     if !notes.is_empty() {
         w.open("Notes", &[]);
-        for n in &notes {
+        for n in notes {
             w.open(
                 "Note",
                 &[
@@ -431,40 +524,6 @@ pub fn project_document(ws: &Workspace) -> Result<ProjectDocument> {
         }
         w.close("Notes");
     }
-    report.notes = notes.len();
-    if let Some(g) = project_note {
-        w.empty("NoteRef", &[("targetGUID", Some(g))]);
-    }
-    w.close("Project");
-
-    let keys: Vec<&Code> = book.codes().iter().filter(|c| c.key.is_some()).collect();
-    if !keys.is_empty() {
-        report.notices.push(format!(
-            "{} code shortcut(s) and the code ids travel in {SIDECAR}, which other tools ignore",
-            keys.len()
-        ));
-    }
-    let sidecar = Sidecar {
-        format: SIDECAR_FORMAT.to_owned(),
-        version: 1,
-        codes: book
-            .codes()
-            .iter()
-            .map(|c| SidecarCode {
-                guid: code_guid(&c.id),
-                id: c.id.clone(),
-                key: c.key.map(String::from),
-                aliases: c.aliases.clone(),
-            })
-            .collect(),
-    };
-    sources.sort();
-    Ok(ProjectDocument {
-        qde: w.out,
-        sources,
-        sidecar,
-        report,
-    })
 }
 
 /// The whole project as a `.qdpx` archive (valid against `Project.xsd`).

@@ -867,6 +867,24 @@ fn cleanup_leftovers(base: &Path) {
     }
 }
 
+/// Puts the index built in `tmp` in place: the old index (if any) moves
+/// aside, the new one takes its place, the old one goes.
+fn swap_in(paths: &Paths, tmp: &Path) -> Result<()> {
+    let old = paths
+        .base
+        .join(format!("index.old-{}", crate::ids::new_id()));
+    let had_old = paths.index.exists();
+    if had_old {
+        fs::rename(&paths.index, &old).at(&paths.index)?;
+    }
+    fs::rename(tmp, &paths.index).at(&paths.index)?;
+    sync_dir(&paths.base)?;
+    if had_old {
+        let _ = fs::remove_dir_all(&old);
+    }
+    Ok(())
+}
+
 /// Builds a fresh index in a temporary folder and puts it in place.
 fn build(
     project: &Project,
@@ -941,20 +959,7 @@ fn build(
         let _ = fs::remove_dir_all(&tmp);
         return Err(e);
     }
-    // Swap it in: the old index (if any) moves aside, the new one takes
-    // its place, the old one goes.
-    let old = paths
-        .base
-        .join(format!("index.old-{}", crate::ids::new_id()));
-    let had_old = paths.index.exists();
-    if had_old {
-        fs::rename(&paths.index, &old).at(&paths.index)?;
-    }
-    fs::rename(&tmp, &paths.index).at(&paths.index)?;
-    sync_dir(&paths.base)?;
-    if had_old {
-        let _ = fs::remove_dir_all(&old);
-    }
+    swap_in(paths, &tmp)?;
     let idx = match SearchIndex::open_dir(&paths.index) {
         Ok(i) => i,
         Err(OpenFailure::Missing) => {

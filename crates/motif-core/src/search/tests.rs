@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use regex::Regex;
+
 use super::*;
 use crate::project::Attributes;
 
@@ -216,7 +218,7 @@ fn filters_restrict_passages() {
     let with = |q: &str, filters: Vec<Filter>| {
         idx.search(&Request {
             query: q.into(),
-            scope: Scope {
+            scope: SearchFilter {
                 filters,
                 codes: None,
             },
@@ -273,7 +275,7 @@ fn code_scope_keeps_passages_overlapping_segments() {
     let res = idx
         .search(&Request {
             query: "framework".into(),
-            scope: Scope {
+            scope: SearchFilter {
                 filters: Vec::new(),
                 codes: Some(scope),
             },
@@ -385,16 +387,16 @@ fn regex_matches_land_in_exactly_one_hit() {
 #[test]
 fn regex_search_applies_filters() {
     let (ts, attrs) = corpus();
-    let res = regex_search(&ts, &attrs, r"(?i)pytorch", &Scope::default(), None).unwrap();
+    let res = regex_search(&ts, &attrs, r"(?i)pytorch", &SearchFilter::default(), None).unwrap();
     assert_eq!(res.total, 2);
-    let scope = Scope {
+    let scope = SearchFilter {
         filters: vec![Filter::Attribute("role".into(), "maintainer".into())],
         codes: None,
     };
     let res = regex_search(&ts, &attrs, r"(?i)pytorch", &scope, None).unwrap();
     assert_eq!(res.total, 1);
     assert_eq!(res.hits[0].transcript, "p1");
-    let scope = Scope {
+    let scope = SearchFilter {
         filters: vec![Filter::Speaker("李娜".into())],
         codes: None,
     };
@@ -404,7 +406,7 @@ fn regex_search_applies_filters() {
             .total,
         1
     );
-    assert!(regex_search(&ts, &attrs, r"(unclosed", &Scope::default(), None).is_err());
+    assert!(regex_search(&ts, &attrs, r"(unclosed", &SearchFilter::default(), None).is_err());
 }
 
 #[test]
@@ -413,7 +415,7 @@ fn similar_passages_share_distinctive_words() {
     let t = &ts[0];
     let p = &passages(t)[3]; // "Standardizing on one framework was a relief."
     let res = idx
-        .similar(t, p.start, p.end, &Scope::default(), Some(5))
+        .similar(t, p.start, p.end, &SearchFilter::default(), Some(5))
         .unwrap();
     assert!(res.total >= 1);
     for h in &res.hits {
@@ -606,7 +608,8 @@ fn searches_rebuild_an_index_damaged_under_them() {
 #[test]
 fn regex_over_project_files() {
     let (_d, p) = project_with(&[("p1", P1), ("p2", P2), ("p3", P3)]);
-    let (res, problems) = regex_search_project(&p, r"(?i)py\w+", &Scope::default(), None).unwrap();
+    let (res, problems) =
+        regex_search_project(&p, r"(?i)py\w+", &SearchFilter::default(), None).unwrap();
     assert!(problems.is_empty());
     let n: usize = res.hits.iter().map(|h| h.matches.len()).sum();
     let re = Regex::new(r"(?i)py\w+").unwrap();

@@ -1,0 +1,112 @@
+//! Appending to a journal: the locked, durable [`Journal::transact`] write,
+//! the lock file, and setting a torn tail aside before the next append.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use crate::error::{Error, IoContext, Result};
+use crate::fsio::sync_dir;
+
+use super::Journal;
+use super::records::{Record, encode};
+
+impl Journal {
+    /// Writes a batch durably: under an exclusive lock, first replays what
+    /// other processes appended, then asks `make` for the records (so it
+    /// decides on current data), appends them with one write, fsyncs, and
+    /// replays them. Returns what `make` returned besides the records.
+    pub fn transact<T>(
+        &mut self,
+        make: impl FnOnce(&Journal) -> Result<(Vec<Record>, T)>,
+    ) -> Result<T> {
+        if self.read_only {
+            return Err(Error::invalid(format!(
+                "internal error: {} was opened for reading and cannot be written",
+                self.path.display()
+            )));
+        }
+        let lock = self.lock_file()?;
+        lock.lock().map_err(|e| {
+            Error::invalid(format!(
+                "cannot lock {}: {e}; is the project on a file system without locks?",
+                self.lock_path.display()
+            ))
+        })?;
+        let mut existing = match OpenOptions::new().read(true).append(true).open(&self.path) {
+            Ok(f) => Some(f),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::io(&self.path, e)),
+        };
+        if let Some(f) = existing.as_mut() {
+            self.catch_up(f)?;
+            if let Some((at, line)) = self.torn.take() {
+                self.set_aside(f, at, line)?;
+            }
+        }
+        let (records, out) = make(self)?;
+        if records.is_empty() {
+            return Ok(out);
+        }
+        let mut f = if let Some(f) = existing {
+            f
+        } else {
+            if let Some(dir) = self.path.parent() {
+                std::fs::create_dir_all(dir).at(dir)?;
+            }
+            let f = OpenOptions::new()
+                .read(true)
+                .append(true)
+                .create(true)
+                .open(&self.path)
+                .at(&self.path)?;
+            sync_dir(self.path.parent().unwrap_or(Path::new(".")))?;
+            f
+        };
+        let buf = encode(&records)?;
+        f.write_all(&buf).at(&self.path)?;
+        f.sync_data().at(&self.path)?;
+        self.catch_up(&mut f)?;
+        Ok(out)
+    }
+
+    /// Opens (creating) the lock file.
+    pub(super) fn lock_file(&self) -> Result<File> {
+        if let Some(dir) = self.lock_path.parent() {
+            std::fs::create_dir_all(dir).at(dir)?;
+        }
+        OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&self.lock_path)
+            .at(&self.lock_path)
+    }
+
+    /// Moves a torn tail to `CODER.torn` and cuts it from the journal.
+    fn set_aside(&mut self, f: &mut File, at: u64, line: usize) -> Result<()> {
+        f.seek(SeekFrom::Start(at)).at(&self.path)?;
+        let mut tail = Vec::new();
+        f.read_to_end(&mut tail).at(&self.path)?;
+        let torn = self.torn_path();
+        let mut out = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&torn)
+            .at(&torn)?;
+        let mut rec = format!(
+            "# set aside from {} line {line} at {}\n",
+            self.path.file_name().unwrap_or_default().to_string_lossy(),
+            crate::ids::now_rfc3339()
+        )
+        .into_bytes();
+        rec.extend_from_slice(&tail);
+        rec.push(b'\n');
+        out.write_all(&rec).at(&torn)?;
+        out.sync_all().at(&torn)?;
+        sync_dir(torn.parent().unwrap_or(Path::new(".")))?;
+        f.set_len(at).at(&self.path)?;
+        f.sync_all().at(&self.path)?;
+        Ok(())
+    }
+}
