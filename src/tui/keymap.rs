@@ -458,6 +458,15 @@ impl Keymap {
         &self.bindings
     }
 
+    /// The first key bound to an action in a context (for hints in
+    /// titles), `unbound` when none is.
+    pub fn first_key(&self, context: Context, action: Action) -> &str {
+        self.bindings
+            .iter()
+            .find(|b| b.context == context && b.action == action)
+            .map_or("unbound", |b| b.key.as_str())
+    }
+
     /// Keys bound to an action in a context, joined for display.
     pub fn keys_for(&self, context: Context, action: Action) -> String {
         let keys: Vec<&str> = self

@@ -16,7 +16,7 @@ use motif_core::text::one_line;
 
 use super::{Flow, ListItem, Popup, step};
 use crate::tui::app::{App, CONSENSUS};
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, Context};
 use crate::tui::ui::{centered, put};
 
 /// One disagreement to review, owned (the core's items borrow the
@@ -86,16 +86,21 @@ impl Disagreements {
             area.height.saturating_sub(2),
         );
         f.render_widget(Clear, r);
+        let key = |a| one_line(app.keymap.first_key(Context::Agreement, a));
         let keys: Vec<String> = self
             .coders
             .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{} {}", i + 1, one_line(c)))
+            .zip(Action::ALL.iter().filter(|a| a.adopted_coder().is_some()))
+            .map(|(c, a)| format!("{} {}", key(*a), one_line(c)))
             .collect();
         let title = format!(
-            " {} disagreement(s) · enter shows · adopt: {} · b both · 0 neither · esc ",
+            " {} disagreement(s) · {} shows · adopt: {} · {} both · {} neither · {} ",
             self.rows.len(),
-            keys.join(" · ")
+            key(Action::Open),
+            keys.join(" · "),
+            key(Action::AdoptBoth),
+            key(Action::AdoptNeither),
+            key(Action::Cancel)
         );
         let block = Block::default()
             .borders(Borders::ALL)

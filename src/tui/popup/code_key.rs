@@ -12,7 +12,7 @@ use motif_core::text::one_line;
 use super::Flow;
 use crate::tui::app::App;
 use crate::tui::input::typed_char;
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, Context};
 
 /// The code-key prompt (no state of its own).
 #[derive(Debug, Clone, Copy, Default)]
@@ -58,9 +58,12 @@ impl CodeKeyPrompt {
                     .map(|k| format!("{} {}", one_line(&k.to_string()), c.name()))
             })
             .collect();
+        let key = |a| one_line(app.keymap.first_key(Context::CodeKey, a));
         let text = format!(
-            "press a code's key: {} · Tab: picker · Esc: cancel",
-            keys.join(" · ")
+            "press a code's key: {} · {}: picker · {}: cancel",
+            keys.join(" · "),
+            key(Action::CodePicker),
+            key(Action::Cancel)
         );
         let r = Rect::new(0, area.height.saturating_sub(4), area.width, 3);
         f.render_widget(Clear, r);

@@ -13,7 +13,7 @@ use motif_core::text::one_line;
 use super::Flow;
 use crate::tui::app::App;
 use crate::tui::commands::COMMANDS;
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, Context};
 use crate::tui::ui::centered;
 
 /// The help overlay, scrolled by `scroll` lines.
@@ -64,12 +64,14 @@ impl Help {
         }
         let r = centered(area, 86, area.height.saturating_sub(2));
         f.render_widget(Clear, r);
+        let key = |a| one_line(app.keymap.first_key(Context::Help, a));
+        let title = format!(
+            " Keys · {}/{} scroll · any other key closes ",
+            key(Action::ScrollDown),
+            key(Action::ScrollUp)
+        );
         let p = Paragraph::new(lines)
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(" Keys · j/k scroll · any other key closes "),
-            )
+            .block(Block::default().borders(Borders::ALL).title(title))
             .scroll((u16::try_from(self.scroll).unwrap_or(u16::MAX), 0));
         f.render_widget(p, r);
     }

@@ -14,7 +14,7 @@ use motif_core::transcript::Transcript;
 
 use super::{Flow, Picker, Popup, step};
 use crate::tui::app::{App, Pane};
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, Context};
 use crate::tui::ui::{centered, put};
 
 /// One row of a list popup.
@@ -83,10 +83,13 @@ impl ListPopup {
             area.height.saturating_sub(4),
         );
         f.render_widget(Clear, r);
+        let key = |a| one_line(app.keymap.first_key(Context::List, a));
         let block = Block::default().borders(Borders::ALL).title(format!(
-            " {} · {} · enter jumps · esc closes ",
+            " {} · {} · {} jumps · {} closes ",
             one_line(&self.title),
-            self.items.len()
+            self.items.len(),
+            key(Action::Open),
+            key(Action::Cancel)
         ));
         let inner = block.inner(r);
         f.render_widget(block, r);

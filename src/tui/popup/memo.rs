@@ -17,7 +17,7 @@ use motif_core::text::one_line;
 use super::{Flow, Popup};
 use crate::tui::app::App;
 use crate::tui::input::typed_char;
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, Context};
 use crate::tui::textview::{self, char_width};
 use crate::tui::ui::{centered, put};
 
@@ -135,9 +135,12 @@ impl MemoEditor {
     pub fn render(&self, f: &mut Frame<'_>, app: &App, area: Rect) {
         let r = centered(area, 70, 14);
         f.render_widget(Clear, r);
+        let key = |a| one_line(app.keymap.first_key(Context::Memo, a));
         let block = Block::default().borders(Borders::ALL).title(format!(
-            " {} · ctrl-s saves · esc discards ",
-            one_line(&self.title)
+            " {} · {} saves · {} discards ",
+            one_line(&self.title),
+            key(Action::SaveMemo),
+            key(Action::Cancel)
         ));
         let inner = block.inner(r);
         f.render_widget(block, r);

@@ -17,7 +17,7 @@ use motif_core::text::one_line;
 use super::list::segment_item;
 use super::{Flow, ListItem, ListPopup, Popup};
 use crate::tui::app::App;
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, Context};
 use crate::tui::ui::{centered, put};
 
 /// Which statistics the statistics view shows.
@@ -110,9 +110,15 @@ impl Stats {
             StatsTab::Matrix => " frequencies  co-occurrence  [code × attribute]",
         };
         let coder = self.coder.as_deref().unwrap_or("every coder");
+        let key = |a| one_line(app.keymap.first_key(Context::Stats, a));
         let title = format!(
-            " {tabs} · {} · c coder · s sort · tab view · enter segments · esc ",
-            one_line(coder)
+            " {tabs} · {} · {} coder · {} sort · {} view · {} segments · {} ",
+            one_line(coder),
+            key(Action::CycleCoder),
+            key(Action::SortByCount),
+            key(Action::NextTab),
+            key(Action::CellSegments),
+            key(Action::Cancel)
         );
         let block = Block::default()
             .borders(Borders::ALL)
