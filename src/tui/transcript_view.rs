@@ -22,6 +22,7 @@ fn overlapping(segs: &[ViewSeg], a: usize, b: usize) -> impl Iterator<Item = &Vi
         .filter(move |s| s.start < b.max(a + 1) && s.end > a)
 }
 
+#[inline]
 fn sanitize_char(c: char) -> String {
     if c == '\t' {
         " ".into()
@@ -136,6 +137,7 @@ impl Painter<'_> {
     }
 
     /// The row's characters, styled by speaker, codes, selection, cursor.
+    #[inline]
     fn text(&self, buf: &mut Buffer, row: &Row, y: u16, row_segs: &[&&ViewSeg]) {
         let (app, t, theme) = (self.app, self.t, self.app.theme);
         let label = self.label(row);

@@ -38,7 +38,9 @@ pub fn draw(f: &mut Frame<'_>, app: &App) {
 }
 
 /// Writes at most `max` columns of `text` at (`x`, `y`); returns the
-/// column after it.
+/// column after it. Inlined: the transcript view calls it per character
+/// from another module.
+#[inline]
 pub(crate) fn put(buf: &mut Buffer, x: u16, y: u16, text: &str, max: u16, style: Style) -> u16 {
     if max == 0 || y >= buf.area.height || x >= buf.area.width {
         return x;
