@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// Where a binding applies.
+/// Where a binding applies. Popups and text inputs have their own
+/// contexts: while one is open, only its context (and, for text inputs,
+/// [`Context::TextInput`]) is consulted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Context {
     /// Everywhere outside popups and text input.
@@ -22,8 +24,26 @@ pub enum Context {
     Transcripts,
     /// The codebook pane.
     Codebook,
-    /// A list popup (segments, search hits).
+    /// A list popup (segments, search hits, similar passages).
     List,
+    /// The help overlay.
+    Help,
+    /// Waiting for a code's one-key shortcut after `c`.
+    CodeKey,
+    /// The code picker (typed text filters).
+    Picker,
+    /// The `/` search prompt (typed text is the query).
+    Search,
+    /// The `:` command line (typed text is the command).
+    Command,
+    /// The memo editor (typed text is the memo).
+    Memo,
+    /// The statistics view.
+    Stats,
+    /// The disagreements view.
+    Agreement,
+    /// Editing keys shared by every text input (picker, prompts, memo).
+    TextInput,
 }
 
 impl Context {
@@ -36,20 +56,39 @@ impl Context {
             Context::Transcripts => "Transcript list",
             Context::Codebook => "Codebook",
             Context::List => "Lists (segments, search hits)",
+            Context::Help => "Help",
+            Context::CodeKey => "Code keys (after c)",
+            Context::Picker => "Code picker",
+            Context::Search => "Search prompt (/)",
+            Context::Command => "Command line (:)",
+            Context::Memo => "Memo editor",
+            Context::Stats => "Statistics (S)",
+            Context::Agreement => "Disagreements (D)",
+            Context::TextInput => "Typing (picker, prompts, memo)",
         }
     }
 
     /// All contexts in help order.
-    pub const ALL: [Context; 6] = [
+    pub const ALL: [Context; 15] = [
         Context::Global,
         Context::Normal,
         Context::Visual,
         Context::Transcripts,
         Context::Codebook,
         Context::List,
+        Context::Help,
+        Context::CodeKey,
+        Context::Picker,
+        Context::Search,
+        Context::Command,
+        Context::Memo,
+        Context::Stats,
+        Context::Agreement,
+        Context::TextInput,
     ];
 
-    fn name(self) -> &'static str {
+    /// The context's section name in keymap files.
+    pub fn name(self) -> &'static str {
         match self {
             Context::Global => "global",
             Context::Normal => "normal",
@@ -57,6 +96,15 @@ impl Context {
             Context::Transcripts => "transcripts",
             Context::Codebook => "codebook",
             Context::List => "list",
+            Context::Help => "help",
+            Context::CodeKey => "code_key",
+            Context::Picker => "picker",
+            Context::Search => "search",
+            Context::Command => "command",
+            Context::Memo => "memo",
+            Context::Stats => "stats",
+            Context::Agreement => "agreement",
+            Context::TextInput => "text_input",
         }
     }
 }
@@ -140,6 +188,52 @@ actions! {
     Stats "stats" "statistics: frequencies, co-occurrence, code × role (tab switches, enter lists segments)",
     Similar "similar" "find passages like the selection in every interview (a in the list codes them all)",
     Agreement "agreement" "disagreements between coders: enter shows the passage, 1/2… adopt a coder's side, b both, 0 neither",
+    ScrollDown "scroll_down" "scroll down",
+    ScrollUp "scroll_up" "scroll up",
+    CodeAll "code_all" "code every listed passage with one code, as one undo step (search hits, similar passages)",
+    Accept "accept" "apply what was typed or chosen",
+    Complete "complete" "complete the command (again: the next completion)",
+    SaveMemo "save_memo" "save the memo",
+    NewLine "new_line" "start a new line",
+    LineStart "line_start" "go to the start of the line",
+    LineEnd "line_end" "go to the end of the line",
+    DeleteBack "delete_back" "delete the character before the cursor",
+    NextTab "next_tab" "show the next statistics",
+    PrevTab "prev_tab" "show the previous statistics",
+    CycleCoder "cycle_coder" "count every coder, then each coder in turn",
+    SortByCount "sort_by_count" "sort by count / by codebook order",
+    ColumnNext "column_next" "next column",
+    ColumnPrev "column_prev" "previous column",
+    CellSegments "cell_segments" "list the segments behind the bar or cell",
+    AdoptBoth "adopt_both" "adopt every coder's side into the consensus coder",
+    AdoptNeither "adopt_neither" "adopt neither side (record the decision)",
+    Adopt1 "adopt_1" "adopt the 1st compared coder's side",
+    Adopt2 "adopt_2" "adopt the 2nd compared coder's side",
+    Adopt3 "adopt_3" "adopt the 3rd compared coder's side",
+    Adopt4 "adopt_4" "adopt the 4th compared coder's side",
+    Adopt5 "adopt_5" "adopt the 5th compared coder's side",
+    Adopt6 "adopt_6" "adopt the 6th compared coder's side",
+    Adopt7 "adopt_7" "adopt the 7th compared coder's side",
+    Adopt8 "adopt_8" "adopt the 8th compared coder's side",
+    Adopt9 "adopt_9" "adopt the 9th compared coder's side",
+}
+
+impl Action {
+    /// For the adopt-a-coder actions: which compared coder (0-based).
+    pub fn adopted_coder(self) -> Option<usize> {
+        const ADOPT: [Action; 9] = [
+            Action::Adopt1,
+            Action::Adopt2,
+            Action::Adopt3,
+            Action::Adopt4,
+            Action::Adopt5,
+            Action::Adopt6,
+            Action::Adopt7,
+            Action::Adopt8,
+            Action::Adopt9,
+        ];
+        ADOPT.iter().position(|a| *a == self)
+    }
 }
 
 /// One binding: a key in a context does an action.
@@ -223,7 +317,69 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::List, "k", Action::ListUp),
     (Context::List, "up", Action::ListUp),
     (Context::List, "enter", Action::Open),
+    (Context::List, "a", Action::CodeAll),
     (Context::List, "esc", Action::Cancel),
+    (Context::List, "q", Action::Cancel),
+    (Context::Help, "j", Action::ScrollDown),
+    (Context::Help, "down", Action::ScrollDown),
+    (Context::Help, "k", Action::ScrollUp),
+    (Context::Help, "up", Action::ScrollUp),
+    (Context::Help, "esc", Action::Cancel),
+    (Context::Help, "q", Action::Cancel),
+    (Context::CodeKey, "tab", Action::CodePicker),
+    (Context::CodeKey, "esc", Action::Cancel),
+    (Context::Picker, "enter", Action::Accept),
+    (Context::Picker, "down", Action::ListDown),
+    (Context::Picker, "up", Action::ListUp),
+    (Context::Picker, "esc", Action::Cancel),
+    (Context::Search, "enter", Action::Accept),
+    (Context::Search, "esc", Action::Cancel),
+    (Context::Command, "enter", Action::Accept),
+    (Context::Command, "tab", Action::Complete),
+    (Context::Command, "esc", Action::Cancel),
+    (Context::Memo, "ctrl-s", Action::SaveMemo),
+    (Context::Memo, "enter", Action::NewLine),
+    (Context::Memo, "down", Action::Down),
+    (Context::Memo, "up", Action::Up),
+    (Context::Memo, "esc", Action::Cancel),
+    (Context::Stats, "tab", Action::NextTab),
+    (Context::Stats, "backtab", Action::PrevTab),
+    (Context::Stats, "c", Action::CycleCoder),
+    (Context::Stats, "s", Action::SortByCount),
+    (Context::Stats, "j", Action::ListDown),
+    (Context::Stats, "down", Action::ListDown),
+    (Context::Stats, "k", Action::ListUp),
+    (Context::Stats, "up", Action::ListUp),
+    (Context::Stats, "l", Action::ColumnNext),
+    (Context::Stats, "right", Action::ColumnNext),
+    (Context::Stats, "h", Action::ColumnPrev),
+    (Context::Stats, "left", Action::ColumnPrev),
+    (Context::Stats, "enter", Action::CellSegments),
+    (Context::Stats, "esc", Action::Cancel),
+    (Context::Stats, "q", Action::Cancel),
+    (Context::Agreement, "j", Action::ListDown),
+    (Context::Agreement, "down", Action::ListDown),
+    (Context::Agreement, "k", Action::ListUp),
+    (Context::Agreement, "up", Action::ListUp),
+    (Context::Agreement, "enter", Action::Open),
+    (Context::Agreement, "1", Action::Adopt1),
+    (Context::Agreement, "2", Action::Adopt2),
+    (Context::Agreement, "3", Action::Adopt3),
+    (Context::Agreement, "4", Action::Adopt4),
+    (Context::Agreement, "5", Action::Adopt5),
+    (Context::Agreement, "6", Action::Adopt6),
+    (Context::Agreement, "7", Action::Adopt7),
+    (Context::Agreement, "8", Action::Adopt8),
+    (Context::Agreement, "9", Action::Adopt9),
+    (Context::Agreement, "b", Action::AdoptBoth),
+    (Context::Agreement, "0", Action::AdoptNeither),
+    (Context::Agreement, "esc", Action::Cancel),
+    (Context::Agreement, "q", Action::Cancel),
+    (Context::TextInput, "left", Action::Left),
+    (Context::TextInput, "right", Action::Right),
+    (Context::TextInput, "home", Action::LineStart),
+    (Context::TextInput, "end", Action::LineEnd),
+    (Context::TextInput, "backspace", Action::DeleteBack),
 ];
 
 /// Writes a key event the way the keymap names keys (`j`, `G`, `ctrl-d`,
@@ -302,6 +458,15 @@ impl Keymap {
         &self.bindings
     }
 
+    /// The first key bound to an action in a context (for hints in
+    /// titles), `unbound` when none is.
+    pub fn first_key(&self, context: Context, action: Action) -> &str {
+        self.bindings
+            .iter()
+            .find(|b| b.context == context && b.action == action)
+            .map_or("unbound", |b| b.key.as_str())
+    }
+
     /// Keys bound to an action in a context, joined for display.
     pub fn keys_for(&self, context: Context, action: Action) -> String {
         let keys: Vec<&str> = self
@@ -314,7 +479,9 @@ impl Keymap {
     }
 
     /// Applies a user keymap (TOML: a table per context mapping key names to
-    /// action names, e.g. `[normal]` `"ctrl-n" = "turn_next"`).
+    /// action names, e.g. `[normal]` `"ctrl-n" = "turn_next"`). The keys a
+    /// section gives an action replace that action's default keys in that
+    /// context, and a key given a new action leaves its old one.
     pub fn apply_user(&mut self, text: &str, path: &Path) -> Result<(), String> {
         let table: toml::Table = toml::from_str(text).map_err(|e| {
             let (l, c) = motif_core::codebook::line_col(text, e.span().map_or(0, |s| s.start));
@@ -325,34 +492,24 @@ impl Keymap {
                 .iter()
                 .copied()
                 .find(|c| c.name() == ctx_name)
-                .ok_or_else(|| format!("{}: unknown section [{ctx_name}]; use global, normal, visual, transcripts, codebook or list", path.display()))?;
-            let keys = keys.as_table().ok_or_else(|| {
-                format!(
-                    "{}: [{ctx_name}] must be a table of \"key\" = \"action\"",
-                    path.display()
-                )
-            })?;
-            for (key, action) in keys {
-                let name = action.as_str().ok_or_else(|| {
+                .ok_or_else(|| {
+                    let names: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
                     format!(
-                        "{}: [{ctx_name}] {key}: the action must be a string",
-                        path.display()
+                        "{}: unknown section [{ctx_name}]; use {}",
+                        path.display(),
+                        names.join(", ")
                     )
                 })?;
-                let action = Action::from_name(name).ok_or_else(|| {
-                    format!(
-                        "{}: [{ctx_name}] {key}: unknown action `{name}`",
-                        path.display()
-                    )
-                })?;
-                self.bindings
-                    .retain(|b| !(b.context == context && &b.key == key));
-                self.bindings.push(Binding {
+            let user = user_section(ctx_name, keys, path)?;
+            self.bindings.retain(|b| {
+                b.context != context || !user.iter().any(|(k, a)| *k == b.key || *a == b.action)
+            });
+            self.bindings
+                .extend(user.into_iter().map(|(key, action)| Binding {
                     context,
-                    key: key.clone(),
+                    key,
                     action,
-                });
-            }
+                }));
         }
         self.reindex();
         Ok(())
@@ -377,17 +534,22 @@ impl Keymap {
             .collect()
     }
 
-    /// `docs/keymap.md`, generated.
+    /// `docs/keymap.md`, generated from this table and the `:` command
+    /// table.
     pub fn markdown(&self) -> String {
         let mut out = String::from(
-            "# Keys\n\nGenerated from the keymap table in `src/tui/keymap.rs` (the same table \
-             dispatches keys and builds the `?` help). Rebind keys in `keymap.toml` in your \
-             config folder (e.g. `~/.config/motif/keymap.toml`):\n\n```toml\n[normal]\n\"ctrl-n\" = \"turn_next\"\n```\n",
+            "# Keys\n\nGenerated from the keymap table in `src/tui/keymap.rs` and the command \
+             table in `src/tui/commands.rs` (the same tables dispatch keys and commands and build \
+             the `?` help). Rebind keys in `keymap.toml` in your config folder (e.g. \
+             `~/.config/motif/keymap.toml`), one section per context (the names below in \
+             brackets); the keys you give an action replace its default keys in that context:\n\n\
+             ```toml\n[normal]\n\"ctrl-n\" = \"turn_next\"\n\n[list]\n\"ctrl-n\" = \"list_down\"\n```\n",
         );
-        for (title, rows) in self.help_lines() {
+        for (context, (title, rows)) in Context::ALL.iter().zip(self.help_lines()) {
             let _ = write!(
                 out,
-                "\n## {title}\n\n| key | action | name |\n| --- | --- | --- |\n"
+                "\n## {title} `[{}]`\n\n| key | action | name |\n| --- | --- | --- |\n",
+                context.name()
             );
             for (keys, desc) in rows {
                 let name = Action::ALL
@@ -405,13 +567,49 @@ impl Keymap {
             "\n## Code keys\n\nAfter `c` on a selection, press a code's one-key shortcut (shown in \
              the codebook pane) to apply it, or `tab` for the picker. In the picker, type to \
              filter, `enter` to apply, and choose `+ create` to make a new code.\n\n## Command \
-             line\n\n`:open T`, `:goto LINE`, `:select A-B` (lines), `:code CODE…`, `:uncode \
-             [CODE…]`, `:search QUERY`, `:undo`, `:redo`, `:memo`, `:export frequencies [FILE]`, \
-             `:codes add PATH`, `:coders all|mine`, `:theme dark|light`, `:refresh`, `:help`, \
-             `:q`. `tab` completes.\n",
+             line\n\n`tab` completes command names and their arguments.\n\n| command | what it does |\n| --- | --- |\n",
         );
+        for c in super::commands::COMMANDS {
+            let _ = writeln!(
+                out,
+                "| `:{}` | {} |",
+                c.usage().replace('|', "\\|"),
+                c.described().replace('|', "\\|")
+            );
+        }
         out
     }
+}
+
+/// One section of a user keymap: (key, action) pairs, checked.
+fn user_section(
+    ctx_name: &str,
+    keys: &toml::Value,
+    path: &Path,
+) -> Result<Vec<(String, Action)>, String> {
+    let keys = keys.as_table().ok_or_else(|| {
+        format!(
+            "{}: [{ctx_name}] must be a table of \"key\" = \"action\"",
+            path.display()
+        )
+    })?;
+    keys.iter()
+        .map(|(key, action)| {
+            let name = action.as_str().ok_or_else(|| {
+                format!(
+                    "{}: [{ctx_name}] {key}: the action must be a string",
+                    path.display()
+                )
+            })?;
+            let action = Action::from_name(name).ok_or_else(|| {
+                format!(
+                    "{}: [{ctx_name}] {key}: unknown action `{name}`",
+                    path.display()
+                )
+            })?;
+            Ok((key.clone(), action))
+        })
+        .collect()
 }
 
 /// The user's keymap file in the platform's config folder.
@@ -471,6 +669,48 @@ mod tests {
         );
         let e = km.apply_user("[nope]\n", Path::new("k.toml")).unwrap_err();
         assert!(e.contains("unknown section"), "{e}");
+    }
+
+    #[test]
+    fn a_user_key_for_an_action_replaces_its_default_keys_in_that_context_only() {
+        let mut km = Keymap::default();
+        km.apply_user("[list]\n\"ctrl-n\" = \"list_down\"\n", Path::new("k.toml"))
+            .unwrap();
+        assert_eq!(km.lookup(Context::List, "ctrl-n"), Some(Action::ListDown));
+        assert_eq!(km.lookup(Context::List, "j"), None);
+        assert_eq!(km.lookup(Context::List, "down"), None);
+        assert_eq!(km.lookup(Context::List, "k"), Some(Action::ListUp));
+        assert_eq!(km.lookup(Context::Codebook, "j"), Some(Action::ListDown));
+        assert_eq!(km.keys_for(Context::List, Action::ListDown), "ctrl-n");
+    }
+
+    #[test]
+    fn popup_and_text_input_contexts_have_their_keys_in_the_table() {
+        let km = Keymap::default();
+        for (context, key, action) in [
+            (Context::Picker, "enter", Action::Accept),
+            (Context::Command, "tab", Action::Complete),
+            (Context::Memo, "ctrl-s", Action::SaveMemo),
+            (Context::Stats, "c", Action::CycleCoder),
+            (Context::Agreement, "2", Action::Adopt2),
+            (Context::Help, "j", Action::ScrollDown),
+            (Context::TextInput, "backspace", Action::DeleteBack),
+        ] {
+            assert_eq!(km.lookup(context, key), Some(action), "{key}");
+        }
+        // Text inputs never bind a plain character: it is typed.
+        for b in km.bindings() {
+            if matches!(
+                b.context,
+                Context::Picker
+                    | Context::Search
+                    | Context::Command
+                    | Context::Memo
+                    | Context::TextInput
+            ) {
+                assert!(b.key.chars().count() > 1, "{b:?}");
+            }
+        }
     }
 
     #[test]

@@ -1,13 +1,24 @@
 //! The terminal interface: a coding workspace (transcript list, transcript
-//! view, codebook) built on the same core calls as the CLI. State and
-//! actions live in [`app`], drawing in [`ui`], geometry in [`textview`],
-//! the one keymap table in [`keymap`], colours in [`theme`]. The terminal
-//! is restored on quit, on error and on panic.
+//! view, codebook) built on the same core calls as the CLI. Shared state
+//! and key routing live in [`app`] (with [`selection`], [`coding`],
+//! [`codebook_edit`] and [`refresh`] adding to it), each popup in
+//! [`popup`], the one keymap table in [`keymap`], the one `:` command
+//! table in [`commands`], drawing in [`ui`] and [`transcript_view`],
+//! geometry in [`textview`], colours in [`theme`]. The terminal is
+//! restored on quit, on error and on panic.
 
 pub mod app;
+pub mod codebook_edit;
+pub mod coding;
+pub mod commands;
+pub mod input;
 pub mod keymap;
+pub mod popup;
+pub mod refresh;
+pub mod selection;
 pub mod textview;
 pub mod theme;
+pub mod transcript_view;
 pub mod ui;
 
 use std::io::stdout;

@@ -1,6 +1,7 @@
 //! Keys in, state out: no drawing.
 
-use motif::tui::app::{App, Pane, Popup, Unit};
+use motif::tui::app::{App, Pane, Unit};
+use motif::tui::popup::Popup;
 use motif_core::project::Project;
 
 use crate::{Fixture, my_codings, press};
@@ -160,7 +161,7 @@ fn command_line_verbs() {
     // Completion.
     press(&mut app, ": text:op tab");
     match &app.popup {
-        Popup::Command { input, .. } => assert_eq!(input.text, "open"),
+        Popup::Command(line) => assert_eq!(line.input.text, "open"),
         other => panic!("{other:?}"),
     }
     press(&mut app, "esc : text:frobnicate enter");
@@ -198,7 +199,7 @@ fn codebook_pane_lists_segments_and_jumps() {
     assert_eq!(app.focus, Pane::Codebook);
     press(&mut app, "j enter");
     match &app.popup {
-        Popup::List { items, .. } => assert_eq!(items.len(), 1),
+        Popup::List(list) => assert_eq!(list.items.len(), 1),
         other => panic!("{other:?}"),
     }
     press(&mut app, "enter");
@@ -213,7 +214,7 @@ fn search_lists_hits_and_n_steps_through_them() {
     let mut app = f.app();
     press(&mut app, "/ text:pytorch enter");
     match &app.popup {
-        Popup::List { items, .. } => assert_eq!(items.len(), 1),
+        Popup::List(list) => assert_eq!(list.items.len(), 1),
         other => panic!("{other:?}"),
     }
     press(&mut app, "esc / text:the enter esc");
@@ -317,7 +318,7 @@ fn mouse_drag_selects_and_wheel_scrolls() {
 
 #[test]
 fn statistics_view_lists_the_segments_behind_bars_and_cells() {
-    use motif::tui::app::StatsTab;
+    use motif::tui::popup::StatsTab;
     let f = Fixture::new();
     let mut app = f.app();
     // frameworks on the first answer, jobs on a word inside it.
@@ -332,7 +333,7 @@ fn statistics_view_lists_the_segments_behind_bars_and_cells() {
     // Sorted by count, the first bar is a used code; enter lists it.
     press(&mut app, "s enter");
     match &app.popup {
-        Popup::List { items, .. } => assert_eq!(items.len(), 1),
+        Popup::List(list) => assert_eq!(list.items.len(), 1),
         other => panic!("{other:?}"),
     }
     // Co-occurrence: frameworks (row 1) × jobs (column 3) share text.
@@ -345,9 +346,9 @@ fn statistics_view_lists_the_segments_behind_bars_and_cells() {
     assert_eq!(st.co[3][1], 1);
     press(&mut app, "j l l l enter");
     match &app.popup {
-        Popup::List { title, items, .. } => {
-            assert_eq!(title, "standardization/frameworks × community/jobs");
-            assert_eq!(items.len(), 1);
+        Popup::List(list) => {
+            assert_eq!(list.title, "standardization/frameworks × community/jobs");
+            assert_eq!(list.items.len(), 1);
         }
         other => panic!("{other:?}"),
     }
@@ -400,10 +401,11 @@ fn agreement_view_lists_disagreements_and_adopts_a_side() {
     code("ben", "200-230", "jobs");
     let mut app = f.app();
     press(&mut app, "D");
-    let Popup::Agreement { coders, rows, .. } = &app.popup else {
+    let Popup::Agreement(view) = &app.popup else {
         panic!("{:?}", app.popup)
     };
-    assert_eq!(coders, &["ana", "ben"]);
+    let rows = &view.rows;
+    assert_eq!(view.coders, ["ana", "ben"]);
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[0].code, "standardization/frameworks");
     assert_eq!(rows[0].sides[1].1, "—");
@@ -417,10 +419,10 @@ fn agreement_view_lists_disagreements_and_adopts_a_side() {
     let c = j.codings()[0];
     assert_eq!((c.start, c.end), (70, 90));
     // The list now shows it adopted; enter shows the passage.
-    let Popup::Agreement { rows, .. } = &app.popup else {
+    let Popup::Agreement(view) = &app.popup else {
         panic!()
     };
-    assert!(rows[0].adopted.is_some(), "{rows:?}");
+    assert!(view.rows[0].adopted.is_some(), "{:?}", view.rows);
     press(&mut app, "k enter");
     assert_eq!(app.current.as_deref(), Some("p01"));
     assert_eq!(app.transcript().unwrap().char_at(app.cursor), 70);
@@ -431,10 +433,10 @@ fn code_all_search_hits_after_a_preview_and_find_similar_passages() {
     let f = Fixture::new();
     let mut app = f.app();
     press(&mut app, "/ text:the enter");
-    let Popup::List { items, .. } = &app.popup else {
+    let Popup::List(list) = &app.popup else {
         panic!("{:?}", app.popup)
     };
-    let n = items.len();
+    let n = list.items.len();
     assert!(n >= 2);
     // The list is the preview; `a` codes every hit's passage, one undo step.
     press(&mut app, "a text:jobs enter");
@@ -446,7 +448,8 @@ fn code_all_search_hits_after_a_preview_and_find_similar_passages() {
     // Similar passages from a selected turn.
     press(&mut app, ") t *");
     match &app.popup {
-        Popup::List { title, .. } => {
+        Popup::List(list) => {
+            let title = &list.title;
             // Two short interviews are too few for more-like-this to
             // rank anything; the CLI tests check the results themselves.
             assert_eq!(title, "similar passages");
@@ -454,4 +457,203 @@ fn code_all_search_hits_after_a_preview_and_find_similar_passages() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_user_list_rebinding_moves_list_popups() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    app.keymap
+        .apply_user(
+            "[list]\n\"ctrl-n\" = \"list_down\"\n",
+            std::path::Path::new("keymap.toml"),
+        )
+        .unwrap();
+    press(&mut app, "/ text:the enter");
+    let selected = |app: &App| match &app.popup {
+        Popup::List(list) => {
+            assert!(list.items.len() >= 2);
+            list.selected
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(selected(&app), 0);
+    press(&mut app, "j");
+    assert_eq!(selected(&app), 0, "j no longer moves the list");
+    press(&mut app, "ctrl-n");
+    assert_eq!(selected(&app), 1, "the rebound key moves it");
+    // Other contexts keep their keys: the transcript view still moves on j.
+    press(&mut app, "esc");
+    let line = |app: &App| app.transcript().unwrap().index.line_of_byte(app.cursor);
+    let before = line(&app);
+    press(&mut app, "j");
+    assert_eq!(line(&app), before + 1);
+}
+
+#[test]
+fn popup_keys_come_from_the_keymap_table() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    app.keymap
+        .apply_user(
+            "[stats]\nn = \"next_tab\"\n[help]\nx = \"scroll_down\"\n",
+            std::path::Path::new("keymap.toml"),
+        )
+        .unwrap();
+    press(&mut app, "S n");
+    let Popup::Stats(st) = &app.popup else {
+        panic!("{:?}", app.popup)
+    };
+    assert_eq!(st.tab, motif::tui::popup::StatsTab::Cooccurrence);
+    press(&mut app, "tab");
+    assert!(
+        matches!(app.popup, Popup::Stats(_)),
+        "tab is no longer bound"
+    );
+    press(&mut app, "esc ? x x");
+    let Popup::Help(h) = &app.popup else {
+        panic!("{:?}", app.popup)
+    };
+    assert_eq!(h.scroll, 2);
+}
+
+#[test]
+fn codes_commands_add_rename_move_merge_and_delete() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    press(&mut app, ") t c f");
+    press(&mut app, ": text:codes_add_community/mentoring enter");
+    assert!(app.book.by_path("community/mentoring").is_some());
+    press(&mut app, ": text:codes_rename_frameworks_tools enter");
+    assert!(!app.status.error, "{:?}", app.status);
+    assert_eq!(my_codings(&app)[0].0, "standardization/tools");
+    let on_disk = Project::open(f.root()).unwrap().codebook().unwrap();
+    assert!(on_disk.by_path("standardization/tools").is_some());
+    press(&mut app, ": text:codes_move_tools_community enter");
+    assert_eq!(my_codings(&app)[0].0, "community/tools");
+    press(&mut app, ": text:codes_move_tools enter");
+    assert_eq!(my_codings(&app)[0].0, "tools");
+    press(&mut app, ": text:codes_merge_tools_jobs enter");
+    assert!(app.status.text.contains("1 coding(s)"), "{:?}", app.status);
+    assert_eq!(my_codings(&app)[0].0, "community/jobs");
+    assert!(app.book.by_path("tools").is_none());
+    // A code in use is only deleted with --force, its codings with it.
+    press(&mut app, ": text:codes_delete_jobs enter");
+    assert!(app.status.error && app.status.text.contains("--force"));
+    assert!(app.book.by_path("community/jobs").is_some());
+    press(&mut app, ": text:codes_delete_jobs_--force enter");
+    assert!(!app.status.error, "{:?}", app.status);
+    assert!(app.book.by_path("community/jobs").is_none());
+    assert!(my_codings(&app).is_empty());
+    // Usage errors say what to type.
+    press(&mut app, ": text:codes_rename_jobs enter");
+    assert!(app.status.error && app.status.text.contains("usage: :codes rename CODE NAME"));
+    press(&mut app, ": text:codes enter");
+    assert!(app.status.error && app.status.text.contains(":codes rename"));
+}
+
+#[test]
+fn memo_commands_open_the_editor_on_a_code_a_transcript_or_the_project() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    press(&mut app, ": text:memo_code_jobs enter text:hiring ctrl-s");
+    let id = app.book.by_path("community/jobs").unwrap().id.clone();
+    let memo = std::fs::read_to_string(f.root().join(format!("memos/codes/{id}.md"))).unwrap();
+    assert!(memo.contains("hiring"), "{memo}");
+    press(
+        &mut app,
+        ": text:memo_transcript_p02 enter text:short ctrl-s",
+    );
+    let memo = std::fs::read_to_string(f.root().join("memos/transcripts/p02.md")).unwrap();
+    assert!(memo.contains("short"), "{memo}");
+    press(&mut app, ": text:memo_project enter text:overall ctrl-s");
+    let memo = std::fs::read_to_string(f.root().join("memos/project.md")).unwrap();
+    assert!(memo.contains("overall"), "{memo}");
+    press(&mut app, ": text:memo_transcript_nope enter");
+    assert!(app.status.error && app.status.text.contains("no transcript"));
+}
+
+#[test]
+fn export_frequencies_writes_csv_or_json_by_the_file_name() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    press(&mut app, ") t c f");
+    press(&mut app, ": text:export_frequencies_freq.csv enter");
+    assert!(!app.status.error, "{:?}", app.status);
+    let csv = std::fs::read_to_string(f.root().join("freq.csv")).unwrap();
+    assert!(!csv.trim_start().starts_with('{'), "{csv}");
+    assert!(csv.contains("standardization/frameworks"), "{csv}");
+    press(&mut app, ": text:export_frequencies_freq.json enter");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.root().join("freq.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["totals"]["segments"], 1);
+}
+
+#[test]
+fn agree_commands_report_agreement_and_adopt_a_side() {
+    let f = Fixture::new();
+    let root = f.root().to_str().unwrap().to_owned();
+    for (coder, span, code) in [
+        ("ana", "0-10", "community"),
+        ("ben", "0-10", "community"),
+        ("ana", "70-90", "frameworks"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motif"))
+            .args([
+                "--project",
+                &root,
+                "code",
+                "p01",
+                "--chars",
+                span,
+                code,
+                "--coder",
+                coder,
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    let mut app = f.app();
+    press(&mut app, ": text:agree enter");
+    assert!(!app.status.error, "{:?}", app.status);
+    assert!(
+        app.status.text.contains("agreement of ana, ben") && app.status.text.contains("kappa"),
+        "{:?}",
+        app.status
+    );
+    press(&mut app, "D");
+    let Popup::Agreement(view) = &app.popup else {
+        panic!("{:?}", app.popup)
+    };
+    let id = view.rows[0].id.clone();
+    press(&mut app, "esc");
+    app.run_command(&format!("agree adopt {id} ana"));
+    assert!(!app.status.error, "{:?}", app.status);
+    let j = Project::open(f.root())
+        .unwrap()
+        .journal("consensus")
+        .unwrap();
+    assert_eq!(j.len(), 1);
+    press(&mut app, ": text:agree_adopt_nope_zed enter");
+    assert!(app.status.error);
+}
+
+#[test]
+fn completion_comes_from_the_command_table() {
+    let f = Fixture::new();
+    let app = f.app();
+    assert_eq!(app.complete("codes r"), ["codes rename"]);
+    assert_eq!(
+        app.complete("codes rename community/j"),
+        ["codes rename community/jobs"]
+    );
+    assert_eq!(app.complete("open p0"), ["open p01", "open p02"]);
+    assert_eq!(
+        app.complete("memo "),
+        ["memo code", "memo transcript", "memo project"]
+    );
+    assert_eq!(app.complete("coders m"), ["coders mine"]);
+    assert_eq!(app.complete("export f"), ["export frequencies"]);
 }
