@@ -5,7 +5,6 @@
 
 use motif_core::memo::MemoTarget;
 use motif_core::ops;
-use motif_core::segments::{Filter, place_all};
 use motif_core::stats;
 use motif_core::text::sanitize_owned;
 
@@ -432,18 +431,9 @@ impl App {
     /// the file ends in `.csv`, JSON otherwise.
     pub fn export_frequencies(&mut self, file: Option<&str>) {
         let path = self.project.root.join(file.unwrap_or("frequencies.json"));
-        let (segs, _) = place_all(&self.journals, &self.texts, &self.book, &Filter::default());
-        let mut words = stats::SpanWords::load(&self.project);
-        let f = stats::frequencies(
-            &self.project.config.name,
-            &self.book,
-            &self.texts,
-            self.texts.len(),
-            self.coders_with_codings(),
-            &segs,
-            &mut words,
-        );
-        words.save(&self.texts);
+        // The one recipe `motif export frequencies` uses: every coder with
+        // a journal is listed.
+        let f = self.with_workspace(motif_core::session::frequencies_of_all);
         let csv = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"));

@@ -1164,3 +1164,39 @@ fn into_refuses_a_folder_that_is_not_empty() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"));
     assert_eq!(files(&into).len(), 1);
 }
+
+/// `import-qdpx --merge` rewrites `attributes.csv` under the attributes
+/// lock, after reading it there, like `import --attr`: a row another
+/// writer adds while holding the lock survives. (It used to read the table
+/// when planning and write it back without the lock, dropping the row.)
+#[test]
+fn merge_keeps_attributes_written_meanwhile_under_the_lock() {
+    let colleague = Proj::with_sample();
+    colleague.write("attributes.csv", b"id,role\nx,student\n");
+    let dir = tempfile::tempdir().unwrap();
+    let qdpx = dir.path().join("colleague.qdpx");
+    colleague.ok(&["export", "qdpx", "-o", s(&qdpx)]);
+
+    let p = Proj::with_sample();
+    let project = motif_core::project::Project::open(&p.root).unwrap();
+    let lock = project.file_lock("attributes").unwrap();
+    let import = motif_cmd()
+        .current_dir(&p.root)
+        .args(["import-qdpx", s(&qdpx), "--merge"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The import has planned by now; another writer holds the lock.
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    p.write("attributes.csv", b"id,wave\ny,2\n");
+    drop(lock);
+    let out = import.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = p.read("attributes.csv");
+    assert_eq!(table, "id,wave,role\nx,,student\ny,2,\n", "{table}");
+}

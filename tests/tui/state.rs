@@ -657,3 +657,58 @@ fn completion_comes_from_the_command_table() {
     assert_eq!(app.complete("coders m"), ["coders mine"]);
     assert_eq!(app.complete("export f"), ["export frequencies"]);
 }
+
+/// `:export frequencies` counts with the same recipe as `motif export
+/// frequencies`: the same coders (every coder with a journal, also one
+/// whose codings were all removed) and the same figures. The TUI listed
+/// only coders with live codings before.
+#[test]
+fn export_frequencies_equals_the_cli_export() {
+    let f = Fixture::new();
+    let root = f.root().to_str().unwrap().to_owned();
+    let motif = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motif"))
+            .args(["--project", &root])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    motif(&[
+        "code",
+        "p01",
+        "--chars",
+        "0-10",
+        "community",
+        "--coder",
+        "ana",
+    ]);
+    motif(&[
+        "code",
+        "p01",
+        "--chars",
+        "20-40",
+        "frameworks",
+        "--coder",
+        "ben",
+    ]);
+    motif(&["uncode", "p01", "--chars", "20-40", "--coder", "ben"]);
+    let mut app = f.app();
+    press(&mut app, ": text:export_frequencies_tui.json enter");
+    assert!(!app.status.error, "{:?}", app.status);
+    let strip = |mut v: serde_json::Value| {
+        v.as_object_mut().unwrap().remove("generated_at");
+        v
+    };
+    let tui: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.root().join("tui.json")).unwrap()).unwrap();
+    let cli: serde_json::Value =
+        serde_json::from_slice(&motif(&["export", "frequencies"])).unwrap();
+    assert_eq!(tui["coders"], serde_json::json!(["ana", "ben"]), "{tui}");
+    assert_eq!(strip(tui), strip(cli));
+}

@@ -333,14 +333,14 @@ impl App {
         let (mut freq, co_pos, co, columns, mx) = self.with_workspace(|ws| {
             let scope = Scope::new(ws, &sel).unwrap_or_else(|_| Scope::all(ws));
             let (segs, _) = scope.segments(ws);
-            let mut freq: Vec<(usize, usize, BTreeMap<String, usize>)> = (0..ws.book.len())
-                .map(|p| (p, 0, BTreeMap::new()))
+            // Counted by the session's recipe, as `motif export frequencies`.
+            let counted = motif_core::session::count_frequencies(ws, &scope, &segs);
+            let freq: Vec<(usize, usize, BTreeMap<String, usize>)> = counted
+                .codes
+                .into_iter()
+                .enumerate()
+                .map(|(p, c)| (p, c.segments, c.by_coder))
                 .collect();
-            for s in &segs {
-                let row = &mut freq[s.code_pos];
-                row.1 += 1;
-                *row.2.entry(s.coding.coder.to_string()).or_insert(0) += 1;
-            }
             let co = cooccurrence::cooccurrence_of(ws, &scope, &segs, cooccurrence::Unit::Overlap);
             let m = matrix::matrix_of(ws, &scope, &segs, &matrix::By::parse(&by)).ok();
             let (columns, mx) = m.map_or((Vec::new(), Vec::new()), |m| {

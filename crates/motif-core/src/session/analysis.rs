@@ -7,7 +7,7 @@
 use super::Session;
 use crate::analysis::{self, Scope, Selection};
 use crate::error::Result;
-use crate::segments::Unplaced;
+use crate::segments::{Segment, Unplaced};
 use crate::stats;
 use crate::workspace::Workspace;
 
@@ -50,6 +50,17 @@ impl Session {
 /// counts of coded spans are cached in the project (`SpanWords`).
 pub fn frequencies<'a>(ws: &'a Workspace, scope: &Scope) -> Frequencies<'a> {
     let (segs, unplaced) = scope.segments(ws);
+    let document = count_frequencies(ws, scope, &segs);
+    Frequencies { document, unplaced }
+}
+
+/// Code frequencies over `scope` from its segments, already placed
+/// (`scope.segments(ws)`), for a caller that needs them for more.
+pub fn count_frequencies(
+    ws: &Workspace,
+    scope: &Scope,
+    segs: &[Segment<'_>],
+) -> stats::Frequencies {
     let mut words = stats::SpanWords::load(&ws.project);
     let document = stats::frequencies(
         &ws.project.config.name,
@@ -57,11 +68,11 @@ pub fn frequencies<'a>(ws: &'a Workspace, scope: &Scope) -> Frequencies<'a> {
         &ws.transcripts,
         scope.transcripts.len(),
         scope.coders.clone(),
-        &segs,
+        segs,
         &mut words,
     );
     words.save(&ws.transcripts);
-    Frequencies { document, unplaced }
+    document
 }
 
 /// Frequencies over everything (every coder, transcript and code).

@@ -24,7 +24,7 @@ mod codebook;
 mod coding;
 mod import;
 
-pub use analysis::{Frequencies, frequencies, frequencies_of_all};
+pub use analysis::{Frequencies, count_frequencies, frequencies, frequencies_of_all};
 pub use codebook::{CodebookChange, Deleted, Merged};
 pub use coding::{AutocodeOutcome, Coded, HitSpan, Planned, Target, Uncoded};
 pub use import::{ImportOptions, ImportReport, ImportStage, Imported};

@@ -56,29 +56,6 @@ fn put_memo(project: &Project, target: &MemoTarget, text: &str) -> Result<bool> 
     Ok(true)
 }
 
-/// Writes `attributes.csv` from a table.
-fn write_attributes(project: &Project, table: &Attributes) -> Result<()> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["id".to_owned()];
-    header.extend(table.names.iter().cloned());
-    let path = project.root.join("attributes.csv");
-    let err =
-        |e: &dyn std::fmt::Display| Error::invalid(format!("cannot write {}: {e}", path.display()));
-    w.write_record(&header).map_err(|e| err(&e))?;
-    for (id, row) in &table.rows {
-        let mut rec = vec![id.clone()];
-        rec.extend(
-            table
-                .names
-                .iter()
-                .map(|n| row.get(n).cloned().unwrap_or_default()),
-        );
-        w.write_record(&rec).map_err(|e| err(&e))?;
-    }
-    let bytes = w.into_inner().map_err(|e| err(&e))?;
-    atomic_write(&path, &bytes)
-}
-
 /// Whether a project has nothing in it yet (no transcripts, codes or
 /// codings).
 pub fn is_empty_project(project: &Project) -> Result<bool> {
@@ -164,8 +141,9 @@ pub fn apply(project: &Project, pkg: &Package, opts: &ImportOptions) -> Result<I
         memos.insert(0, (MemoTarget::Project, text.join("\n\n")));
     }
 
-    let mut table = project.attributes()?;
-    let attr_changed = merge_attributes(&mut table, pkg, &source_ids, &mut report);
+    // A damaged attributes.csv stops the import before anything is
+    // written; the merge itself happens under the lock, below.
+    project.attributes()?;
 
     let per_coder = plan_codings(pkg, &plan.ids, &source_ids, &mut report);
     for coder in per_coder.keys() {
@@ -181,9 +159,11 @@ pub fn apply(project: &Project, pkg: &Package, opts: &ImportOptions) -> Result<I
     if report.codes_added > 0 {
         plan.book.save()?;
     }
-    if attr_changed {
-        write_attributes(project, &table)?;
-    }
+    // Read, merged and rewritten under the attributes lock, as every
+    // writer of the table does: a concurrent `import --attr` keeps its rows.
+    crate::attributes::update(project, |table| {
+        Ok((merge_attributes(table, pkg, &source_ids, &mut report), ()))
+    })?;
     for (target, text) in &memos {
         if put_memo(project, target, text)? {
             report.memos += 1;
