@@ -9,6 +9,7 @@ use motif_core::stats;
 use motif_core::text::sanitize_owned;
 
 use super::app::{App, Pane, Unit, VisualSelection};
+use super::exports::Export;
 use super::popup::{Help, Popup};
 use super::textview;
 use super::theme::Theme;
@@ -288,6 +289,36 @@ pub const COMMANDS: &[Command] = &[
         args: &[optional("FILE", ArgKind::Text)],
         help: "write code frequencies (CSV if FILE ends in .csv, else JSON; default frequencies.json)",
         run: |app, inv| app.export_frequencies(inv.args.first().copied()),
+    },
+    Command {
+        name: "export segments",
+        aliases: &[],
+        args: &[optional("FILE", ArgKind::Text)],
+        help: "write every coded segment (by FILE's extension: .csv, .md, .html, else JSON; default segments.json)",
+        run: |app, inv| app.export_file(Export::Segments, inv.args.first().copied(), None),
+    },
+    Command {
+        name: "export cooccurrence",
+        aliases: &[],
+        args: &[optional("FILE", ArgKind::Text)],
+        help: "write the code co-occurrence table (overlap unit; CSV if FILE ends in .csv, else JSON)",
+        run: |app, inv| app.export_file(Export::Cooccurrence, inv.args.first().copied(), None),
+    },
+    Command {
+        name: "export matrix",
+        aliases: &[],
+        args: &[
+            optional("FILE", ArgKind::Text),
+            optional("BY", ArgKind::Text),
+        ],
+        help: "write the code × transcript (or × attribute BY) matrix (CSV if FILE ends in .csv, else JSON)",
+        run: |app, inv| {
+            app.export_file(
+                Export::Matrix,
+                inv.args.first().copied(),
+                inv.args.get(1).copied(),
+            );
+        },
     },
     Command {
         name: "coders",

@@ -11,6 +11,7 @@ pub mod app;
 pub mod codebook_edit;
 pub mod coding;
 pub mod commands;
+pub mod exports;
 pub mod input;
 pub mod keymap;
 pub mod popup;

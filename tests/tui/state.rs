@@ -712,3 +712,78 @@ fn export_frequencies_equals_the_cli_export() {
     assert_eq!(tui["coders"], serde_json::json!(["ana", "ben"]), "{tui}");
     assert_eq!(strip(tui), strip(cli));
 }
+
+/// `:export segments|cooccurrence|matrix FILE` write what the CLI's
+/// `segments` and `export …` write, in the form the extension names.
+#[test]
+fn export_commands_write_what_the_cli_writes() {
+    let f = Fixture::new();
+    let root = f.root().to_str().unwrap().to_owned();
+    let motif = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motif"))
+            .args(["--project", &root])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    motif(&[
+        "code",
+        "p01",
+        "--chars",
+        "0-30",
+        "community",
+        "--coder",
+        "ana",
+    ]);
+    motif(&[
+        "code",
+        "p01",
+        "--chars",
+        "10-40",
+        "frameworks",
+        "--coder",
+        "ana",
+    ]);
+    let mut app = f.app();
+    for (command, file, cli) in [
+        ("segments", "s.csv", vec!["segments", "--csv"]),
+        ("segments", "s.json", vec!["segments", "--json"]),
+        ("segments", "s.md", vec!["segments", "--md"]),
+        (
+            "cooccurrence",
+            "c.csv",
+            vec!["export", "cooccurrence", "--csv"],
+        ),
+        (
+            "cooccurrence",
+            "c.json",
+            vec!["export", "cooccurrence", "--json"],
+        ),
+        ("matrix", "m.json", vec!["export", "matrix", "--json"]),
+    ] {
+        app.run_command(&format!("export {command} {file}"));
+        assert!(!app.status.error, "{command} {file}: {:?}", app.status);
+        let written = std::fs::read_to_string(f.root().join(file)).unwrap();
+        let expected = motif(&cli);
+        if std::path::Path::new(file)
+            .extension()
+            .is_some_and(|e| e == "json")
+        {
+            let a: serde_json::Value = serde_json::from_str(&written).unwrap();
+            let b: serde_json::Value = serde_json::from_str(&expected).unwrap();
+            assert_eq!(a, b, "{command} {file}");
+        } else {
+            assert_eq!(written, expected, "{command} {file}");
+        }
+    }
+    assert!(
+        app.complete("export ")
+            .contains(&"export segments".to_owned())
+    );
+}
