@@ -11,13 +11,13 @@ use anyhow::bail;
 use clap::Args;
 
 use motif_core::agreement::{
-    self, Agreement, Choice, Comparison, Item, Request, SegmentView, Undefined,
+    self, Agreement, Choice, Comparison, Item, Matrix, Pooled, Request, SegmentView, Undefined,
 };
 use motif_core::project::check_coder;
 use motif_core::text::{one_line, sanitize_owned};
 use motif_core::workspace::Workspace;
 
-use super::output::{clip, deliver, emit, json, num, table};
+use super::output::{Style, clip, deliver, emit, json, num, table};
 use super::{CmdResult, Ctx};
 
 /// Arguments of `motif agree`.
@@ -236,6 +236,25 @@ fn report_human(
         "unit: one character (code point); each coder rates each character 1 for a code when one of their codings with exactly that code covers it, else 0\n"
     );
     let two = scope.coders.len() == 2;
+    let (notes, unused) = write_code_table(&mut out, scope, report, &coders, s);
+    write_table_notes(&mut out, &report.pooled, two, &notes, &unused);
+    if let Some(m) = &report.matrix {
+        write_pairwise(&mut out, m, &coders, s);
+    }
+    write_segment_level(&mut out, args, scope, view, two, s);
+    out
+}
+
+/// The table of agreement by code (the codes some compared coder used),
+/// then pooled. Returns the notes on undefined figures (`code: why`) and
+/// the codes left out as unused.
+fn write_code_table(
+    out: &mut String,
+    scope: &Comparison<'_>,
+    report: &Agreement,
+    coders: &[String],
+    s: Style,
+) -> (Vec<String>, Vec<String>) {
     let header_codings = format!("codings ({})", coders.join("/"));
     let mut rows = Vec::new();
     let mut notes: Vec<String> = Vec::new();
@@ -289,6 +308,12 @@ fn report_human(
         s,
     ));
     out.push('\n');
+    (notes, unused)
+}
+
+/// What the table leaves undefined or out (`notes`, `unused`), and how to
+/// read it.
+fn write_table_notes(out: &mut String, p: &Pooled, two: bool, notes: &[String], unused: &[String]) {
     if let Some(why) = p.counts.undefined() {
         let why = match why {
             Undefined::NeverCoded => {
@@ -305,7 +330,7 @@ fn report_human(
             Undefined::NotTwoCoders
         );
     }
-    for n in &notes {
+    for n in notes {
         let _ = writeln!(out, "— {n}.");
     }
     if !unused.is_empty() {
@@ -321,35 +346,50 @@ fn report_human(
         out,
         "Reading: 1 is perfect agreement, 0 what chance alone would give, below 0 worse than chance; Krippendorff suggests alpha ≥ 0.800 for firm conclusions and ≥ 0.667 for tentative ones."
     );
-    if let Some(m) = &report.matrix {
-        let _ = writeln!(
-            out,
-            "\n{}",
-            s.bold("Pairwise, pooled (kappa / alpha / agreement)")
-        );
-        let mut header = vec![String::new()];
-        header.extend(coders.iter().cloned());
-        let rows: Vec<Vec<String>> = (0..m.coders.len())
-            .map(|a| {
-                let mut r = vec![one_line(&m.coders[a])];
-                for b in 0..m.coders.len() {
-                    r.push(if a == b {
-                        "—".to_owned()
-                    } else {
-                        format!(
-                            "{} / {} / {}",
-                            fixed(m.cohen_kappa[a][b]),
-                            fixed(m.krippendorff_alpha[a][b]),
-                            percent(m.percent_agreement[a][b])
-                        )
-                    });
-                }
-                r
-            })
-            .collect();
-        let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        out.push_str(&table(&header, &rows, &[], s));
-    }
+}
+
+/// The pairwise table of `--matrix`: kappa, alpha and agreement, pooled,
+/// for each pair of coders.
+fn write_pairwise(out: &mut String, m: &Matrix, coders: &[String], s: Style) {
+    let _ = writeln!(
+        out,
+        "\n{}",
+        s.bold("Pairwise, pooled (kappa / alpha / agreement)")
+    );
+    let mut header = vec![String::new()];
+    header.extend(coders.iter().cloned());
+    let rows: Vec<Vec<String>> = (0..m.coders.len())
+        .map(|a| {
+            let mut r = vec![one_line(&m.coders[a])];
+            for b in 0..m.coders.len() {
+                r.push(if a == b {
+                    "—".to_owned()
+                } else {
+                    format!(
+                        "{} / {} / {}",
+                        fixed(m.cohen_kappa[a][b]),
+                        fixed(m.krippendorff_alpha[a][b]),
+                        percent(m.percent_agreement[a][b])
+                    )
+                });
+            }
+            r
+        })
+        .collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    out.push_str(&table(&header, &rows, &[], s));
+}
+
+/// The segment level: how many of each coder's codings the others matched,
+/// and how to review the disagreements.
+fn write_segment_level(
+    out: &mut String,
+    args: &AgreeArgs,
+    scope: &Comparison<'_>,
+    view: &SegmentView,
+    two: bool,
+    s: Style,
+) {
     let _ = writeln!(
         out,
         "\n{} — a coding matches when another coder has the same code on a span sharing {}:",
@@ -391,7 +431,6 @@ fn report_human(
             same_args(scope, args)
         );
     }
-    out
 }
 
 fn disagreements_human(

@@ -75,7 +75,15 @@ const STATS: &[(&str, T)] = &[
 #[test]
 fn every_json_output_has_the_documented_keys_and_types() {
     let p = Proj::example();
+    frequencies_contract(&p);
+    listings_contract(&p);
+    search_contract(&p);
+    tables_contract(&p);
+    agree_contract(&p);
+}
 
+/// `motif export frequencies`.
+fn frequencies_contract(p: &Proj) {
     let f = p.json(&["export", "frequencies"]);
     shape(
         "frequencies",
@@ -116,7 +124,11 @@ fn every_json_output_has_the_documented_keys_and_types() {
             ("by_coder", T::Obj),
         ],
     );
+}
 
+/// The listings: `transcripts --json`, `codes --json`, and the segments of
+/// `segments --json` and `export segments --json`.
+fn listings_contract(p: &Proj) {
     let t = p.json(&["transcripts", "--json"]);
     each(
         "transcripts[]",
@@ -165,7 +177,10 @@ fn every_json_output_has_the_documented_keys_and_types() {
             ],
         );
     }
+}
 
+/// `search --json`, for a query and for a regular expression.
+fn search_contract(p: &Proj) {
     for args in [
         &["search", "tutorial*", "--json"][..],
         &["search", "--regex", r"tutor\w+", "--json"],
@@ -197,7 +212,11 @@ fn every_json_output_has_the_documented_keys_and_types() {
             }
         }
     }
+}
 
+/// `export cooccurrence --json` and `export matrix --json` (by transcript
+/// and by attribute).
+fn tables_contract(p: &Proj) {
     let co = p.json(&["export", "cooccurrence", "--json"]);
     shape(
         "cooccurrence",
@@ -244,7 +263,10 @@ fn every_json_output_has_the_documented_keys_and_types() {
             &[("code", T::Str), ("counts", T::Arr)],
         );
     }
+}
 
+/// `agree --json`.
+fn agree_contract(p: &Proj) {
     let a = p.json(&["agree", "--json"]);
     shape(
         "agree",

@@ -488,11 +488,13 @@ fn segments_of(root: &Path) -> Vec<(String, String, String, String)> {
         .collect()
 }
 
-#[test]
-fn atlas_style_project_with_bom_crlf_and_several_codings_per_selection() {
+/// The project.qde of an ATLAS.ti-style export: braced and lower-case
+/// GUIDs, a code without a name, colours as `rgb()`, `#AARRGGBB` and
+/// nonsense, codings without a user, and one to a code that is not there.
+fn atlas_style_qde() -> String {
     let (a, b) = pos("北京 🚀", true);
     let (m, n) = pos("Merci!", true);
-    let qde = format!(
+    format!(
         r##"<?xml version="1.0" encoding="utf-8"?>
 <Project xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" origin="ATLAS.ti for Windows 23.2.3.27778" name="atlas style" creatingUserGUID="088B08AC-D5CD-4ADB-8B71-B4F3459C177F" xmlns="urn:QDA-XML:project:1.0">
   <Users>
@@ -534,7 +536,12 @@ fn atlas_style_project_with_bom_crlf_and_several_codings_per_selection() {
     </TextSource>
   </Sources>
 </Project>"##
-    );
+    )
+}
+
+#[test]
+fn atlas_style_project_with_bom_crlf_and_several_codings_per_selection() {
+    let qde = atlas_style_qde();
     let mut source = b"\xEF\xBB\xBF".to_vec();
     source.extend_from_slice(RAW.as_bytes());
     let dir = tempfile::tempdir().unwrap();
@@ -1024,12 +1031,22 @@ fn refused(name: &str, bytes: &[u8], message: &str) {
 #[test]
 fn hostile_archives_are_refused_and_nothing_is_written() {
     let good_qde = hostile_qde(&format!("internal://{SOURCE_GUID}.txt"));
-    let text = "Ordinary text.\n".as_bytes();
     let src = format!("sources/{SOURCE_GUID}.txt");
+    refuses_escaping_paths(&good_qde, &src);
+    refuses_entities();
+    refuses_zip_bombs(&good_qde, &src);
+    refuses_unreadable_archives();
+}
+
+/// Entries and source paths that would land outside the project: `..`,
+/// absolute paths, drive letters, symbolic links, and a source path in the
+/// XML that climbs out of the archive. `good_qde` names the source `src`.
+fn refuses_escaping_paths(good_qde: &str, src: &str) {
+    let text = "Ordinary text.\n".as_bytes();
     let with = |extra: Raw<'_>| {
         raw_zip(&[
             stored("project.qde", good_qde.as_bytes()),
-            stored(&src, text),
+            stored(src, text),
             extra,
         ])
     };
@@ -1054,7 +1071,7 @@ fn hostile_archives_are_refused_and_nothing_is_written() {
         &with(stored("C:\\evil.txt", b"x")),
         "absolute path",
     );
-    let mut link = stored(&src, b"/etc/passwd");
+    let mut link = stored(src, b"/etc/passwd");
     link.mode = Some(0o120_777);
     refused(
         "symlink",
@@ -1068,8 +1085,10 @@ fn hostile_archives_are_refused_and_nothing_is_written() {
         &raw_zip(&[stored("project.qde", qde.as_bytes())]),
         "path traversal",
     );
+}
 
-    // Entity bombs and external entities: no DTD is read at all.
+/// Entity bombs and external entities: no DTD is read at all.
+fn refuses_entities() {
     let lol = r#"<?xml version="1.0"?><!DOCTYPE Project [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;"><!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;"><!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;">]><Project xmlns="urn:QDA-XML:project:1.0" name="&h;"/>"#;
     refused(
         "entity-bomb",
@@ -1088,13 +1107,16 @@ fn hostile_archives_are_refused_and_nothing_is_written() {
         &raw_zip(&[stored("project.qde", undeclared.as_bytes())]),
         "unknown entity",
     );
+}
 
-    // Zip bombs: a 100 MB source and a 300 MB project.qde from well
-    // under 2 MB each.
+/// Zip bombs: a 100 MB source and a 300 MB project.qde from well under
+/// 2 MB each, and a bomb whose header lies about its size. `good_qde`
+/// names the source `src`.
+fn refuses_zip_bombs(good_qde: &str, src: &str) {
     let (data, size) = deflate_bomb(400_000);
     assert!(data.len() < 1_000_000 && size > 100_000_000);
     let bomb = Raw {
-        name: &src,
+        name: src,
         method: 8,
         data,
         size,
@@ -1118,7 +1140,7 @@ fn hostile_archives_are_refused_and_nothing_is_written() {
     refused("qde-bomb", &raw_zip(&[bomb]), "zip bomb");
     // The same bomb with a header that lies about its size.
     let liar = Raw {
-        name: &src,
+        name: src,
         method: 8,
         data,
         size: 100,
@@ -1128,10 +1150,12 @@ fn hostile_archives_are_refused_and_nothing_is_written() {
     refused(
         "lying-bomb",
         &raw_zip(&[stored("project.qde", good_qde.as_bytes()), liar]),
-        &src,
+        src,
     );
+}
 
-    // Not a zip, no project.qde, malformed XML (named with line).
+/// Not a zip, no project.qde, malformed XML (named with line).
+fn refuses_unreadable_archives() {
     refused("not-a-zip", b"%PDF-1.4 not a zip", "not a readable .qdpx");
     refused(
         "no-qde",

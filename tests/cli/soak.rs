@@ -1819,9 +1819,42 @@ fn setup(cfg: &Config, dir: &Path) -> Shared {
 fn check_round(shared: &Shared, workers: &mut [Worker<'_>], round: usize) {
     let seed = shared.cfg.seed;
     let here = format!("seed {seed}, after round {round}");
-    // Transcripts are what was written, and no others.
     let texts = lock(&shared.texts).clone();
-    for (id, t) in &texts {
+    check_transcripts(shared, &texts, &here);
+    // The codebook is what the librarian made of it.
+    let book = lock(&shared.book).clone();
+    assert!(book.pending.is_none());
+    assert_eq!(
+        read_codebook(&shared.root),
+        book.file_form(),
+        "{here}: codebook"
+    );
+    let segs = shared.segments(None);
+    check_segments(&segs, &texts, &book, &here);
+    // Each coder's codings are the model's.
+    let shifts: BTreeMap<String, i64> = texts.iter().map(|(k, t)| (k.clone(), t.shift)).collect();
+    for w in workers.iter_mut() {
+        let mine: Vec<&Seg> = segs.iter().filter(|s| s.coder == w.name).collect();
+        w.check_exact(&mine, &shifts, &book);
+        assert_eq!(
+            paragraphs(&w.memo_file()),
+            w.memos,
+            "{here}: {}'s memo",
+            w.name
+        );
+    }
+    let coders: BTreeSet<&str> = segs.iter().map(|s| s.coder.as_str()).collect();
+    assert!(
+        coders.iter().all(|c| workers.iter().any(|w| w.name == *c)),
+        "{here}: codings of an unknown coder: {coders:?}"
+    );
+    check_project_memo(shared, workers, &here);
+    check_clean(shared, workers, &here);
+}
+
+/// Transcripts are what was written (`texts`), and no others.
+fn check_transcripts(shared: &Shared, texts: &BTreeMap<String, Text>, here: &str) {
+    for (id, t) in texts {
         let disk = std::fs::read_to_string(shared.transcript_path(id)).unwrap();
         assert!(
             disk == t.now,
@@ -1845,19 +1878,13 @@ fn check_round(shared: &Shared, workers: &mut [Worker<'_>], round: usize) {
         texts.keys().map(String::as_str).collect(),
         "{here}: transcripts"
     );
-    // The codebook is what the librarian made of it.
-    let book = lock(&shared.book).clone();
-    assert!(book.pending.is_none());
-    assert_eq!(
-        read_codebook(&shared.root),
-        book.file_form(),
-        "{here}: codebook"
-    );
-    // Every segment: a unique id, under a live code and its path, and its
-    // offsets are code points that slice the transcript to its text.
-    let segs = shared.segments(None);
+}
+
+/// Every segment: a unique id, under a live code and its path, and its
+/// offsets are code points that slice the transcript to its text.
+fn check_segments(segs: &[Seg], texts: &BTreeMap<String, Text>, book: &Book, here: &str) {
     let mut seen = BTreeSet::new();
-    for s in &segs {
+    for s in segs {
         assert!(
             seen.insert(&s.id),
             "{here}: coding id {} listed twice",
@@ -1877,25 +1904,11 @@ fn check_round(shared: &Shared, workers: &mut [Worker<'_>], round: usize) {
             "{here}: {s:?} does not slice its transcript"
         );
     }
-    // Each coder's codings are the model's.
-    let shifts: BTreeMap<String, i64> = texts.iter().map(|(k, t)| (k.clone(), t.shift)).collect();
-    for w in workers.iter_mut() {
-        let mine: Vec<&Seg> = segs.iter().filter(|s| s.coder == w.name).collect();
-        w.check_exact(&mine, &shifts, &book);
-        assert_eq!(
-            paragraphs(&w.memo_file()),
-            w.memos,
-            "{here}: {}'s memo",
-            w.name
-        );
-    }
-    let coders: BTreeSet<&str> = segs.iter().map(|s| s.coder.as_str()).collect();
-    assert!(
-        coders.iter().all(|c| workers.iter().any(|w| w.name == *c)),
-        "{here}: codings of an unknown coder: {coders:?}"
-    );
-    // The project memo holds every coder's paragraphs, each coder's in its
-    // order, and nothing else.
+}
+
+/// The project memo holds every coder's paragraphs, each coder's in its
+/// order, and nothing else.
+fn check_project_memo(shared: &Shared, workers: &[Worker<'_>], here: &str) {
     let memo = paragraphs(
         &std::fs::read_to_string(shared.root.join("memos/project.md")).unwrap_or_default(),
     );
@@ -1907,7 +1920,7 @@ fn check_round(shared: &Shared, workers: &mut [Worker<'_>], round: usize) {
         want == have,
         "{here}: the project memo is not what the coders saved:\n{memo:#?}"
     );
-    for w in workers.iter() {
+    for w in workers {
         let at: Vec<usize> = w
             .project_memos
             .iter()
@@ -1919,9 +1932,12 @@ fn check_round(shared: &Shared, workers: &mut [Worker<'_>], round: usize) {
             w.name
         );
     }
-    // `motif check` is clean. A journal whose last writer was killed may
-    // end in a torn line, reported until the coder's next write sets it
-    // aside: that alone is allowed.
+}
+
+/// `motif check` is clean. A journal whose last writer was killed may end
+/// in a torn line, reported until the coder's next write sets it aside:
+/// that alone is allowed.
+fn check_clean(shared: &Shared, workers: &[Worker<'_>], here: &str) {
     let ran = shared.run(&["check".to_owned(), "--json".to_owned()], None, "check");
     let report: Value = serde_json::from_str(&ran.stdout)
         .unwrap_or_else(|e| panic!("{here}: check --json: {e}\n{}{}", ran.stdout, ran.stderr));

@@ -202,6 +202,107 @@ pub fn derived_id(path: &str) -> String {
     blake3::hash(path.as_bytes()).to_hex()[..8].to_owned()
 }
 
+/// A codebook error: the byte of the file it points at, and the message.
+type ErrAt = (usize, String);
+
+/// An entry's id: the one written (letters, digits, `-` and `_` only), or
+/// the one derived from its path.
+fn entry_id(
+    id: Option<toml::Spanned<String>>,
+    code_path: &str,
+) -> std::result::Result<String, ErrAt> {
+    match id {
+        Some(id) => {
+            let at = id.span().start;
+            let id = id.into_inner();
+            if id.is_empty()
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err((
+                    at,
+                    format!("code id `{id}` may only hold letters, digits, `-` and `_`"),
+                ));
+            }
+            Ok(id)
+        }
+        None => Ok(derived_id(code_path)),
+    }
+}
+
+/// An entry's colour: the one written (`#rrggbb`), or the palette's for
+/// entry number `i`.
+fn entry_color(
+    color: Option<toml::Spanned<String>>,
+    i: usize,
+) -> std::result::Result<String, ErrAt> {
+    match color {
+        Some(c) => {
+            let at = c.span().start;
+            parse_color(c.get_ref()).ok_or_else(|| {
+                (
+                    at,
+                    format!("`{}` is not a colour; write it as #rrggbb", c.get_ref()),
+                )
+            })
+        }
+        None => Ok(PALETTE[i % PALETTE.len()].to_owned()),
+    }
+}
+
+/// An entry's shortcut, if it has one: a single visible key that no
+/// earlier code uses (`seen_keys`, which it joins, for code `code_path`).
+fn entry_key(
+    key: Option<toml::Spanned<String>>,
+    code_path: &str,
+    seen_keys: &mut HashMap<char, String>,
+) -> std::result::Result<Option<char>, ErrAt> {
+    let Some(k) = key else {
+        return Ok(None);
+    };
+    let at = k.span().start;
+    let s = k.into_inner();
+    let mut chars = s.chars();
+    let (Some(c), None) = (chars.next(), chars.next()) else {
+        return Err((at, format!("the shortcut `{s}` must be a single key")));
+    };
+    if c.is_control() || c.is_whitespace() {
+        return Err((at, "a shortcut must be a visible key".into()));
+    }
+    if let Some(other) = seen_keys.insert(c, code_path.to_owned()) {
+        return Err((
+            at,
+            format!("the shortcut `{c}` is already used by `{other}`"),
+        ));
+    }
+    Ok(Some(c))
+}
+
+/// Every parent must be a code too (`paths`; `path_spans` tells where each
+/// code's path is written).
+fn check_parents(
+    codes: &[Code],
+    paths: &HashSet<String>,
+    path_spans: &HashMap<String, usize>,
+) -> std::result::Result<(), ErrAt> {
+    for c in codes {
+        if let Some(parent) = c.parent()
+            && !paths.contains(parent)
+        {
+            let at = path_spans.get(&c.path).copied().unwrap_or(0);
+            return Err((
+                at,
+                format!(
+                    "`{}` has no parent code `{parent}`; add it or use `motif codes add`",
+                    c.path
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Codebook {
     /// An empty codebook that will be saved at `path`.
     pub fn empty(path: &Path) -> Codebook {
@@ -287,66 +388,16 @@ impl Codebook {
                 ));
             }
             path_spans.insert(code_path.clone(), path_at);
-            let id = match e.id {
-                Some(id) => {
-                    let at = id.span().start;
-                    let id = id.into_inner();
-                    if id.is_empty()
-                        || !id
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                    {
-                        return Err(err_at(
-                            at,
-                            format!("code id `{id}` may only hold letters, digits, `-` and `_`"),
-                        ));
-                    }
-                    id
-                }
-                None => derived_id(&code_path),
-            };
+            let id = entry_id(e.id, &code_path).map_err(|(at, m)| err_at(at, m))?;
             if seen_ids.insert(id.clone(), entry_at).is_some() {
                 return Err(err_at(
                     entry_at,
                     format!("two codes share the id `{id}`; ids must be unique"),
                 ));
             }
-            let color = match e.color {
-                Some(c) => {
-                    let at = c.span().start;
-                    parse_color(c.get_ref()).ok_or_else(|| {
-                        err_at(
-                            at,
-                            format!("`{}` is not a colour; write it as #rrggbb", c.get_ref()),
-                        )
-                    })?
-                }
-                None => PALETTE[i % PALETTE.len()].to_owned(),
-            };
-            let key = match e.key {
-                Some(k) => {
-                    let at = k.span().start;
-                    let s = k.into_inner();
-                    let mut chars = s.chars();
-                    let (Some(c), None) = (chars.next(), chars.next()) else {
-                        return Err(err_at(
-                            at,
-                            format!("the shortcut `{s}` must be a single key"),
-                        ));
-                    };
-                    if c.is_control() || c.is_whitespace() {
-                        return Err(err_at(at, "a shortcut must be a visible key".into()));
-                    }
-                    if let Some(other) = seen_keys.insert(c, code_path.clone()) {
-                        return Err(err_at(
-                            at,
-                            format!("the shortcut `{c}` is already used by `{other}`"),
-                        ));
-                    }
-                    Some(c)
-                }
-                None => None,
-            };
+            let color = entry_color(e.color, i).map_err(|(at, m)| err_at(at, m))?;
+            let key =
+                entry_key(e.key, &code_path, &mut seen_keys).map_err(|(at, m)| err_at(at, m))?;
             codes.push(Code {
                 id,
                 path: code_path,
@@ -359,21 +410,7 @@ impl Codebook {
                 aliases: e.aliases,
             });
         }
-        // Every parent must be a code too.
-        for c in &codes {
-            if let Some(parent) = c.parent()
-                && !seen_paths.contains(parent)
-            {
-                let at = path_spans.get(&c.path).copied().unwrap_or(0);
-                return Err(err_at(
-                    at,
-                    format!(
-                        "`{}` has no parent code `{parent}`; add it or use `motif codes add`",
-                        c.path
-                    ),
-                ));
-            }
-        }
+        check_parents(&codes, &seen_paths, &path_spans).map_err(|(at, m)| err_at(at, m))?;
         let mut book = Codebook {
             path: path.to_path_buf(),
             codes,

@@ -278,37 +278,8 @@ fn subtitles(text: &str, path: &Path, vtt: bool) -> Result<String> {
             }
             continue;
         }
-        // A cue: an optional identifier line, then the timing line.
-        let timing_at = if line.contains("-->") {
-            i
-        } else if lines.get(i + 1).is_some_and(|l| l.contains("-->")) {
-            i + 1
-        } else {
-            // `line` is taken for the cue's identifier; the timing line
-            // should have followed it.
-            let at = (i + 1).min(lines.len() - 1);
-            return Err(Error::parse(
-                path,
-                Some(at + 1),
-                None,
-                format!(
-                    "expected a cue timing line like `00:00:01.000 --> 00:00:04.000`, found `{}`",
-                    super::text::one_line(lines[at])
-                ),
-            ));
-        };
-        let start = lines[timing_at].split("-->").next().unwrap_or("").trim();
-        let seconds = parse_timestamp(start).ok_or_else(|| {
-            Error::parse(
-                path,
-                Some(timing_at + 1),
-                None,
-                format!(
-                    "cannot read the cue time `{}`",
-                    super::text::one_line(start)
-                ),
-            )
-        })?;
+        let timing_at = timing_line(&lines, i, path)?;
+        let seconds = cue_start(lines[timing_at], timing_at, path)?;
         i = timing_at + 1;
         let mut payload = Vec::new();
         while i < lines.len() && !lines[i].trim().is_empty() {
@@ -339,6 +310,54 @@ fn subtitles(text: &str, path: &Path, vtt: bool) -> Result<String> {
             "the subtitle file holds no cues with text",
         ));
     }
+    Ok(turns_of(cues))
+}
+
+/// The index of the timing line of the cue starting at line `i` (a
+/// non-empty line): `i` itself, or the next line when line `i` is the
+/// cue's identifier.
+fn timing_line(lines: &[&str], i: usize, path: &Path) -> Result<usize> {
+    // A cue: an optional identifier line, then the timing line.
+    if lines[i].trim().contains("-->") {
+        Ok(i)
+    } else if lines.get(i + 1).is_some_and(|l| l.contains("-->")) {
+        Ok(i + 1)
+    } else {
+        // Line `i` is taken for the cue's identifier; the timing line
+        // should have followed it.
+        let at = (i + 1).min(lines.len() - 1);
+        Err(Error::parse(
+            path,
+            Some(at + 1),
+            None,
+            format!(
+                "expected a cue timing line like `00:00:01.000 --> 00:00:04.000`, found `{}`",
+                super::text::one_line(lines[at])
+            ),
+        ))
+    }
+}
+
+/// The start of a cue, in whole seconds, from its timing line (`line`, at
+/// index `at`).
+fn cue_start(line: &str, at: usize, path: &Path) -> Result<u64> {
+    let start = line.split("-->").next().unwrap_or("").trim();
+    parse_timestamp(start).ok_or_else(|| {
+        Error::parse(
+            path,
+            Some(at + 1),
+            None,
+            format!(
+                "cannot read the cue time `{}`",
+                super::text::one_line(start)
+            ),
+        )
+    })
+}
+
+/// The cues as turns: `[hh:mm:ss] Speaker: text`, separated by blank
+/// lines, ending with a newline.
+fn turns_of(cues: Vec<Cue>) -> String {
     let mut out = String::new();
     for cue in cues {
         if !out.is_empty() {
@@ -353,7 +372,7 @@ fn subtitles(text: &str, path: &Path, vtt: bool) -> Result<String> {
         out.push_str(&cue.text);
     }
     out.push('\n');
-    Ok(out)
+    out
 }
 
 /// `hh:mm:ss.mmm`, `mm:ss.mmm` or `hh:mm:ss,mmm` in whole seconds; `None`

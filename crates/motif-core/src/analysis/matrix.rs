@@ -112,84 +112,10 @@ pub fn matrix_of(ws: &Workspace, scope: &Scope, segs: &[Segment<'_>], by: &By) -
             scope.transcripts.clone(),
             scope.transcripts.iter().map(|t| vec![t.clone()]).collect(),
         ),
-        By::Attribute(name) => {
-            if !ws.attributes.names.iter().any(|n| n == name) {
-                return Err(Error::invalid(format!(
-                    "no attribute `{}` to break down by ({}); use --by transcript or an attribute column of attributes.csv",
-                    one_line(name),
-                    if ws.attributes.names.is_empty() {
-                        "attributes.csv has no attributes yet".to_owned()
-                    } else {
-                        format!("attributes: {}", ws.attributes.names.join(", "))
-                    }
-                )));
-            }
-            let value_of = |t: &str| {
-                ws.attributes
-                    .rows
-                    .get(t)
-                    .and_then(|r| r.get(name))
-                    .map(String::as_str)
-            };
-            let mut values: Vec<String> = scope
-                .transcripts
-                .iter()
-                .filter_map(|t| value_of(t))
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .map(str::to_owned)
-                .collect();
-            sort_values(&mut values);
-            let mut members = vec![Vec::new(); values.len()];
-            let mut none = Vec::new();
-            for t in &scope.transcripts {
-                match value_of(t) {
-                    Some(v) => {
-                        let i = values.iter().position(|x| x == v).expect("value listed");
-                        members[i].push(t.clone());
-                    }
-                    None => none.push(t.clone()),
-                }
-            }
-            if !none.is_empty() {
-                values.push(NONE_COLUMN.to_owned());
-                members.push(none);
-            }
-            (values, members)
-        }
+        By::Attribute(name) => attribute_columns(ws, scope, name)?,
     };
-    let mut column_of: HashMap<&str, usize> = HashMap::new();
-    for (i, ts) in column_transcripts.iter().enumerate() {
-        for t in ts {
-            column_of.insert(t.as_str(), i);
-        }
-    }
     let positions = scope.codes.clone();
-    let mut row_of = vec![usize::MAX; ws.book.len()];
-    for (i, &p) in positions.iter().enumerate() {
-        row_of[p] = i;
-    }
-    let mut counts = vec![vec![0usize; columns.len()]; positions.len()];
-    // Segments come grouped by transcript: look each column up once.
-    let mut current: Option<(&str, Option<usize>)> = None;
-    for s in segs {
-        let r = row_of.get(s.code_pos).copied().unwrap_or(usize::MAX);
-        if r == usize::MAX {
-            continue;
-        }
-        let tid = s.coding.transcript.as_str();
-        let col = match current {
-            Some((id, c)) if id == tid => c,
-            _ => {
-                let c = column_of.get(tid).copied();
-                current = Some((tid, c));
-                c
-            }
-        };
-        if let Some(c) = col {
-            counts[r][c] += 1;
-        }
-    }
+    let counts = count_cells(ws, segs, &positions, &column_transcripts, columns.len());
     let book = ws.book.codes();
     let rows = positions
         .iter()
@@ -213,6 +139,104 @@ pub fn matrix_of(ws: &Workspace, scope: &Scope, segs: &[Segment<'_>], by: &By) -
         column_transcripts,
         positions,
     })
+}
+
+/// The columns of `--by NAME` and the transcripts of each: the attribute's
+/// values in scope (sorted with [`sort_values`]), then [`NONE_COLUMN`] for
+/// the transcripts without a value, when there are any. An error when the
+/// attribute is not a column of attributes.csv.
+fn attribute_columns(
+    ws: &Workspace,
+    scope: &Scope,
+    name: &str,
+) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    if !ws.attributes.names.iter().any(|n| n == name) {
+        return Err(Error::invalid(format!(
+            "no attribute `{}` to break down by ({}); use --by transcript or an attribute column of attributes.csv",
+            one_line(name),
+            if ws.attributes.names.is_empty() {
+                "attributes.csv has no attributes yet".to_owned()
+            } else {
+                format!("attributes: {}", ws.attributes.names.join(", "))
+            }
+        )));
+    }
+    let value_of = |t: &str| {
+        ws.attributes
+            .rows
+            .get(t)
+            .and_then(|r| r.get(name))
+            .map(String::as_str)
+    };
+    let mut values: Vec<String> = scope
+        .transcripts
+        .iter()
+        .filter_map(|t| value_of(t))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    sort_values(&mut values);
+    let mut members = vec![Vec::new(); values.len()];
+    let mut none = Vec::new();
+    for t in &scope.transcripts {
+        match value_of(t) {
+            Some(v) => {
+                let i = values.iter().position(|x| x == v).expect("value listed");
+                members[i].push(t.clone());
+            }
+            None => none.push(t.clone()),
+        }
+    }
+    if !none.is_empty() {
+        values.push(NONE_COLUMN.to_owned());
+        members.push(none);
+    }
+    Ok((values, members))
+}
+
+/// The counts, a row per code of `positions` and a column per entry of
+/// `column_transcripts` (`n_columns` of them): each segment of those codes
+/// counts once in the column of its transcript, if any.
+fn count_cells(
+    ws: &Workspace,
+    segs: &[Segment<'_>],
+    positions: &[usize],
+    column_transcripts: &[Vec<String>],
+    n_columns: usize,
+) -> Vec<Vec<usize>> {
+    let mut column_of: HashMap<&str, usize> = HashMap::new();
+    for (i, ts) in column_transcripts.iter().enumerate() {
+        for t in ts {
+            column_of.insert(t.as_str(), i);
+        }
+    }
+    let mut row_of = vec![usize::MAX; ws.book.len()];
+    for (i, &p) in positions.iter().enumerate() {
+        row_of[p] = i;
+    }
+    let mut counts = vec![vec![0usize; n_columns]; positions.len()];
+    // Segments come grouped by transcript: look each column up once.
+    let mut current: Option<(&str, Option<usize>)> = None;
+    for s in segs {
+        let r = row_of.get(s.code_pos).copied().unwrap_or(usize::MAX);
+        if r == usize::MAX {
+            continue;
+        }
+        let tid = s.coding.transcript.as_str();
+        let col = match current {
+            Some((id, c)) if id == tid => c,
+            _ => {
+                let c = column_of.get(tid).copied();
+                current = Some((tid, c));
+                c
+            }
+        };
+        if let Some(c) = col {
+            counts[r][c] += 1;
+        }
+    }
+    counts
 }
 
 /// The segments behind cell (`row`, `col`): indices into `segs` (the

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::codebook::{Code, Codebook};
-use crate::export::{Rows, grouped};
+use crate::export::{Grouped, Rows, SegmentRow, grouped};
 use crate::ordered::write_in_order;
 use crate::text::{replaced_at, sanitize};
 
@@ -108,7 +108,42 @@ pub fn write_html<R: Rows + ?Sized>(
     let in_scope: Vec<(usize, &Code)> = codes.iter().map(|&p| (p, &all[p])).collect();
     let paths: Vec<&str> = in_scope.iter().map(|(_, c)| c.path.as_str()).collect();
     let grouped = grouped(rows, &paths);
-    // Quotes and transcripts per code in scope.
+    let counts = quote_counts(rows, &grouped);
+    let n_rows = rows.count();
+    let transcripts: FxHashSet<&str> = (0..n_rows).map(|i| rows.transcript(i)).collect();
+
+    let mut h = String::with_capacity(4096 + 300 * in_scope.len());
+    write_head(&mut h, meta, n_rows, in_scope.len(), transcripts.len());
+    write_codebook(&mut h, &in_scope, &counts);
+    write_chart(&mut h, &in_scope, &counts);
+
+    // Every quote, grouped by code.
+    h.push_str("<section id=\"quotes\">\n<h2>Quotes</h2>\n");
+    if n_rows == 0 {
+        h.push_str("<p class=\"muted\">No coded segments match the selection.</p>\n");
+    }
+    out.write_all(h.as_bytes())?;
+    write_in_order(grouped.order.len(), out, |range, buf| {
+        for k in range {
+            let (g, i) = grouped.order[k];
+            if grouped.starts_group(k) {
+                if k > 0 {
+                    buf.extend_from_slice(b"</section>\n");
+                }
+                let (pos, c) = in_scope[g];
+                write_code_heading(buf, pos, c, counts[g].0);
+            }
+            write_quote(buf, &rows.row_at(i, grouped.located[i]));
+        }
+    })?;
+    if !grouped.order.is_empty() {
+        out.write_all(b"</section>\n")?;
+    }
+    out.write_all(b"</section>\n<footer class=\"meta\"><p>Made with motif. Offsets and lines refer to the normalized transcripts.</p></footer>\n</body>\n</html>\n")
+}
+
+/// Quotes and transcripts per code in scope, by group of `grouped`.
+fn quote_counts<R: Rows + ?Sized>(rows: &R, grouped: &Grouped<'_>) -> Vec<(usize, usize)> {
     let mut counts: Vec<(usize, usize)> = grouped.sizes.iter().map(|&n| (n, 0)).collect();
     let mut seen = FxHashSet::default();
     for (k, &(g, i)) in grouped.order.iter().enumerate() {
@@ -119,11 +154,18 @@ pub fn write_html<R: Rows + ?Sized>(
             counts[g].1 += 1;
         }
     }
-    let n_rows = rows.count();
-    let transcripts: FxHashSet<&str> = (0..n_rows).map(|i| rows.transcript(i)).collect();
-    let title = format!("Coded segments — {}", meta.project);
+    counts
+}
 
-    let mut h = String::with_capacity(4096 + 300 * in_scope.len());
+/// The page's head, title, one-line summary and navigation.
+fn write_head(
+    h: &mut String,
+    meta: &ReportMeta,
+    n_rows: usize,
+    n_codes: usize,
+    n_transcripts: usize,
+) {
+    let title = format!("Coded segments — {}", meta.project);
     h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     h.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n");
@@ -136,10 +178,10 @@ pub fn write_html<R: Rows + ?Sized>(
         "<p class=\"meta\">{} quote{} · {} code{} · {} transcript{} · generated {}",
         n_rows,
         plural(n_rows),
-        in_scope.len(),
-        plural(in_scope.len()),
-        transcripts.len(),
-        plural(transcripts.len()),
+        n_codes,
+        plural(n_codes),
+        n_transcripts,
+        plural(n_transcripts),
         escape(&meta.generated_at)
     );
     if !meta.selection.is_empty() {
@@ -147,10 +189,13 @@ pub fn write_html<R: Rows + ?Sized>(
     }
     h.push_str("</p>\n");
     h.push_str("<nav class=\"meta\"><a href=\"#codebook\">Codebook</a> · <a href=\"#frequencies\">Frequencies</a> · <a href=\"#quotes\">Quotes</a></nav>\n</header>\n");
+}
 
-    // The codebook.
+/// The codebook section: a row per code in scope with its definition and
+/// number of quotes (`counts`, by code in scope).
+fn write_codebook(h: &mut String, in_scope: &[(usize, &Code)], counts: &[(usize, usize)]) {
     h.push_str("<section id=\"codebook\">\n<h2>Codebook</h2>\n<table>\n<thead><tr><th>Code</th><th>Definition</th><th class=\"n\">Quotes</th></tr></thead>\n<tbody>\n");
-    for ((pos, c), (n, _)) in in_scope.iter().zip(&counts) {
+    for ((pos, c), (n, _)) in in_scope.iter().zip(counts) {
         let _ = write!(
             h,
             "<tr><td style=\"padding-left:{:.1}rem\"><span class=\"swatch\" style=\"background:{}\"></span>",
@@ -180,13 +225,16 @@ pub fn write_html<R: Rows + ?Sized>(
         let _ = writeln!(h, "</td><td class=\"n\">{n}</td></tr>");
     }
     h.push_str("</tbody>\n</table>\n</section>\n");
+}
 
-    // The frequency chart.
+/// The frequency chart: a CSS bar per code in scope, scaled to the largest
+/// number of quotes, with its quotes and transcripts (`counts`).
+fn write_chart(h: &mut String, in_scope: &[(usize, &Code)], counts: &[(usize, usize)]) {
     let max = counts.iter().map(|c| c.0).max().unwrap_or(0).max(1);
     h.push_str("<section id=\"frequencies\">\n<h2>Frequencies</h2>\n");
     h.push_str("<p class=\"meta\">Quotes per code (exactly that code, every coder in the selection), and the transcripts they come from.</p>\n");
     h.push_str("<div class=\"chart\">\n");
-    for ((_, c), (n, ts)) in in_scope.iter().zip(&counts) {
+    for ((_, c), (n, ts)) in in_scope.iter().zip(counts) {
         let pct = 100.0 * *n as f64 / max as f64;
         let _ = writeln!(
             h,
@@ -197,57 +245,44 @@ pub fn write_html<R: Rows + ?Sized>(
         );
     }
     h.push_str("</div>\n</section>\n");
+}
 
-    // Every quote, grouped by code.
-    h.push_str("<section id=\"quotes\">\n<h2>Quotes</h2>\n");
-    if n_rows == 0 {
-        h.push_str("<p class=\"muted\">No coded segments match the selection.</p>\n");
+/// Opens the section of code `c` (codebook position `pos`, `n` quotes) in
+/// the quotes: its heading and definition.
+fn write_code_heading(buf: &mut Vec<u8>, pos: usize, c: &Code, n: usize) {
+    let _ = writeln!(
+        buf,
+        "<section class=\"code\" id=\"code-{pos}\" style=\"--c:{}\">\n<h3><span class=\"swatch\" style=\"background:{}\"></span>{} <span class=\"muted\">({})</span></h3>",
+        color(c),
+        color(c),
+        escape(&c.path),
+        n
+    );
+    if !c.description.trim().is_empty() {
+        let _ = writeln!(buf, "<p class=\"muted\">{}</p>", escape(&c.description));
     }
-    out.write_all(h.as_bytes())?;
-    write_in_order(grouped.order.len(), out, |range, buf| {
-        for k in range {
-            let (g, i) = grouped.order[k];
-            if grouped.starts_group(k) {
-                if k > 0 {
-                    buf.extend_from_slice(b"</section>\n");
-                }
-                let (pos, c) = in_scope[g];
-                let _ = writeln!(
-                    buf,
-                    "<section class=\"code\" id=\"code-{pos}\" style=\"--c:{}\">\n<h3><span class=\"swatch\" style=\"background:{}\"></span>{} <span class=\"muted\">({})</span></h3>",
-                    color(c),
-                    color(c),
-                    escape(&c.path),
-                    counts[g].0
-                );
-                if !c.description.trim().is_empty() {
-                    let _ = writeln!(buf, "<p class=\"muted\">{}</p>", escape(&c.description));
-                }
-            }
-            let r = rows.row_at(i, grouped.located[i]);
-            buf.extend_from_slice(b"<figure class=\"quote\"><blockquote>");
-            escape_into(buf, r.text);
-            buf.extend_from_slice(b"</blockquote><figcaption>");
-            escape_into(buf, r.transcript);
-            if let Some(s) = r.speaker {
-                buf.extend_from_slice(" · ".as_bytes());
-                escape_into(buf, s);
-            }
-            let _ = write!(buf, " · {} · coded by ", r.lines_label());
-            escape_into(buf, r.coder);
-            buf.extend_from_slice(b"</figcaption>");
-            if let Some(m) = r.memo.filter(|m| !m.trim().is_empty()) {
-                buf.extend_from_slice(b"<p class=\"memo\"><b>Memo:</b> ");
-                escape_into(buf, m);
-                buf.extend_from_slice(b"</p>");
-            }
-            buf.extend_from_slice(b"</figure>\n");
-        }
-    })?;
-    if !grouped.order.is_empty() {
-        out.write_all(b"</section>\n")?;
+}
+
+/// One quote: its text, then a caption with transcript, speaker, lines and
+/// coder, and its memo when it has one.
+fn write_quote(buf: &mut Vec<u8>, r: &SegmentRow<'_>) {
+    buf.extend_from_slice(b"<figure class=\"quote\"><blockquote>");
+    escape_into(buf, r.text);
+    buf.extend_from_slice(b"</blockquote><figcaption>");
+    escape_into(buf, r.transcript);
+    if let Some(s) = r.speaker {
+        buf.extend_from_slice(" · ".as_bytes());
+        escape_into(buf, s);
     }
-    out.write_all(b"</section>\n<footer class=\"meta\"><p>Made with motif. Offsets and lines refer to the normalized transcripts.</p></footer>\n</body>\n</html>\n")
+    let _ = write!(buf, " · {} · coded by ", r.lines_label());
+    escape_into(buf, r.coder);
+    buf.extend_from_slice(b"</figcaption>");
+    if let Some(m) = r.memo.filter(|m| !m.trim().is_empty()) {
+        buf.extend_from_slice(b"<p class=\"memo\"><b>Memo:</b> ");
+        escape_into(buf, m);
+        buf.extend_from_slice(b"</p>");
+    }
+    buf.extend_from_slice(b"</figure>\n");
 }
 
 fn plural(n: usize) -> &'static str {

@@ -26,6 +26,7 @@ use unicode_segmentation::UnicodeSegmentation;
 use super::Scope;
 use crate::segments::Segment;
 use crate::stats::union;
+use crate::transcript::Transcript;
 use crate::workspace::Workspace;
 
 /// Common English function words, contractions and interview fillers.
@@ -345,15 +346,7 @@ pub fn words_of(
     segs: Option<&[Segment<'_>]>,
     opts: &WordOptions,
 ) -> Words {
-    let mut spans: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-    if let Some(segs) = segs {
-        for s in segs {
-            spans
-                .entry(s.coding.transcript.as_str())
-                .or_default()
-                .push((s.start, s.end));
-        }
-    }
+    let mut spans = spans_by_transcript(segs);
     let mut stemmer = opts.stem.then(|| {
         TextAnalyzer::builder(RawTokenizer::default())
             .filter(Stemmer::new(Language::English))
@@ -371,22 +364,7 @@ pub fn words_of(
         let Some(t) = ws.transcripts.get(tid) else {
             continue;
         };
-        let pieces: Vec<&str> = match segs {
-            None => t
-                .turns
-                .iter()
-                .map(|turn| &t.text[turn.body_start.min(turn.end)..turn.end])
-                .collect(),
-            Some(_) => spans
-                .remove(tid.as_str())
-                .map(|list| {
-                    union(list)
-                        .into_iter()
-                        .filter_map(|(s, e)| t.slice_chars(s, e))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        };
+        let pieces = pieces_of(t, segs.is_some(), &mut spans, tid);
         for piece in pieces {
             for w in piece.unicode_words() {
                 total += 1;
@@ -428,32 +406,8 @@ pub fn words_of(
             }
         }
     }
-    let mut form_lists: Vec<Vec<(usize, String)>> = vec![Vec::new(); entries.len()];
-    if opts.stem {
-        for (text, e, n) in forms {
-            form_lists[e].push((n, text));
-        }
-    }
     let distinct = entries.len();
-    let mut list: Vec<WordCount> = entries
-        .into_iter()
-        .zip(form_lists)
-        .map(|(e, mut fl)| {
-            fl.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-            let forms: Vec<String> = fl.into_iter().map(|(_, f)| f).collect();
-            WordCount {
-                word: forms.first().cloned().unwrap_or_else(|| e.key.clone()),
-                stem: opts.stem.then_some(e.key),
-                count: e.count,
-                transcripts: e.transcripts,
-                forms,
-            }
-        })
-        .collect();
-    list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.word.cmp(&b.word)));
-    if let Some(n) = opts.limit {
-        list.truncate(n);
-    }
+    let list = ranked(entries, forms, opts);
     let coded = segs.is_some();
     Words {
         format: "motif.words",
@@ -483,6 +437,85 @@ pub fn words_of(
         distinct,
         words: list,
     }
+}
+
+/// The spans (`start`, `end`) `segs` cover, by transcript; empty without
+/// segments.
+fn spans_by_transcript<'s>(
+    segs: Option<&'s [Segment<'_>]>,
+) -> HashMap<&'s str, Vec<(usize, usize)>> {
+    let mut spans: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+    if let Some(segs) = segs {
+        for s in segs {
+            spans
+                .entry(s.coding.transcript.as_str())
+                .or_default()
+                .push((s.start, s.end));
+        }
+    }
+    spans
+}
+
+/// The text of transcript `tid` to count: every turn's body, or (`coded`)
+/// the union of its spans, taken out of `spans`.
+fn pieces_of<'t>(
+    t: &'t Transcript,
+    coded: bool,
+    spans: &mut HashMap<&str, Vec<(usize, usize)>>,
+    tid: &str,
+) -> Vec<&'t str> {
+    if coded {
+        spans
+            .remove(tid)
+            .map(|list| {
+                union(list)
+                    .into_iter()
+                    .filter_map(|(s, e)| t.slice_chars(s, e))
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        t.turns
+            .iter()
+            .map(|turn| &t.text[turn.body_start.min(turn.end)..turn.end])
+            .collect()
+    }
+}
+
+/// The entries as the list reports them: most counted first (ties by
+/// word), each written as its most frequent form (with `--stem`, forms
+/// listed most frequent first), cut to `--limit`.
+fn ranked(
+    entries: Vec<Entry>,
+    forms: Vec<(String, usize, usize)>,
+    opts: &WordOptions,
+) -> Vec<WordCount> {
+    let mut form_lists: Vec<Vec<(usize, String)>> = vec![Vec::new(); entries.len()];
+    if opts.stem {
+        for (text, e, n) in forms {
+            form_lists[e].push((n, text));
+        }
+    }
+    let mut list: Vec<WordCount> = entries
+        .into_iter()
+        .zip(form_lists)
+        .map(|(e, mut fl)| {
+            fl.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            let forms: Vec<String> = fl.into_iter().map(|(_, f)| f).collect();
+            WordCount {
+                word: forms.first().cloned().unwrap_or_else(|| e.key.clone()),
+                stem: opts.stem.then_some(e.key),
+                count: e.count,
+                transcripts: e.transcripts,
+                forms,
+            }
+        })
+        .collect();
+    list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.word.cmp(&b.word)));
+    if let Some(n) = opts.limit {
+        list.truncate(n);
+    }
+    list
 }
 
 /// A word as counted: lower-cased, `’` as `'`.
