@@ -37,7 +37,9 @@ pub fn emit_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
 pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
     let mut s = serde_json::to_string_pretty(value)?;
     s.push('\n');
-    Ok(s)
+    // Same strings, but no DEL, C1 control or bidi override reaches a
+    // terminal raw.
+    Ok(motif_core::text::escape_hidden_in_json(s))
 }
 
 /// Writes `text` to `-o FILE` (atomically) or stdout.

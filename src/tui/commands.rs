@@ -472,7 +472,7 @@ impl App {
             Ok(sanitize_owned(stats::frequencies_csv(&f), true))
         } else {
             serde_json::to_string_pretty(&f)
-                .map(|s| format!("{s}\n"))
+                .map(|s| motif_core::text::escape_hidden_in_json(format!("{s}\n")))
                 .map_err(|e| motif_core::Error::invalid(e.to_string()))
         };
         let result = text.and_then(|t| motif_core::fsio::atomic_write(&path, t.as_bytes()));

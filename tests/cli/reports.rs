@@ -243,3 +243,49 @@ fn completions_and_man_page_come_from_the_definitions() {
     let out = motif_cmd().args(["code", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("Examples:"));
 }
+
+/// No DEL, C1 control or bidi override reaches the terminal raw from a
+/// JSON or XML output: JSON writes them as `\uXXXX` (the same strings once
+/// parsed), XML as character references.
+#[test]
+fn json_and_xml_outputs_escape_hidden_controls() {
+    let hidden = [
+        '\u{7f}', '\u{85}', '\u{9b}', '\u{202e}', '\u{2066}', '\u{2069}',
+    ];
+    let p = Proj::new();
+    let text = "INTERVIEWER: Which file?\nANA: evil\u{202e}txt.exe and \u{9b}31m red\u{7f} \u{2066}iso\u{2069}\n";
+    p.write("in/x.txt", text.as_bytes());
+    p.ok(&["import", p.path("in/x.txt").to_str().unwrap()]);
+    p.ok(&[
+        "codes",
+        "add",
+        "theme",
+        "--description",
+        "flip \u{202e} here",
+    ]);
+    p.ok(&["code", "x", "--lines", "2-2", "theme"]);
+    let outputs = [
+        vec!["segments", "--json"],
+        vec!["transcripts", "--json"],
+        vec!["codes", "--json"],
+        vec!["search", "evil", "--json"],
+        vec!["words", "--json"],
+        vec!["export", "frequencies"],
+        vec!["export", "qdc"],
+    ];
+    for args in outputs {
+        let out = p.ok(&args);
+        assert!(
+            !out.chars().any(|c| hidden.contains(&c)),
+            "{args:?} wrote a hidden control raw: {out:?}"
+        );
+        if args[1] != "qdc" {
+            serde_json::from_str::<serde_json::Value>(&out)
+                .unwrap_or_else(|e| panic!("{args:?} is not JSON ({e})"));
+        }
+    }
+    let segs = p.json(&["segments", "--json"]);
+    let quote = segs[0]["text"].as_str().unwrap();
+    assert!(quote.contains("evil\u{202e}txt.exe"), "{quote:?}");
+    assert!(p.ok(&["export", "qdc"]).contains("&#x202E;"));
+}

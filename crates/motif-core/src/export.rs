@@ -266,6 +266,7 @@ pub fn write_json<R: Rows + ?Sized>(rows: &R, out: &mut dyn Write) -> io::Result
             }
             buf.extend_from_slice(b"\n  }");
         }
+        crate::text::escape_hidden_in_json_bytes(buf);
     })?;
     out.write_all(if rows.count() == 0 { b"]\n" } else { b"\n]\n" })
 }

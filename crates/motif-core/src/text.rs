@@ -4,6 +4,7 @@
 //! text reaches a terminal.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -355,6 +356,53 @@ pub fn last_chars(s: &str, n: usize) -> &str {
     }
 }
 
+/// Whether `c` is invisible and can change how a terminal shows what
+/// follows: DEL, the C1 controls (U+0080–U+009F) and the bidirectional
+/// overrides and isolates (U+202A–U+202E, U+2066–U+2069). JSON and XML
+/// outputs write these as escapes (`\u202e`, `&#x202E;`) so that the
+/// same strings never reach a terminal raw.
+pub fn is_hidden_control(c: char) -> bool {
+    // The characters `sanitize` replaces at or above DEL: one definition.
+    let mut utf8 = [0; 4];
+    u32::from(c) >= 0x7f && replaced_at(c.encode_utf8(&mut utf8).as_bytes(), 0, true)
+}
+
+/// Whether `bytes` (UTF-8) may hold a [`is_hidden_control`] character:
+/// DEL, or a lead byte of the two- and three-byte sequences they use.
+fn may_hide(bytes: &[u8]) -> bool {
+    bytes.iter().any(|&b| matches!(b, 0x7f | 0xc2 | 0xe2))
+}
+
+/// Rewrites JSON text so that every [`is_hidden_control`] character is a
+/// `\uXXXX` escape: still valid JSON holding the same strings (outside
+/// strings JSON is ASCII, so each such character is inside one).
+pub fn escape_hidden_in_json(json: String) -> String {
+    if !may_hide(json.as_bytes()) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_hidden_control(c) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// [`escape_hidden_in_json`] for a buffer of JSON bytes, in place.
+pub fn escape_hidden_in_json_bytes(buf: &mut Vec<u8>) {
+    if !may_hide(buf) {
+        return;
+    }
+    let text = String::from_utf8(std::mem::take(buf)).unwrap_or_else(|e| {
+        // Not UTF-8 cannot come from the serializers; keep it as it was.
+        String::from_utf8_lossy(e.as_bytes()).into_owned()
+    });
+    *buf = escape_hidden_in_json(text).into_bytes();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -486,5 +534,34 @@ mod tests {
         assert_eq!(take_chars("héllo", 2), "hé");
         assert_eq!(last_chars("héllo", 4), "éllo");
         assert_eq!(last_chars("hé", 5), "hé");
+    }
+
+    #[test]
+    fn hidden_controls_become_escapes_in_json_with_the_same_strings() {
+        let text = "a\u{7f}b\u{85}c\u{9f}d\u{202e}e\u{2066}f\u{2069}g é 北京 🤖\u{2067}";
+        let json = escape_hidden_in_json(serde_json::to_string(text).unwrap());
+        assert!(
+            json.is_ascii() || !json.chars().any(is_hidden_control),
+            "{json}"
+        );
+        assert!(
+            json.contains("\\u202e") && json.contains("\\u0085"),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), text);
+        let mut bytes = serde_json::to_vec(&[text]).unwrap();
+        escape_hidden_in_json_bytes(&mut bytes);
+        assert_eq!(String::from_utf8(bytes).unwrap(), format!("[{json}]"));
+        // Nothing to do: the same allocation comes back.
+        let plain = String::from("\"é 北京 🤖\"");
+        let ptr = plain.as_ptr();
+        let same = escape_hidden_in_json(plain);
+        assert_eq!(same.as_ptr(), ptr);
+        // Other characters sharing a lead byte with them stay as they are.
+        let near = "\"‐ \u{2028} \u{a0} \u{2070}\"".to_owned();
+        assert_eq!(escape_hidden_in_json(near.clone()), near);
+        for c in ['\u{7e}', '\u{a0}', '\u{2029}', '\u{206a}', '\u{200f}'] {
+            assert!(!is_hidden_control(c), "{c:?}");
+        }
     }
 }

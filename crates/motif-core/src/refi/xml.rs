@@ -8,6 +8,8 @@
 //! expanded; the five predefined entities and character references are
 //! the only ones resolved. Nesting is capped.
 
+use std::fmt::Write as _;
+
 use quick_xml::events::Event;
 
 /// Deepest element nesting accepted (codebooks nest codes, but not this
@@ -267,6 +269,9 @@ pub fn escape_text(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '\r' => out.push_str("&#13;"),
             c if !legal(c) => out.push('\u{FFFD}'),
+            c if crate::text::is_hidden_control(c) => {
+                let _ = write!(out, "&#x{:X};", u32::from(c));
+            }
             c => out.push(c),
         }
     }
@@ -287,6 +292,9 @@ pub fn escape_attr(s: &str) -> String {
             '\r' => out.push_str("&#13;"),
             '\t' => out.push_str("&#9;"),
             c if !legal(c) => out.push('\u{FFFD}'),
+            c if crate::text::is_hidden_control(c) => {
+                let _ = write!(out, "&#x{:X};", u32::from(c));
+            }
             c => out.push(c),
         }
     }
