@@ -104,6 +104,8 @@ pub struct App {
     /// Byte sizes of the journals last read, to notice other processes.
     pub(super) seen_sizes: Vec<(String, u64)>,
     drag_from: Option<usize>,
+    /// The last key was ctrl-c (asking to quit): another one quits.
+    interrupted: bool,
 }
 
 /// The coder that adopted sides go to.
@@ -221,6 +223,7 @@ impl App {
             index_rx: None,
             seen_sizes: Vec::new(),
             drag_from: None,
+            interrupted: false,
         };
         app.recount();
         app.remember_sizes();
@@ -323,6 +326,7 @@ impl App {
     /// Handles one key press: the open popup's, else the focused pane's
     /// (visual falls back to normal), else a global action.
     pub fn on_key(&mut self, ev: KeyEvent) {
+        let interrupted = std::mem::take(&mut self.interrupted);
         if self.popup_key(&ev) {
             return;
         }
@@ -338,6 +342,11 @@ impl App {
             })
             .or_else(|| self.keymap.lookup(Context::Global, &name));
         match action {
+            Some(Action::Interrupt) if interrupted => self.quit = true,
+            Some(Action::Interrupt) => {
+                self.interrupted = true;
+                self.say("press ctrl-c again to quit (everything is already saved)");
+            }
             Some(a) => self.update(a),
             None if name == "esc" => self.update(Action::Cancel),
             None => {}

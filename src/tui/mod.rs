@@ -5,7 +5,8 @@
 //! [`popup`], the one keymap table in [`keymap`], the one `:` command
 //! table in [`commands`], drawing in [`ui`] and [`transcript_view`],
 //! geometry in [`textview`], colours in [`theme`]. The terminal is
-//! restored on quit, on error and on panic.
+//! restored on quit, on error, on panic and on the signals that end a
+//! program (SIGTERM, SIGHUP, SIGINT, SIGQUIT).
 
 pub mod app;
 pub mod codebook_edit;
@@ -23,6 +24,8 @@ pub mod transcript_view;
 pub mod ui;
 
 use std::io::stdout;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind};
@@ -44,24 +47,40 @@ pub fn run(project: Project, coder: String) -> anyhow::Result<()> {
         ratatui::restore();
         default_hook(info);
     }));
+    // A signal that ends motif (SIGTERM, SIGHUP, SIGINT, SIGQUIT) ends the
+    // event loop instead, so the terminal is restored below as on quit.
+    let stop = Arc::new(AtomicBool::new(false));
+    let ends = signal_hook::consts::TERM_SIGNALS
+        .iter()
+        .chain(&[signal_hook::consts::SIGHUP]);
+    for signal in ends {
+        signal_hook::flag::register(*signal, Arc::clone(&stop))?;
+    }
     let mut terminal = ratatui::try_init()?;
     let _ = execute!(stdout(), EnableMouseCapture);
-    let result = event_loop(&mut terminal, &mut app);
+    let result = event_loop(&mut terminal, &mut app, &stop);
     let _ = execute!(stdout(), DisableMouseCapture);
     ratatui::restore();
     result
 }
 
-fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> anyhow::Result<()> {
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    stop: &AtomicBool,
+) -> anyhow::Result<()> {
     let mut last_poll = Instant::now();
     loop {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
         let size = terminal.size()?;
         app.size = (size.width, size.height);
         terminal.draw(|f| ui::draw(f, app))?;
         if app.quit {
             return Ok(());
         }
-        if event::poll(Duration::from_millis(500))? {
+        if event::poll(Duration::from_millis(200))? {
             match event::read()? {
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
                     app.status = app::Status::default();

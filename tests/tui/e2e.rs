@@ -187,3 +187,86 @@ fn code_by_keys_and_commands_then_kill_9_and_restart() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// SIGTERM and SIGHUP end motif with the terminal restored: no alternate
+/// screen, no mouse capture, a visible cursor (read from tmux's own state
+/// of the pane, kept open by a shell after motif exits).
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+fn signals_restore_the_terminal() {
+    for signal in ["TERM", "HUP"] {
+        let f = Fixture::new();
+        let socket = format!(
+            "motif-e2e-sig-{}-{}",
+            std::process::id(),
+            motif_core::ids::new_id()
+        );
+        let tm = Tmux { socket };
+        let cmd = format!(
+            "cd '{}' && env NO_COLOR=1 XDG_CONFIG_HOME=/nonexistent '{}' --coder ana; echo MOTIF-EXITED; sleep 60",
+            f.root().display(),
+            env!("CARGO_BIN_EXE_motif")
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &tm.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "100",
+                "-y",
+                "30",
+                &cmd,
+            ])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        tm.wait_for("NORMAL");
+        let state = |what: &str| {
+            let out = Command::new("tmux")
+                .args(["-L", &tm.socket, "display-message", "-p", "-t", "0", what])
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        };
+        assert_eq!(state("#{alternate_on}"), "1");
+        // The shell's child: motif.
+        let shell = tm.pid();
+        let out = Command::new("pgrep")
+            .args(["-P", &shell.to_string()])
+            .output()
+            .unwrap();
+        let motif = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap()
+            .trim()
+            .to_owned();
+        assert!(
+            Command::new("kill")
+                .args([&format!("-{signal}"), &motif])
+                .status()
+                .unwrap()
+                .success()
+        );
+        tm.wait_for("MOTIF-EXITED");
+        assert_eq!(
+            state("#{alternate_on}"),
+            "0",
+            "SIG{signal}: alternate screen left on"
+        );
+        assert_eq!(
+            state("#{mouse_any_flag}"),
+            "0",
+            "SIG{signal}: mouse capture left on"
+        );
+        assert_eq!(
+            state("#{cursor_flag}"),
+            "1",
+            "SIG{signal}: cursor left hidden"
+        );
+    }
+}

@@ -787,3 +787,23 @@ fn export_commands_write_what_the_cli_writes() {
             .contains(&"export segments".to_owned())
     );
 }
+
+/// Ctrl-C asks before quitting and quits when pressed again; another key in
+/// between cancels the question; in a popup it closes the popup.
+#[test]
+fn ctrl_c_asks_then_quits_and_closes_popups() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    press(&mut app, "ctrl-c");
+    assert!(!app.quit);
+    assert!(app.status.text.contains("ctrl-c again"), "{:?}", app.status);
+    press(&mut app, "j ctrl-c");
+    assert!(!app.quit, "a key in between cancels the question");
+    press(&mut app, "?");
+    assert!(matches!(app.popup, Popup::Help(_)));
+    press(&mut app, "ctrl-c");
+    assert!(matches!(app.popup, Popup::None));
+    assert!(!app.quit);
+    press(&mut app, "ctrl-c ctrl-c");
+    assert!(app.quit);
+}
