@@ -24,12 +24,11 @@ pub fn memo_cmd(
     if edit {
         let current = session.read_memo(&target)?;
         let edited = edit_text(&current)?;
-        if edited == current {
-            ctx.notice("memo unchanged");
-        } else {
-            let path = session.write_memo(&target, &edited)?;
-            ctx.notice(&format!("saved {}", path.display()));
-        }
+        // The memo may have changed while the editor was open: nothing
+        // either side wrote is dropped.
+        let (path, how) =
+            motif_core::memo::save_edited_memo(&session.project, &target, &current, &edited)?;
+        ctx.notice(&how.describe(&path));
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(t) = text {

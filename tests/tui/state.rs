@@ -807,3 +807,55 @@ fn ctrl_c_asks_then_quits_and_closes_popups() {
     press(&mut app, "ctrl-c ctrl-c");
     assert!(app.quit);
 }
+
+/// A memo changed from a shell while it is open in the TUI keeps that
+/// change when the TUI saves; Esc with unsaved text asks first.
+#[test]
+fn memo_editor_keeps_a_change_made_elsewhere_and_asks_before_discarding() {
+    let f = Fixture::new();
+    let root = f.root().to_str().unwrap().to_owned();
+    let memo_cli = |text: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motif"))
+            .args(["--project", &root, "memo", "--transcript", "p02", text])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    memo_cli("First thoughts, café.");
+    let mut app = f.app();
+    press(
+        &mut app,
+        ": text:memo_transcript_p02 enter enter enter text:From_the_TUI_北京",
+    );
+    // Meanwhile, from a shell.
+    memo_cli("From the shell 🤖");
+    press(&mut app, "ctrl-s");
+    assert!(!app.status.error, "{:?}", app.status);
+    let memo = std::fs::read_to_string(f.root().join("memos/transcripts/p02.md")).unwrap();
+    for part in [
+        "First thoughts, café.",
+        "From the shell 🤖",
+        "From the TUI 北京",
+    ] {
+        assert!(memo.contains(part), "{part} lost: {memo}");
+    }
+    assert_eq!(memo.matches("First thoughts").count(), 1, "{memo}");
+    // Esc with unsaved text asks; a second Esc discards.
+    press(&mut app, ": text:memo_project enter text:draft");
+    press(&mut app, "esc");
+    assert!(
+        matches!(app.popup, Popup::Memo(_)),
+        "the first esc only asks"
+    );
+    assert!(app.status.text.contains("unsaved memo"), "{:?}", app.status);
+    press(&mut app, "esc");
+    assert!(matches!(app.popup, Popup::None));
+    assert!(!f.root().join("memos/project.md").exists());
+    // Nothing typed: Esc closes at once.
+    press(&mut app, ": text:memo_project enter esc");
+    assert!(matches!(app.popup, Popup::None));
+}

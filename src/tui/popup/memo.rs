@@ -43,6 +43,11 @@ pub struct MemoEditor {
     pub row: usize,
     /// Cursor within the row, in bytes.
     pub col: usize,
+    /// The text the editor opened with: what a save compares the memo on
+    /// disk with, and what tells whether there is unsaved text.
+    pub original: String,
+    /// Esc was pressed with unsaved text: a second Esc discards it.
+    pub confirm_discard: bool,
 }
 
 impl MemoEditor {
@@ -62,14 +67,41 @@ impl MemoEditor {
             row: lines.len() - 1,
             col: lines.last().map_or(0, String::len),
             lines,
+            original: text.to_owned(),
+            confirm_discard: false,
         }
+    }
+
+    /// The text as edited.
+    pub fn text(&self) -> String {
+        self.lines.join("\n")
+    }
+
+    /// Whether the text differs from what the editor opened with.
+    pub fn is_dirty(&self) -> bool {
+        self.text().trim_end() != self.original.trim_end()
     }
 
     /// Saves, discards, or edits.
     pub fn on_key(&mut self, app: &mut App, action: Option<Action>, ev: &KeyEvent) -> Flow {
+        let confirming = std::mem::take(&mut self.confirm_discard);
         match action {
+            Some(Action::Cancel) if self.is_dirty() && !confirming => {
+                self.confirm_discard = true;
+                let key = |a| one_line(app.keymap.first_key(Context::Memo, a));
+                app.error(&format!(
+                    "unsaved memo: {} again discards it, {} saves it",
+                    key(Action::Cancel),
+                    key(Action::SaveMemo)
+                ));
+                Flow::Stay
+            }
             Some(Action::Cancel) => {
-                app.say("memo discarded");
+                app.say(if self.is_dirty() {
+                    "memo discarded"
+                } else {
+                    "memo closed"
+                });
                 Flow::Close
             }
             Some(Action::SaveMemo) => {
@@ -247,15 +279,19 @@ impl App {
 
     /// Saves the editor's memo where it goes.
     fn save_memo(&mut self, ed: &MemoEditor) {
-        let text = ed.lines.join("\n");
+        let text = ed.text();
         let result = match &ed.target {
             MemoFor::Coding(id) => {
                 let memo = (!text.trim().is_empty()).then(|| text.trim_end().to_owned());
                 ops::set_memo(self.my_journal(), id, memo)
                     .map(|()| "memo saved on the coding".to_owned())
             }
-            MemoFor::Target(target) => memo::write_memo(&self.project, target, &text)
-                .map(|p| format!("memo saved in {}", p.display())),
+            // The memo may have changed on disk while it was open (`motif
+            // memo` from a shell): nothing either side wrote is dropped.
+            MemoFor::Target(target) => {
+                memo::save_edited_memo(&self.project, target, &ed.original, &text)
+                    .map(|(p, how)| how.describe(&p))
+            }
             MemoFor::Passage {
                 transcript,
                 quote,
