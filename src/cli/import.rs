@@ -47,7 +47,22 @@ pub fn import(
     }
     let report = report?;
     let mut out = String::new();
+    if report.recovered > 0 {
+        ctx.notice(&format!(
+            "note: finished an import that was interrupted: {} transcript(s) put in place",
+            report.recovered
+        ));
+    }
     for t in &report.imported {
+        if t.unchanged {
+            let _ = writeln!(
+                out,
+                "{} is already imported from {} with the same text; nothing changed",
+                t.id,
+                one_line(&t.source.display().to_string())
+            );
+            continue;
+        }
         for n in &t.notices {
             ctx.notice(&format!("note: {n}"));
         }

@@ -137,6 +137,21 @@ fn folders_keep_their_structure_and_existing_ids_need_replace() {
         .map(|t| t["id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(ids, ["study/p01", "study/wave2/p03"]);
+    // The same file again (an import run twice): nothing changes.
+    let before = p.snapshot();
+    let out = p.ok(&[
+        "import",
+        p.path("incoming/wave2/p03.txt").to_str().unwrap(),
+        "--into",
+        "study/wave2",
+    ]);
+    assert!(
+        out.contains("already imported") && out.contains("nothing changed"),
+        "{out}"
+    );
+    assert_eq!(before, p.snapshot());
+    // Another text under an existing id needs --replace.
+    p.write("incoming/wave2/p03.txt", b"ANA: one changed\nBEN: two\n");
     let before = p.snapshot();
     let err = p.fail(&[
         "import",
@@ -149,7 +164,6 @@ fn folders_keep_their_structure_and_existing_ids_need_replace() {
         "{err}"
     );
     assert_eq!(before, p.snapshot());
-    p.write("incoming/wave2/p03.txt", b"ANA: one changed\nBEN: two\n");
     p.ok(&[
         "import",
         p.path("incoming/wave2/p03.txt").to_str().unwrap(),

@@ -8,10 +8,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::Session;
+use super::{Session, staging};
 use crate::attributes;
 use crate::error::{Error, Result};
-use crate::fsio::atomic_write;
 use crate::import::{Decoded, Format, read_transcript};
 use crate::project::check_transcript_id;
 use crate::segments::{Placement, place};
@@ -44,6 +43,9 @@ pub struct Imported {
     /// For a replaced transcript: its codings that moved with their quote
     /// and those orphaned.
     pub replaced: Option<(usize, usize)>,
+    /// The transcript was already there with exactly this text (an import
+    /// run again): nothing was written.
+    pub unchanged: bool,
 }
 
 /// What an import did.
@@ -52,6 +54,9 @@ pub struct ImportReport {
     pub imported: Vec<Imported>,
     /// Attribute values set (or changed).
     pub attributes_set: usize,
+    /// Transcripts put in place by finishing an import a killed process
+    /// left planned (see [`super::staging`]).
+    pub recovered: usize,
 }
 
 /// The stages an import reports progress for.
@@ -78,51 +83,55 @@ impl Session {
             .map(|a| attributes::parse_assignment(a))
             .collect::<Result<_>>()?;
         let plan = import_plan(&options.paths, options.into.as_deref())?;
+        // One import at a time; first finish or clean up a killed one.
+        let _lock = self.project.file_lock("import")?;
+        let recovered = staging::recover(&self.project)?;
         let ready = self.read_all(&plan, options.replace, progress)?;
         let journals = if ready.iter().any(|r| r.existing.is_some()) {
             self.project.journals()?
         } else {
             Vec::new()
         };
-        let mut report = ImportReport::default();
+        let mut report = ImportReport {
+            recovered,
+            ..ImportReport::default()
+        };
+        let batch = crate::ids::new_id();
+        let mut staged = staging::Plan::default();
         for (i, r) in ready.iter().enumerate() {
             progress(ImportStage::Writing, i + 1, ready.len(), &r.id);
             let dest = r
                 .existing
                 .clone()
                 .unwrap_or_else(|| self.project.transcripts_dir().join(format!("{}.txt", r.id)));
-            atomic_write(&dest, r.decoded.text.as_bytes())?;
-            let t = Transcript::new(r.id.clone(), r.decoded.text.clone());
-            let replaced = r.existing.as_ref().map(|_| {
-                let (mut moved, mut orphaned) = (0, 0);
-                for c in journals.iter().flat_map(|j| j.codings_in(&r.id)) {
-                    match place(c, &t) {
-                        Placement::Exact { .. } => {}
-                        Placement::Moved { .. } => moved += 1,
-                        Placement::Orphaned => orphaned += 1,
-                    }
-                }
-                (moved, orphaned)
-            });
-            report.imported.push(Imported {
-                id: r.id.clone(),
-                source: r.source.clone(),
-                words: t.words(),
-                speaker_turns: t.turns.iter().filter(|x| x.speaker.is_some()).count(),
-                speakers: t.speakers(),
-                notices: r.decoded.notices.clone(),
-                replaced,
-            });
+            if !r.unchanged {
+                let tmp = staging::stage(&dest, &batch, i, r.decoded.text.as_bytes())?;
+                staged
+                    .moves
+                    .push((self.relative(&tmp), self.relative(&dest)));
+            }
+            report.imported.push(imported(r, &journals));
         }
-        progress(ImportStage::Writing, ready.len(), ready.len(), "");
         if !attrs.is_empty() {
-            let ids: Vec<String> = ready.iter().map(|r| r.id.clone()).collect();
+            staged.ids = ready.iter().map(|r| r.id.clone()).collect();
+            staged.attrs.clone_from(&attrs);
             report.attributes_set = attributes::update(&self.project, |table| {
-                let n = table.assign(&ids, &attrs);
-                Ok((n > 0, n))
+                let mut probe = table.clone();
+                Ok((false, probe.assign(&staged.ids, &attrs)))
             })?;
         }
+        // All or nothing: the texts are on disk; now the plan, then the
+        // renames.
+        staging::commit(&self.project, &staged)?;
+        progress(ImportStage::Writing, ready.len(), ready.len(), "");
         Ok(report)
+    }
+
+    /// `path` relative to the project root (as the plan records it).
+    fn relative(&self, path: &Path) -> PathBuf {
+        path.strip_prefix(&self.project.root)
+            .unwrap_or(path)
+            .to_path_buf()
     }
 
     /// Reads and checks every planned file before anything is written.
@@ -147,17 +156,24 @@ impl Session {
                     )));
                 }
                 let existing = self.project.transcript_file(id);
-                if existing.is_some() && !replace {
+                let decoded = read_transcript(path)?;
+                // The same text again (an import run twice, or after a
+                // killed one was finished): nothing to do.
+                let unchanged = existing
+                    .as_ref()
+                    .is_some_and(|e| std::fs::read(e).is_ok_and(|b| b == decoded.text.as_bytes()));
+                if existing.is_some() && !replace && !unchanged {
                     return Err(Error::invalid(format!(
-                        "{}: transcript `{id}` already exists; pass --replace to replace it (its codings re-attach by quote), or --into FOLDER",
+                        "{}: transcript `{id}` already exists with another text; pass --replace to replace it (its codings re-attach by quote), or --into FOLDER",
                         path.display()
                     )));
                 }
                 ready.push(Ready {
                     id: id.clone(),
                     source: path.clone(),
-                    decoded: read_transcript(path)?,
+                    decoded,
                     existing,
+                    unchanged,
                 });
             }
             Ok(())
@@ -174,6 +190,34 @@ struct Ready {
     decoded: Decoded,
     /// The file of the transcript it replaces.
     existing: Option<PathBuf>,
+    /// That file already holds exactly this text.
+    unchanged: bool,
+}
+
+/// What the report says of one file.
+fn imported(r: &Ready, journals: &[crate::journal::Journal]) -> Imported {
+    let t = Transcript::new(r.id.clone(), r.decoded.text.clone());
+    let replaced = r.existing.as_ref().filter(|_| !r.unchanged).map(|_| {
+        let (mut moved, mut orphaned) = (0, 0);
+        for c in journals.iter().flat_map(|j| j.codings_in(&r.id)) {
+            match place(c, &t) {
+                Placement::Exact { .. } => {}
+                Placement::Moved { .. } => moved += 1,
+                Placement::Orphaned => orphaned += 1,
+            }
+        }
+        (moved, orphaned)
+    });
+    Imported {
+        id: r.id.clone(),
+        source: r.source.clone(),
+        words: t.words(),
+        speaker_turns: t.turns.iter().filter(|x| x.speaker.is_some()).count(),
+        speakers: t.speakers(),
+        notices: r.decoded.notices.clone(),
+        replaced,
+        unchanged: r.unchanged,
+    }
 }
 
 /// The files to import with the ids they get: a file's name without its

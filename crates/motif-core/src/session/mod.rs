@@ -23,6 +23,7 @@ mod analysis;
 mod codebook;
 mod coding;
 mod import;
+mod staging;
 
 pub use analysis::{Frequencies, count_frequencies, frequencies, frequencies_of_all};
 pub use codebook::{CodebookChange, Deleted, Merged};

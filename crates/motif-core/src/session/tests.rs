@@ -1,5 +1,6 @@
 //! The session's use cases on a real project in a temporary folder.
 
+use super::staging;
 use super::*;
 use crate::ops::SpanSpec;
 use crate::search::{Hit, Results};
@@ -149,4 +150,81 @@ fn undo_redo_and_memos() {
     let memo = s.read_memo(&target).unwrap();
     assert!(memo.contains("first") && memo.contains("second"), "{memo}");
     assert!(s.memo_target(Some("nope"), None).is_err());
+}
+
+/// Writes `files` (name, text) into a fresh folder; returns their paths.
+fn sources(dir: &std::path::Path, files: &[(&str, &str)]) -> Vec<std::path::PathBuf> {
+    let src = dir.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    files
+        .iter()
+        .map(|(name, text)| {
+            let p = src.join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        })
+        .collect()
+}
+
+#[test]
+fn an_import_killed_before_its_plan_leaves_nothing_and_runs_again() {
+    let (dir, mut s) = session();
+    // What a killed import staged before its plan was written.
+    let dest = s.project.transcripts_dir().join("q1.txt");
+    let tmp = staging::stage(&dest, "dead", 0, b"ANA: half\n").unwrap();
+    assert!(tmp.exists());
+    let paths = sources(dir.path(), &[("q1.txt", "ANA: whole, 北京 🤖\n")]);
+    let options = ImportOptions {
+        paths: paths.clone(),
+        ..ImportOptions::default()
+    };
+    let report = s.import(&options, &mut |_, _, _, _| {}).unwrap();
+    assert_eq!(report.recovered, 0);
+    assert!(!tmp.exists(), "the killed import's staged file is removed");
+    assert_eq!(
+        s.project.transcript("q1").unwrap().text,
+        "ANA: whole, 北京 🤖\n"
+    );
+    // Run again: the same text is not refused, nothing changes.
+    let again = s.import(&options, &mut |_, _, _, _| {}).unwrap();
+    assert!(again.imported[0].unchanged);
+}
+
+#[test]
+fn an_import_killed_after_its_plan_is_finished_by_the_next_one() {
+    let (dir, mut s) = session();
+    let root = s.project.root.clone();
+    let rel = |p: &std::path::Path| p.strip_prefix(&root).unwrap().to_path_buf();
+    let mut plan = staging::Plan::default();
+    for (i, id) in ["k1", "k2"].iter().enumerate() {
+        let dest = s
+            .project
+            .transcripts_dir()
+            .join("w")
+            .join(format!("{id}.txt"));
+        let tmp = staging::stage(&dest, "dead", i, format!("ANA: {id} é\n").as_bytes()).unwrap();
+        plan.moves.push((rel(&tmp), rel(&dest)));
+        plan.ids.push(format!("w/{id}"));
+    }
+    plan.attrs.push(("wave".into(), "2".into()));
+    staging::record(&s.project, &plan).unwrap();
+    // Killed here: nothing renamed yet.
+    assert!(s.project.transcript_file("w/k1").is_none());
+    let paths = sources(dir.path(), &[("other.txt", "ANA: other\n")]);
+    let report = s
+        .import(
+            &ImportOptions {
+                paths,
+                ..ImportOptions::default()
+            },
+            &mut |_, _, _, _| {},
+        )
+        .unwrap();
+    assert_eq!(report.recovered, 2);
+    for id in ["w/k1", "w/k2"] {
+        assert!(s.project.transcript(id).is_ok(), "{id}");
+        assert_eq!(s.project.attributes().unwrap().rows[id]["wave"], "2");
+    }
+    assert!(s.project.transcript("other").is_ok());
+    assert!(!s.project.derived_dir().join("import-pending.json").exists());
 }

@@ -1,0 +1,149 @@
+//! An import is all or nothing, even when it is killed. Every new text is
+//! first written beside its destination as a hidden temporary file and
+//! fsynced; then a plan (`.motif/import-pending.json`: each temporary
+//! file's destination, and the attributes to set) is written atomically;
+//! only then are the files renamed into place, the attributes set and the
+//! plan removed. The next import first finishes a plan left by a killed
+//! one (its files are all on disk) and removes temporary files no plan
+//! names (an import killed before its plan was written changed nothing).
+
+use std::fs::{self, File};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::attributes;
+use crate::error::{Error, IoContext, Result};
+use crate::fsio::{atomic_write, sync_dir};
+use crate::project::Project;
+
+/// Prefix of the temporary files an import stages.
+const STAGED_PREFIX: &str = ".motif-import-";
+
+/// What an import is about to do once its texts are staged.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(super) struct Plan {
+    /// (staged file, destination), relative to the project root.
+    pub moves: Vec<(PathBuf, PathBuf)>,
+    /// Transcript ids that get `attrs`.
+    pub ids: Vec<String>,
+    /// `(name, value)` attributes to set on `ids`.
+    pub attrs: Vec<(String, String)>,
+}
+
+fn plan_path(project: &Project) -> PathBuf {
+    project.derived_dir().join("import-pending.json")
+}
+
+/// Writes `bytes` to a new hidden file beside `dest` and fsyncs it;
+/// returns its path.
+pub(super) fn stage(dest: &Path, batch: &str, n: usize, bytes: &[u8]) -> Result<PathBuf> {
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).at(dir)?;
+    let tmp = dir.join(format!("{STAGED_PREFIX}{batch}-{n}.tmp"));
+    let mut f = File::create(&tmp).at(&tmp)?;
+    f.write_all(bytes).at(&tmp)?;
+    f.sync_all().at(&tmp)?;
+    Ok(tmp)
+}
+
+/// Records the plan, then carries it out (see the module doc).
+pub(super) fn commit(project: &Project, plan: &Plan) -> Result<()> {
+    record(project, plan)?;
+    carry_out(project, plan)?;
+    remove_plan(project)
+}
+
+/// Writes the plan durably: from here on the import happens, even if this
+/// process is killed.
+pub(super) fn record(project: &Project, plan: &Plan) -> Result<()> {
+    let json = serde_json::to_vec(plan).map_err(|e| Error::invalid(e.to_string()))?;
+    atomic_write(&plan_path(project), &json)
+}
+
+fn remove_plan(project: &Project) -> Result<()> {
+    let path = plan_path(project);
+    match fs::remove_file(&path) {
+        Ok(()) => sync_dir(&project.derived_dir()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(&path, e)),
+    }
+}
+
+/// Renames every staged file still there into place, then sets the
+/// attributes: repeatable, as a killed run may have done part of it.
+fn carry_out(project: &Project, plan: &Plan) -> Result<()> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for (tmp, dest) in &plan.moves {
+        let (tmp, dest) = (project.root.join(tmp), project.root.join(dest));
+        if tmp.exists() {
+            fs::rename(&tmp, &dest).at(&dest)?;
+        }
+        if let Some(d) = dest.parent()
+            && !dirs.iter().any(|x| x == d)
+        {
+            dirs.push(d.to_path_buf());
+        }
+    }
+    for d in &dirs {
+        sync_dir(d)?;
+    }
+    if !plan.attrs.is_empty() {
+        attributes::update(project, |table| {
+            let n = table.assign(&plan.ids, &plan.attrs);
+            Ok((n > 0, n))
+        })?;
+    }
+    Ok(())
+}
+
+/// Finishes an import a killed process left planned, and removes staged
+/// files no plan names. Returns the number of transcripts a finished plan
+/// put in place (0: there was none). Call under the `import` lock.
+pub(super) fn recover(project: &Project) -> Result<usize> {
+    let path = plan_path(project);
+    let finished = match fs::read(&path) {
+        Ok(bytes) => {
+            let plan: Plan = serde_json::from_slice(&bytes).map_err(|e| {
+                Error::parse(
+                    &path,
+                    None,
+                    None,
+                    format!("unreadable plan of an interrupted import ({e}); remove it to go on"),
+                )
+            })?;
+            carry_out(project, &plan)?;
+            remove_plan(project)?;
+            plan.moves.len()
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    remove_leftovers(&project.transcripts_dir())?;
+    Ok(finished)
+}
+
+/// Removes the hidden temporary files of killed imports and atomic writes
+/// (`.motif-import-*.tmp`, `.NAME.ID.tmp`) under `dir`.
+fn remove_leftovers(dir: &Path) -> Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    for entry in entries {
+        let entry = entry.at(dir)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = entry.file_type().at(entry.path())?;
+        if kind.is_dir() && !name.starts_with('.') {
+            remove_leftovers(&entry.path())?;
+        } else if kind.is_file()
+            && name.starts_with('.')
+            && Path::new(&name).extension().is_some_and(|e| e == "tmp")
+        {
+            fs::remove_file(entry.path()).at(entry.path())?;
+        }
+    }
+    Ok(())
+}
