@@ -339,20 +339,29 @@ fn timing_line(lines: &[&str], i: usize, path: &Path) -> Result<usize> {
 }
 
 /// The start of a cue, in whole seconds, from its timing line (`line`, at
-/// index `at`).
+/// index `at`): `START --> END [settings]`, both times readable (minutes
+/// and seconds below 60) and the end not before the start.
 fn cue_start(line: &str, at: usize, path: &Path) -> Result<u64> {
-    let start = line.split("-->").next().unwrap_or("").trim();
-    parse_timestamp(start).ok_or_else(|| {
-        Error::parse(
-            path,
-            Some(at + 1),
-            None,
-            format!(
-                "cannot read the cue time `{}`",
-                super::text::one_line(start)
-            ),
-        )
-    })
+    let bad = |what: String| Error::parse(path, Some(at + 1), None, what);
+    let (start, rest) = line.split_once("-->").unwrap_or((line, ""));
+    let (start, end) = (start.trim(), rest.trim());
+    let time = |s: &str| {
+        parse_timestamp(s).ok_or_else(|| {
+            bad(format!(
+                "cannot read the cue time `{}` (write it as 00:00:01.000)",
+                super::text::one_line(s)
+            ))
+        })
+    };
+    let (from, to) = (time(start)?, time(end)?);
+    if to < from {
+        return Err(bad(format!(
+            "the cue ends (`{}`) before it starts (`{}`)",
+            super::text::one_line(end.split([' ', '\t']).next().unwrap_or("")),
+            super::text::one_line(start)
+        )));
+    }
+    Ok(from)
 }
 
 /// The cues as turns: `[hh:mm:ss] Speaker: text`, separated by blank
@@ -387,6 +396,9 @@ fn parse_timestamp(s: &str) -> Option<u64> {
         [m, s] => (0, m, s),
         _ => return None,
     };
+    if m >= 60 || s >= 60 {
+        return None;
+    }
     h.checked_mul(3600)?
         .checked_add(m.checked_mul(60)?)?
         .checked_add(s)
@@ -669,7 +681,9 @@ mod tests {
         assert_eq!(parse_timestamp("02:03,5"), Some(123));
         assert_eq!(parse_timestamp("99999999999999999:00:00.000"), None);
         assert_eq!(parse_timestamp("999999999999999999:00"), None);
-        assert_eq!(parse_timestamp("0:0:18446744073709551615"), Some(u64::MAX));
+        // Minutes and seconds past 59 are not a time.
+        assert_eq!(parse_timestamp("0:0:18446744073709551615"), None);
+        assert_eq!(parse_timestamp("00:60:00"), None);
         let vtt = "WEBVTT\n\n99999999999999999:00:00.000 --> 99999999999999999:00:01.000\nhi\n";
         let e = subtitles(vtt, Path::new("x.vtt"), true).unwrap_err();
         assert!(
