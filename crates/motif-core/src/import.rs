@@ -76,6 +76,16 @@ pub fn decode(bytes: &[u8], path: &Path, legacy: Legacy) -> Result<Decoded> {
         utf16(rest, path, u16::from_le_bytes)?
     } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
         utf16(rest, path, u16::from_be_bytes)?
+    } else if let Some(big_endian) = bom_less_utf16(bytes) {
+        notices.push(format!(
+            "read as UTF-16 ({}-endian) without a byte-order mark",
+            if big_endian { "big" } else { "little" }
+        ));
+        if big_endian {
+            utf16(bytes, path, u16::from_be_bytes)?
+        } else {
+            utf16(bytes, path, u16::from_le_bytes)?
+        }
     } else {
         if looks_binary(bytes) {
             return Err(binary(path));
@@ -99,6 +109,30 @@ pub fn decode(bytes: &[u8], path: &Path, legacy: Legacy) -> Result<Decoded> {
         ));
     }
     Ok(Decoded { text, notices })
+}
+
+/// Whether `bytes` look like UTF-16 without a byte-order mark, and which
+/// order (`true`: big-endian): an even length, and in the first 4 KiB NULs
+/// at least in two of five places of one byte position of each pair (text
+/// mostly in Latin script) and almost never in the other. Binary files put
+/// NULs at both positions.
+fn bom_less_utf16(bytes: &[u8]) -> Option<bool> {
+    if bytes.len() < 4 || !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    let head = &bytes[..bytes.len().min(4096)];
+    let pairs = head.len() / 2;
+    let zeros = |at: usize| head.iter().skip(at).step_by(2).filter(|&&b| b == 0).count();
+    let (first, second) = (zeros(0), zeros(1));
+    let mostly = |n: usize| n * 5 >= pairs * 2;
+    let hardly = |n: usize| n * 50 <= pairs;
+    if mostly(second) && hardly(first) {
+        Some(false)
+    } else if mostly(first) && hardly(second) {
+        Some(true)
+    } else {
+        None
+    }
 }
 
 /// [`decode`] for bytes the caller owns: text that is already plain,
@@ -681,6 +715,19 @@ mod tests {
         assert_eq!(parse_timestamp("02:03,5"), Some(123));
         assert_eq!(parse_timestamp("99999999999999999:00:00.000"), None);
         assert_eq!(parse_timestamp("999999999999999999:00"), None);
+        // UTF-16 without a byte-order mark, both orders, with CJK and
+        // emoji; binary is still binary.
+        let text = "INTERVIEWER: Où?\r\nANA: 北京 🤖, mostly English words here.\r\n";
+        for big in [false, true] {
+            let bytes: Vec<u8> = text
+                .encode_utf16()
+                .flat_map(|u| if big { u.to_be_bytes() } else { u.to_le_bytes() })
+                .collect();
+            let d = decode(&bytes, Path::new("x.txt"), Legacy::Refuse).unwrap();
+            assert_eq!(d.text, text.replace("\r\n", "\n"));
+            assert!(d.notices[0].contains("without a byte-order mark"), "{:?}", d.notices);
+        }
+        assert!(decode(&[0u8; 64], Path::new("z.bin"), Legacy::Refuse).is_err());
         // Minutes and seconds past 59 are not a time.
         assert_eq!(parse_timestamp("0:0:18446744073709551615"), None);
         assert_eq!(parse_timestamp("00:60:00"), None);
