@@ -14,7 +14,7 @@ use motif_core::text::one_line;
 use motif_core::workspace::Workspace;
 
 use super::args::CodesAction;
-use super::output::{clip, emit, json, num, table};
+use super::output::{clip, emit, emit_saved, json, num, table};
 use super::{CmdResult, Ctx};
 
 #[derive(Serialize)]
@@ -158,7 +158,7 @@ pub fn codes_action(ctx: &Ctx, action: &CodesAction) -> CmdResult {
         }
         CodesAction::Lint { .. } => unreachable!("handled above"),
     };
-    emit(&format!("{}\n", one_line(&msg)));
+    emit_saved(&format!("{}\n", one_line(&msg)));
     Ok(ExitCode::SUCCESS)
 }
 

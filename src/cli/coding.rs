@@ -12,7 +12,7 @@ use motif_core::text::one_line;
 use motif_core::transcript::Transcript;
 
 use super::args::{CodeArgs, SpanArgs};
-use super::output::emit;
+use super::output::emit_saved;
 use super::{CmdResult, Ctx};
 
 /// `--chars A-B` or `--lines A-B` as a span.
@@ -53,7 +53,7 @@ pub fn code(ctx: &Ctx, args: &CodeArgs) -> CmdResult {
                 }
             );
         }
-        emit(&out);
+        emit_saved(&out);
         return Ok(ExitCode::SUCCESS);
     }
     let tid = args
@@ -96,7 +96,7 @@ pub fn code(ctx: &Ctx, args: &CodeArgs) -> CmdResult {
             coded.report.added.len()
         );
     }
-    emit(&out);
+    emit_saved(&out);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -118,7 +118,7 @@ pub fn uncode(ctx: &Ctx, tid: &str, span: &SpanArgs, codes: &[String]) -> CmdRes
             describe_span(&uncoded.transcript, *s, *e)
         );
     }
-    emit(&out);
+    emit_saved(&out);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -138,7 +138,7 @@ pub fn undo_redo(ctx: &Ctx, undo: bool) -> CmdResult {
         );
     };
     let verb = if undo { "undid" } else { "redid" };
-    emit(&format!(
+    emit_saved(&format!(
         "{verb}: {} [{coder}, {}]\n",
         one_line(&ops::describe(&batch, session.codebook()?)),
         batch.time

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use motif_core::session::{ImportOptions, ImportStage};
 use motif_core::text::one_line;
 
-use super::output::{Progress, emit, num};
+use super::output::{Progress, emit_saved, num};
 use super::{CmdResult, Ctx};
 
 /// `motif import PATH… [--into FOLDER] [--replace] [--attr NAME=VALUE…]`.
@@ -88,6 +88,6 @@ pub fn import(
             );
         }
     }
-    emit(&out);
+    emit_saved(&out);
     Ok(ExitCode::SUCCESS)
 }

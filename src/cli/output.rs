@@ -33,6 +33,20 @@ pub fn emit_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
     }
 }
 
+/// [`emit`] for the report of a change already saved: if stdout cannot
+/// take it (a full disk, `> /dev/full`), the error says the change itself
+/// is saved, so nobody redoes it (exit status 1: the output failed).
+pub fn emit_saved(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("motif: the change is saved, but its report could not be written: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// A value as pretty JSON with a final newline (the `--json` forms).
 pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
     let mut s = serde_json::to_string_pretty(value)?;

@@ -275,3 +275,28 @@ fn bad_spans_and_names_change_nothing() {
         assert_eq!(before, p.snapshot(), "{full:?} changed the project");
     }
 }
+
+/// A coding saved while its report cannot be written (`> /dev/full`) says
+/// it was saved, and it is there.
+#[test]
+fn a_saved_coding_whose_report_cannot_be_written_says_so() {
+    if !std::path::Path::new("/dev/full").exists() {
+        return; // Linux only; nothing to check elsewhere.
+    }
+    let p = crate::util::Proj::with_sample();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = crate::util::motif_cmd()
+        .current_dir(&p.root)
+        .args(["code", "x", "--chars", "0-5", "theme"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("the change is saved"), "{err}");
+    let segs = p.json(&["segments", "--json"]);
+    assert_eq!(segs.as_array().unwrap().len(), 1, "{segs}");
+}

@@ -721,11 +721,21 @@ mod tests {
         for big in [false, true] {
             let bytes: Vec<u8> = text
                 .encode_utf16()
-                .flat_map(|u| if big { u.to_be_bytes() } else { u.to_le_bytes() })
+                .flat_map(|u| {
+                    if big {
+                        u.to_be_bytes()
+                    } else {
+                        u.to_le_bytes()
+                    }
+                })
                 .collect();
             let d = decode(&bytes, Path::new("x.txt"), Legacy::Refuse).unwrap();
             assert_eq!(d.text, text.replace("\r\n", "\n"));
-            assert!(d.notices[0].contains("without a byte-order mark"), "{:?}", d.notices);
+            assert!(
+                d.notices[0].contains("without a byte-order mark"),
+                "{:?}",
+                d.notices
+            );
         }
         assert!(decode(&[0u8; 64], Path::new("z.bin"), Legacy::Refuse).is_err());
         // Minutes and seconds past 59 are not a time.
