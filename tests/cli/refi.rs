@@ -1224,3 +1224,29 @@ fn merge_keeps_attributes_written_meanwhile_under_the_lock() {
     let table = p.read("attributes.csv");
     assert_eq!(table, "id,wave,role\nx,,student\ny,2,\n", "{table}");
 }
+
+/// An archive's huge project name or attribute value is cut to a sensible
+/// size (200 and 10,000 characters) instead of filling motif.toml and
+/// attributes.csv.
+#[test]
+fn huge_names_and_attribute_values_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = "é".repeat(1_000_000);
+    let qde = format!(
+        r#"<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="{huge}"><Users><User guid="00000000-0000-4000-8000-00000000000c" name="cleo"/></Users><Variables><Variable guid="00000000-0000-4000-8000-0000000000d1" name="role" typeOfVariable="Text"/></Variables><Cases><Case guid="00000000-0000-4000-8000-0000000000e1" name="x"><VariableValue><VariableRef targetGUID="00000000-0000-4000-8000-0000000000d1"/><TextValue>{huge}</TextValue></VariableValue><SourceRef targetGUID="00000000-0000-4000-8000-0000000000f1"/></Case></Cases><Sources><TextSource guid="00000000-0000-4000-8000-0000000000f1" name="x" plainTextPath="internal://x.txt"/></Sources></Project>"#
+    );
+    let file = dir.path().join("huge.qdpx");
+    write_qdpx(
+        &file,
+        &[
+            ("project.qde", qde.as_bytes()),
+            ("sources/x.txt", SAMPLE.as_bytes()),
+        ],
+    );
+    let into = dir.path().join("p");
+    ok(&["import-qdpx", s(&file), "--into", s(&into)]);
+    let toml = std::fs::metadata(into.join("motif.toml")).unwrap().len();
+    assert!(toml < 2_000, "motif.toml is {toml} bytes");
+    let attrs = std::fs::read_to_string(into.join("attributes.csv")).unwrap();
+    assert_eq!(attrs.chars().filter(|&c| c == 'é').count(), 10_000);
+}

@@ -64,6 +64,9 @@ pub fn is_empty_project(project: &Project) -> Result<bool> {
         && project.coders()?.is_empty())
 }
 
+/// The most characters of an imported project's name kept in `motif.toml`.
+pub const MAX_PROJECT_NAME_CHARS: usize = 200;
+
 /// Creates a project for an import in `dir`, which must be new or empty.
 pub fn create_project(dir: &Path, name: &str) -> Result<Project> {
     if dir.exists() {
@@ -75,7 +78,13 @@ pub fn create_project(dir: &Path, name: &str) -> Result<Project> {
             )));
         }
     }
-    let name: String = name.chars().filter(|c| !c.is_control()).collect();
+    // A project's name is a title: at most 200 characters of it are kept
+    // (an archive's name attribute can be of any size).
+    let name: String = name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_PROJECT_NAME_CHARS)
+        .collect();
     let name = if name.trim().is_empty() {
         "imported"
     } else {

@@ -209,9 +209,15 @@ impl Reader<'_> {
             .iter()
             .find(|c| c.name.to_ascii_lowercase().ends_with("value"))
             .map(|c| c.text.trim().to_owned())?;
+        // An attribute is a short value (a role, a date…): a longer one is
+        // cut, so a hostile archive cannot make attributes.csv huge.
+        let value: String = value.chars().take(MAX_ATTRIBUTE_CHARS).collect();
         (!value.is_empty()).then_some((name, value))
     }
 }
+
+/// The most characters of an imported attribute value kept.
+pub const MAX_ATTRIBUTE_CHARS: usize = 10_000;
 
 /// Reads the codes under `parent` (an element holding `Code` children).
 pub(super) fn read_codes(
