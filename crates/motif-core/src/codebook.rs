@@ -129,6 +129,37 @@ struct Entry {
     aliases: Vec<String>,
 }
 
+/// Aliases (ids of codes merged away) must not be a code's id or be
+/// listed by two codes; the error points at the code that lists it.
+fn check_aliases(
+    codes: &[Code],
+    ids: &HashMap<String, usize>,
+    path_spans: &HashMap<String, usize>,
+) -> std::result::Result<(), (usize, String)> {
+    let mut listed: HashMap<&str, &str> = HashMap::new();
+    for c in codes {
+        let at = path_spans.get(&c.path).copied().unwrap_or(0);
+        for a in &c.aliases {
+            if ids.contains_key(a) {
+                return Err((
+                    at,
+                    format!(
+                        "`{}` lists `{a}` as an alias, but a code still has that id",
+                        c.path
+                    ),
+                ));
+            }
+            if let Some(other) = listed.insert(a, &c.path) {
+                return Err((
+                    at,
+                    format!("`{other}` and `{}` both list `{a}` as an alias", c.path),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// 1-based line and column of byte `at` in `text`.
 pub fn line_col(text: &str, at: usize) -> (usize, usize) {
     let at = at.min(text.len());
@@ -411,6 +442,7 @@ impl Codebook {
             });
         }
         check_parents(&codes, &seen_paths, &path_spans).map_err(|(at, m)| err_at(at, m))?;
+        check_aliases(&codes, &seen_ids, &path_spans).map_err(|(at, m)| err_at(at, m))?;
         let mut book = Codebook {
             path: path.to_path_buf(),
             codes,
