@@ -356,6 +356,7 @@ impl Project {
                     Err(e)
                 }
             })?;
+        super::attributes::check_shape(&text, &path)?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(false)
             .from_reader(text.as_bytes());
