@@ -109,7 +109,7 @@ fn describe(kind: fs::FileType) -> &'static str {
 /// file in its folder: fsync, rename, fsync of the folder.
 fn replace(path: &Path, old: Option<&fs::Metadata>, bytes: &[u8]) -> Result<()> {
     let dir = parent_dir(path);
-    fs::create_dir_all(&dir).at(&dir)?;
+    create_dirs(&dir)?;
     let name = path
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
@@ -152,6 +152,50 @@ fn keep_owner_and_mode(f: &File, old: &fs::Metadata) -> std::io::Result<()> {
     f.set_permissions(old.permissions())
 }
 
+/// Creates `dir` and the folders missing above it one at a time, fsyncing
+/// each new folder and the folder it was made in, so that a file written
+/// into them survives a power loss together with its path.
+pub fn create_dirs(dir: &Path) -> Result<()> {
+    let mut missing = Vec::new();
+    let mut d = dir;
+    loop {
+        match fs::metadata(d) {
+            Ok(m) if m.is_dir() => break,
+            Ok(_) => {
+                return Err(Error::invalid(format!(
+                    "cannot make the folder {}: {} is not a folder",
+                    dir.display(),
+                    d.display()
+                )));
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                missing.push(d);
+            }
+            Err(e) => return Err(Error::io(d, e)),
+        }
+        match d.parent() {
+            Some(p) if !p.as_os_str().is_empty() => d = p,
+            _ => break,
+        }
+    }
+    for d in missing.into_iter().rev() {
+        match fs::create_dir(d) {
+            Ok(()) => {}
+            // Made meanwhile by another process: synced here all the same.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && d.is_dir() => {}
+            Err(e) => return Err(Error::io(d, e)),
+        }
+        sync_dir(d)?;
+        sync_dir(&parent_dir(d))?;
+    }
+    Ok(())
+}
+
 /// Fsyncs a folder so that a new or renamed entry in it is durable.
 pub fn sync_dir(dir: &Path) -> Result<()> {
     // Opening a folder for fsync is a Unix idea; elsewhere it is a no-op.
@@ -189,7 +233,7 @@ impl Lock {
 
     fn take(path: &Path, exclusive: bool) -> Result<Lock> {
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).at(dir)?;
+            create_dirs(dir)?;
         }
         let file = OpenOptions::new()
             .create(true)
@@ -224,6 +268,22 @@ mod tests {
         atomic_write(&p, "twö".as_bytes()).unwrap();
         assert_eq!(fs::read_to_string(&p).unwrap(), "twö");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn create_dirs_makes_nested_folders_one_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("a/b/c");
+        create_dirs(&deep).unwrap();
+        assert!(deep.is_dir());
+        create_dirs(&deep).unwrap();
+        atomic_write(&dir.path().join("x/y/z.txt"), b"z").unwrap();
+        assert!(dir.path().join("x/y").is_dir());
+        fs::write(dir.path().join("f"), b"").unwrap();
+        let e = create_dirs(&dir.path().join("f/g"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is not a folder"), "{e}");
     }
 
     #[cfg(unix)]

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codebook::Codebook;
 use super::error::{Error, IoContext, Result};
-use super::fsio::atomic_write;
+use super::fsio::{atomic_write, create_dirs};
 use super::import::{Legacy, decode, decode_owned};
 use super::journal::Journal;
 use super::transcript::{FileStamp, MetaCache, Transcript};
@@ -164,7 +164,7 @@ impl Project {
                 root.display()
             )));
         }
-        fs::create_dir_all(root).at(root)?;
+        create_dirs(root)?;
         let name = name.map_or_else(
             || {
                 fs::canonicalize(root)
@@ -180,7 +180,7 @@ impl Project {
             codebook: default_codebook(),
         };
         for dir in ["transcripts", "codebooks", "codings", "memos"] {
-            fs::create_dir_all(root.join(dir)).at(root.join(dir))?;
+            create_dirs(&root.join(dir))?;
         }
         let book = root.join(DEFAULT_CODEBOOK);
         if !book.exists() {
