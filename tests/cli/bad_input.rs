@@ -108,3 +108,51 @@ fn outside_a_project_says_how_to_start() {
         "{err}"
     );
 }
+
+#[test]
+fn a_codebook_outside_the_project_is_refused_and_never_written() {
+    let p = Proj::new();
+    let config = "name = \"study\"\ncodebook = \"codebooks/../../outside/cb.toml\"\n";
+    p.write("motif.toml", config.as_bytes());
+    let out = p.run(&["codes", "add", "theme", "--description", "d"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("motif.toml:2") && err.contains("outside the project"),
+        "{err}"
+    );
+    assert!(!p.root.parent().unwrap().join("outside").exists());
+    // Through a symlink of an existing folder, too.
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), p.path("linked")).unwrap();
+    p.write(
+        "motif.toml",
+        b"name = \"study\"\ncodebook = \"linked/cb.toml\"\n",
+    );
+    let out = p.run(&["codes", "add", "theme", "--description", "d"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!outside.path().join("cb.toml").exists());
+}
+
+#[test]
+fn a_missing_codebook_is_an_error_once_codings_use_it() {
+    let p = Proj::with_sample();
+    p.ok(&["code", "x", "--lines", "1-1", "theme", "--coder", "ana"]);
+    std::fs::remove_file(p.path("codebooks/codebook.toml")).unwrap();
+    let before = p.snapshot();
+    let out = p.run(&["segments"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("codebook.toml") && err.contains("missing"),
+        "{err}"
+    );
+    let out = p.run(&["codes", "add", "other", "--description", "d"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(before, p.snapshot());
+    // A project without codings whose codebook was never made still works.
+    let fresh = Proj::new();
+    std::fs::remove_file(fresh.path("codebooks/codebook.toml")).unwrap();
+    fresh.ok(&["codes", "add", "theme", "--description", "d"]);
+    assert!(fresh.read("codebooks/codebook.toml").contains("theme"));
+}

@@ -1,6 +1,7 @@
 //! Researchers' data is sacred: codings reported as saved survive
 //! `kill -9`; concurrent coders lose nothing; edited transcripts keep their
-//! codings; hostile text never reaches the terminal raw.
+//! codings; hostile text never reaches the terminal raw; a rewrite or
+//! `-o` keeps the kind, link and mode of the file it writes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
@@ -293,4 +294,100 @@ fn output_into_a_closed_pipe_exits_quietly() {
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert!(status.success(), "exit {status}: {err}");
     assert!(!err.contains("panicked"), "{err}");
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+fn chmod(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn rewrites_keep_the_mode_of_attributes_and_codebook() {
+    let p = Proj::with_sample();
+    let attrs = p.path("attributes.csv");
+    chmod(&attrs, 0o600);
+    p.write("in/y.txt", b"ANA: hello\n");
+    p.ok(&[
+        "import",
+        p.path("in/y.txt").to_str().unwrap(),
+        "--attr",
+        "role=pi",
+    ]);
+    assert!(p.read("attributes.csv").contains("role"));
+    assert_eq!(mode(&attrs), 0o600, "attributes.csv became world-readable");
+    let book = p.path("codebooks/codebook.toml");
+    chmod(&book, 0o640);
+    p.ok(&["codes", "add", "fresh", "--description", "new"]);
+    assert!(p.read("codebooks/codebook.toml").contains("fresh"));
+    assert_eq!(mode(&book), 0o640);
+}
+
+#[test]
+fn output_through_a_symlink_updates_its_target_and_keeps_the_link() {
+    let p = Proj::with_sample();
+    p.write("out/real.json", b"old");
+    let link = p.path("out/link");
+    std::os::unix::fs::symlink("real.json", &link).unwrap();
+    p.ok(&["segments", "--json", "-o", link.to_str().unwrap()]);
+    let meta = std::fs::symlink_metadata(&link).unwrap();
+    assert!(meta.file_type().is_symlink(), "the link was replaced");
+    let real: serde_json::Value = serde_json::from_str(&p.read("out/real.json")).unwrap();
+    assert!(real.is_array());
+    let names: BTreeSet<String> = std::fs::read_dir(p.path("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, BTreeSet::from(["link".into(), "real.json".into()]));
+}
+
+#[test]
+fn output_into_a_fifo_reaches_its_reader() {
+    use std::os::unix::fs::FileTypeExt;
+    let p = Proj::with_sample();
+    let fifo = p.path("out.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = fifo.clone();
+    std::thread::spawn(move || tx.send(std::fs::read_to_string(reader).unwrap()));
+    p.ok(&["segments", "--json", "-o", fifo.to_str().unwrap()]);
+    let got = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("nothing reached the FIFO's reader");
+    let rows: serde_json::Value = serde_json::from_str(&got).unwrap();
+    assert!(rows.is_array());
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced");
+}
+
+#[test]
+fn output_to_dev_null_leaves_it_a_device() {
+    use std::os::unix::fs::FileTypeExt;
+    let p = Proj::with_sample();
+    p.ok(&["segments", "--json", "-o", "/dev/null"]);
+    let kind = std::fs::symlink_metadata("/dev/null").unwrap().file_type();
+    assert!(kind.is_char_device(), "/dev/null is no longer a device");
+}
+
+#[test]
+fn output_into_a_folder_is_refused() {
+    let p = Proj::with_sample();
+    let dir = p.path("somedir");
+    std::fs::create_dir(&dir).unwrap();
+    let before = p.snapshot();
+    let out = p.run(&["segments", "--json", "-o", dir.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("somedir") && err.contains("a folder"), "{err}");
+    assert!(dir.is_dir());
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    assert_eq!(before, p.snapshot());
 }

@@ -115,6 +115,144 @@ impl Attributes {
     }
 }
 
+/// A field of the table as [`check_shape`] reads it: where it starts
+/// (1-based line and column, in characters) and its unquoted value.
+struct Cell {
+    line: usize,
+    col: usize,
+    value: String,
+}
+
+/// A record: its fields and where it ends.
+struct Row {
+    cells: Vec<Cell>,
+    end: (usize, usize),
+}
+
+/// Splits CSV text into records as the `csv` crate reads it (RFC 4180: a
+/// quote that opens a field runs to the next lone quote, `""` inside is a
+/// quote; blank lines are skipped). An unclosed quote is the error, with
+/// the place it was opened.
+fn scan(text: &str) -> std::result::Result<Vec<Row>, (usize, usize)> {
+    let mut rows = Vec::new();
+    let mut cells: Vec<Cell> = Vec::new();
+    let mut cur: Option<Cell> = None;
+    let mut open: Option<(usize, usize)> = None;
+    let (mut line, mut col) = (1, 1);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let (l, k) = (line, col);
+        if c == '\n' {
+            line += 1;
+            col = 1;
+        } else {
+            col += 1;
+        }
+        let cell = |value: String| Cell {
+            line: l,
+            col: k,
+            value,
+        };
+        if open.is_some() {
+            let value = &mut cur.as_mut().expect("a quoted field").value;
+            if c != '"' {
+                value.push(c);
+            } else if chars.peek() == Some(&'"') {
+                chars.next();
+                col += 1;
+                value.push('"');
+            } else {
+                open = None;
+            }
+            continue;
+        }
+        match c {
+            ',' => cells.push(cur.take().unwrap_or_else(|| cell(String::new()))),
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' => {
+                if cur.is_some() || !cells.is_empty() {
+                    cells.push(cur.take().unwrap_or_else(|| cell(String::new())));
+                    rows.push(Row {
+                        cells: std::mem::take(&mut cells),
+                        end: (l, k),
+                    });
+                }
+            }
+            '"' if cur.is_none() => {
+                open = Some((l, k));
+                cur = Some(cell(String::new()));
+            }
+            _ => cur.get_or_insert_with(|| cell(String::new())).value.push(c),
+        }
+    }
+    if let Some(at) = open {
+        return Err(at);
+    }
+    if cur.is_some() || !cells.is_empty() {
+        cells.push(cur.take().unwrap_or(Cell {
+            line,
+            col,
+            value: String::new(),
+        }));
+        rows.push(Row {
+            cells,
+            end: (line, col),
+        });
+    }
+    Ok(rows)
+}
+
+/// Checks the shape of the table's text before it is read: every quote
+/// closed, no column name twice (compared without regard to case, as
+/// [`Attributes::column`] matches them), and every row as long as the
+/// header. The error names `path`, the line and the column.
+pub(crate) fn check_shape(text: &str, path: &std::path::Path) -> Result<()> {
+    let at = |line, col, message: String| Error::parse(path, Some(line), Some(col), message);
+    let rows = scan(text).map_err(|(line, col)| {
+        at(
+            line,
+            col,
+            "the quote opened here is never closed; close it, or double a quote inside a value (\"\")"
+                .into(),
+        )
+    })?;
+    let Some((header, rest)) = rows.split_first() else {
+        return Ok(());
+    };
+    for (i, cell) in header.cells.iter().enumerate() {
+        let name = cell.value.trim();
+        if let Some(j) = header.cells[..i]
+            .iter()
+            .position(|c| c.value.trim().eq_ignore_ascii_case(name))
+        {
+            return Err(at(
+                cell.line,
+                cell.col,
+                format!(
+                    "column {} `{}` repeats column {} `{}` (names are compared without regard to case); rename or merge one of them",
+                    i + 1,
+                    one_line(name),
+                    j + 1,
+                    one_line(header.cells[j].value.trim())
+                ),
+            ));
+        }
+    }
+    let width = header.cells.len();
+    if let Some(row) = rest.iter().find(|r| r.cells.len() != width) {
+        let (line, col) = row.cells.get(width).map_or(row.end, |c| (c.line, c.col));
+        return Err(at(
+            line,
+            col,
+            format!(
+                "this row has {} fields but the header has {width}; a value with a comma needs quotes",
+                row.cells.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Reads the table, lets `change` edit it and writes it back atomically,
 /// all under the project's `attributes` lock; `change` returns whether it
 /// changed anything (nothing is written otherwise) and a value passed back.
@@ -184,5 +322,24 @@ mod tests {
         assert_eq!(t.rows["p2"]["Role"], "pi");
         let csv = String::from_utf8(t.to_csv().unwrap()).unwrap();
         assert_eq!(csv, "id,Role,wave\np1,pi,\np2,pi,\n");
+    }
+
+    #[test]
+    fn the_shape_check_reads_quotes_as_csv_does() {
+        let p = std::path::Path::new("attributes.csv");
+        let ok = "id,note\r\n\np1,\"a, \"\"b\"\"\nc\"\np2,\n";
+        check_shape(ok, p).unwrap();
+        let e = |t: &str| check_shape(t, p).unwrap_err().to_string();
+        assert!(
+            e("id,a,A\n").starts_with("attributes.csv:1:6:"),
+            "{}",
+            e("id,a,A\n")
+        );
+        assert!(
+            e("id,a\np1\n").starts_with("attributes.csv:2:3:"),
+            "{}",
+            e("id,a\np1\n")
+        );
+        assert!(e("id,a\n\np1,\"x\n").starts_with("attributes.csv:3:4:"));
     }
 }

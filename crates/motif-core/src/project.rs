@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codebook::Codebook;
 use super::error::{Error, IoContext, Result};
-use super::fsio::atomic_write;
+use super::fsio::{atomic_write, create_dirs};
 use super::import::{Legacy, decode, decode_owned};
 use super::journal::Journal;
 use super::transcript::{FileStamp, MetaCache, Transcript};
@@ -150,6 +150,22 @@ impl Project {
         if let Some(c) = &config.coder {
             check_coder(c).map_err(|e| Error::parse(&path, None, None, e.to_string()))?;
         }
+        if resolve_inside(root, Path::new(&config.codebook)).is_none() {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("codebook"))
+                .map(|i| i + 1);
+            return Err(Error::parse(
+                &path,
+                line,
+                None,
+                format!(
+                    "the codebook `{}` lies outside the project {}; give a path inside it, such as {DEFAULT_CODEBOOK}",
+                    super::text::one_line(&config.codebook),
+                    root.display()
+                ),
+            ));
+        }
         Ok(Project {
             root: root.to_path_buf(),
             config,
@@ -164,7 +180,7 @@ impl Project {
                 root.display()
             )));
         }
-        fs::create_dir_all(root).at(root)?;
+        create_dirs(root)?;
         let name = name.map_or_else(
             || {
                 fs::canonicalize(root)
@@ -180,7 +196,7 @@ impl Project {
             codebook: default_codebook(),
         };
         for dir in ["transcripts", "codebooks", "codings", "memos"] {
-            fs::create_dir_all(root.join(dir)).at(root.join(dir))?;
+            create_dirs(&root.join(dir))?;
         }
         let book = root.join(DEFAULT_CODEBOOK);
         if !book.exists() {
@@ -238,8 +254,22 @@ impl Project {
 
     /// Loads the codebook, guarded by the project's codebook lock (see
     /// [`Codebook::guarded_by`]).
+    ///
+    /// A missing codebook is an error once a coder has a journal (codings
+    /// would lose their codes); before that, it is an empty codebook that
+    /// the first `codes add` creates.
     pub fn codebook(&self) -> Result<Codebook> {
-        Ok(Codebook::load(&self.codebook_path())?.guarded_by(self.codebook_lock_path()))
+        let path = self.codebook_path();
+        if let Err(e) = fs::metadata(&path)
+            && e.kind() == std::io::ErrorKind::NotFound
+            && !self.coders()?.is_empty()
+        {
+            return Err(Error::invalid(format!(
+                "the codebook {} (set in {CONFIG_FILE}) is missing, and codings use its codes; restore it (from git or a backup), or set `codebook` in {CONFIG_FILE} to where it is",
+                path.display()
+            )));
+        }
+        Ok(Codebook::load(&path)?.guarded_by(self.codebook_lock_path()))
     }
 
     fn codebook_lock_path(&self) -> PathBuf {
@@ -356,6 +386,7 @@ impl Project {
                     Err(e)
                 }
             })?;
+        super::attributes::check_shape(&text, &path)?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(false)
             .from_reader(text.as_bytes());
@@ -474,6 +505,39 @@ impl Project {
                 .collect()
         })
     }
+}
+
+/// Where `rel` (relative to the project `root`, as `motif.toml` gives the
+/// codebook) leads once `..` and the symlinks of its existing parts are
+/// resolved, if that is inside the project (and not the root itself).
+fn resolve_inside(root: &Path, rel: &Path) -> Option<PathBuf> {
+    let root = fs::canonicalize(root).ok()?;
+    let mut todo: std::collections::VecDeque<std::ffi::OsString> =
+        rel.components().map(|c| c.as_os_str().to_owned()).collect();
+    let mut p = root.clone();
+    let mut links = 0;
+    while let Some(part) = todo.pop_front() {
+        let part = Path::new(&part);
+        if part.has_root() {
+            p = part.to_path_buf();
+        } else if part == Path::new("..") {
+            p.pop();
+        } else if part != Path::new(".") {
+            p.push(part);
+            if fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+                links += 1;
+                if links > 40 {
+                    return None;
+                }
+                let to = fs::read_link(&p).ok()?;
+                p.pop();
+                for c in to.components().rev() {
+                    todo.push_front(c.as_os_str().to_owned());
+                }
+            }
+        }
+    }
+    (p.starts_with(&root) && p != root).then_some(p)
 }
 
 fn csv_error(path: &Path, e: &csv::Error) -> Error {
