@@ -40,7 +40,7 @@ fn plan_path(project: &Project) -> PathBuf {
 /// returns its path.
 pub(super) fn stage(dest: &Path, batch: &str, n: usize, bytes: &[u8]) -> Result<PathBuf> {
     let dir = dest.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).at(dir)?;
+    crate::fsio::create_dirs(dir)?;
     let tmp = dir.join(format!("{STAGED_PREFIX}{batch}-{n}.tmp"));
     let mut f = File::create(&tmp).at(&tmp)?;
     f.write_all(bytes).at(&tmp)?;
