@@ -732,3 +732,31 @@ fn human_output_is_keyword_in_context() {
     let out = p.ok(&["search", "red", "--color", "always"]);
     assert!(!out.contains("\u{1b}[31m"), "{out:?}");
 }
+
+#[test]
+fn deep_queries_are_refused_with_the_limit_not_a_crash() {
+    let p = Proj::with_sample();
+    let parens = format!("{}café{}", "(".repeat(10_000), ")".repeat(10_000));
+    let nots = format!("{}café", "NOT ".repeat(30_000));
+    for q in [&parens, &nots] {
+        let out = p.run(&["search", q]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("100 levels"), "{err}");
+    }
+    // A shallow query still runs.
+    p.ok(&[
+        "search",
+        &format!("{}café{}", "(".repeat(50), ")".repeat(50)),
+    ]);
+    // A saved query (a shared repository can carry one): the file is named.
+    p.write(
+        "queries/deep.toml",
+        format!("query = \"{nots}\"\n").as_bytes(),
+    );
+    let before = p.snapshot();
+    let err = p.fail(&["search", "@deep"]);
+    assert!(err.contains("100 levels"), "{err}");
+    assert!(err.contains("deep.toml"), "{err}");
+    assert_eq!(p.snapshot(), before);
+}
