@@ -266,7 +266,7 @@ fn output_into_a_closed_pipe_exits_quietly() {
     p.write("in/long.txt", long.as_bytes());
     p.ok(&["import", p.path("in/long.txt").to_str().unwrap()]);
     p.ok(&[
-        "code", "long", "--match", r"word\d+", "theme", "--coder", "ana",
+        "code", "long", "--match", r"word\d+", "theme", "--coder", "ana", "--max", "4000",
     ]);
     let mut child = motif_cmd()
         .arg("--project")
