@@ -33,11 +33,18 @@ impl Journal {
                 self.lock_path.display()
             ))
         })?;
+        super::check_regular(&self.path)?;
         let mut existing = match OpenOptions::new().read(true).append(true).open(&self.path) {
             Ok(f) => Some(f),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(Error::io(&self.path, e)),
         };
+        if let Some(f) = &existing {
+            let kind = f.metadata().at(&self.path)?.file_type();
+            if !kind.is_file() {
+                return Err(super::not_regular(&self.path, kind));
+            }
+        }
         if let Some(f) = existing.as_mut() {
             self.catch_up(f)?;
             if let Some((at, line)) = self.torn.take() {
