@@ -55,6 +55,7 @@ impl Journal {
         if records.is_empty() {
             return Ok(out);
         }
+        let created = existing.is_none();
         let mut f = if let Some(f) = existing {
             f
         } else {
@@ -71,8 +72,16 @@ impl Journal {
             f
         };
         let buf = encode(&records)?;
-        f.write_all(&buf).at(&self.path)?;
-        f.sync_data().at(&self.path)?;
+        if let Err(e) = f.write_all(&buf).and_then(|()| f.sync_data()) {
+            if created {
+                // Leave nothing behind: an empty journal would count as a
+                // coder. Only this process wrote to it (under the lock).
+                drop(f);
+                let _ = std::fs::remove_file(&self.path);
+                let _ = sync_dir(self.path.parent().unwrap_or(Path::new(".")));
+            }
+            return Err(Error::io(&self.path, e));
+        }
         self.catch_up(&mut f)?;
         Ok(out)
     }
