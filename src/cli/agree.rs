@@ -146,7 +146,7 @@ fn coders(ctx: &Ctx, args: &AgreeArgs, ws: &Workspace) -> Vec<String> {
     if ctx.cli.coder.len() > 1 {
         return ctx.cli.coder.clone();
     }
-    ws.coders()
+    ws.coders_with_codings()
         .into_iter()
         .filter(|c| *c != args.consensus)
         .collect()

@@ -246,6 +246,10 @@ pub struct CodeArgs {
     /// Apply many codings from CSV or JSON (the shape `segments` writes).
     #[arg(long, value_name = "FILE")]
     pub from: Option<PathBuf>,
+    /// Allow up to N codings from this command (default 1000; more is
+    /// refused, saying how many it would make).
+    #[arg(long, value_name = "N", conflicts_with = "from")]
+    pub max: Option<usize>,
 }
 
 #[derive(Debug, Args)]

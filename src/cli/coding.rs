@@ -68,6 +68,9 @@ pub fn code(ctx: &Ctx, args: &CodeArgs) -> CmdResult {
         (None, Some(spec)) => Target::Span(spec),
         (None, None) => bail!("give the span with --chars A-B, --lines A-B or --match REGEX"),
     };
+    if let Some(n) = args.max {
+        session.set_max_codings(n);
+    }
     let coded = session.code(tid, &target, &args.codes, args.memo.as_deref())?;
     let coder = session.coder()?;
     let book = session.codebook()?;

@@ -101,6 +101,10 @@ pub struct AutocodeArgs {
     /// A memo on each new coding.
     #[arg(long, requires = "autocode")]
     pub memo: Option<String>,
+    /// Allow --autocode to make up to N codings (default 1000; more is
+    /// refused, saying how many it would make).
+    #[arg(long, value_name = "N", requires = "autocode")]
+    pub max: Option<usize>,
 }
 
 /// `--autocode-span`.
@@ -658,6 +662,9 @@ fn autocode(
 ) -> anyhow::Result<AutocodeReport> {
     let span = auto.autocode_span.unwrap_or(AutocodeSpan::Passage);
     let mut session = Session::new(project.clone(), ctx.cli.coder.first().cloned());
+    if let Some(n) = auto.max {
+        session.set_max_codings(n);
+    }
     let hit_span = match span {
         AutocodeSpan::Passage => HitSpan::Passage,
         AutocodeSpan::Match => HitSpan::Match,

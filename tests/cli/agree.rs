@@ -547,3 +547,17 @@ proptest! {
         prop_assert_eq!(Counts::from_spans(3, len, &all), Counts::from_ratings(&ratings));
     }
 }
+
+#[test]
+fn only_coders_with_live_codings_are_compared() {
+    let p = worked_example();
+    let before = p.json(&["agree", "--json"]);
+    // An empty journal (left by a first write that failed, or created by
+    // hand) is no coder with codings.
+    p.write("codings/zoe.jsonl", b"");
+    assert_eq!(p.json(&["agree", "--json"]), before);
+    // Nor is a coder whose every coding was taken back.
+    p.ok(&["code", "t", "--chars", "0-5", "ideology", "--coder", "yan"]);
+    p.ok(&["undo", "--coder", "yan"]);
+    assert_eq!(p.json(&["agree", "--json"]), before);
+}

@@ -300,3 +300,45 @@ fn a_saved_coding_whose_report_cannot_be_written_says_so() {
     let segs = p.json(&["segments", "--json"]);
     assert_eq!(segs.as_array().unwrap().len(), 1, "{segs}");
 }
+
+#[test]
+fn a_command_that_would_make_too_many_codings_asks_for_max() {
+    let p = Proj::new();
+    let mut body = String::new();
+    for i in 0..1500 {
+        body += "alpha beta ";
+        body += &i.to_string();
+        body += "\n\n";
+    }
+    p.write("in/long.txt", body.as_bytes());
+    p.ok(&["import", p.path("in/long.txt").to_str().unwrap()]);
+    p.ok(&["codes", "add", "greek", "-d", "Greek letters"]);
+    let before = p.snapshot();
+    let err = p.fail(&["code", "long", "--match", "alpha", "greek"]);
+    assert!(err.contains("1500 codings"), "{err}");
+    assert!(err.contains("--max 1500"), "{err}");
+    assert_eq!(p.snapshot(), before, "nothing written");
+    // Two codes: twice as many.
+    p.ok(&["codes", "add", "letters", "-d", "Letters"]);
+    let before = p.snapshot();
+    let err = p.fail(&["code", "long", "--match", "beta", "greek", "letters"]);
+    assert!(err.contains("3000 codings"), "{err}");
+    assert_eq!(p.snapshot(), before);
+    // Said so: it codes.
+    p.ok(&["code", "long", "--match", "alpha", "greek", "--max", "1500"]);
+    assert_eq!(segments(&p).len(), 1500);
+    // Under the bound, no flag needed.
+    p.ok(&["code", "long", "--match", "beta 7\\b", "letters"]);
+    // search --autocode honours --max too.
+    let before = p.snapshot();
+    let err = p.fail(&["search", "beta", "--autocode", "letters", "--max", "10"]);
+    assert!(
+        err.contains("1500 codings") && err.contains("--max 1500"),
+        "{err}"
+    );
+    assert_eq!(p.snapshot(), before);
+    let err = p.fail(&["search", "beta", "--autocode", "letters"]);
+    assert!(err.contains("1500 codings"), "{err}");
+    p.ok(&["search", "beta", "--autocode", "letters", "--max", "2000"]);
+    assert_eq!(segments(&p).len(), 3001);
+}

@@ -267,7 +267,7 @@ fn output_into_a_closed_pipe_exits_quietly() {
     p.write("in/long.txt", long.as_bytes());
     p.ok(&["import", p.path("in/long.txt").to_str().unwrap()]);
     p.ok(&[
-        "code", "long", "--match", r"word\d+", "theme", "--coder", "ana",
+        "code", "long", "--match", r"word\d+", "theme", "--coder", "ana", "--max", "4000",
     ]);
     let mut child = motif_cmd()
         .arg("--project")
@@ -390,4 +390,41 @@ fn output_into_a_folder_is_refused() {
     assert!(dir.is_dir());
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
     assert_eq!(before, p.snapshot());
+}
+
+#[test]
+fn journals_that_are_not_regular_files_are_refused() {
+    let p = Proj::with_sample();
+    p.ok(&["code", "x", "--chars", "0-5", "theme", "--coder", "ana"]);
+    // A journal linked to an endless device: refused at once, naming it.
+    std::os::unix::fs::symlink("/dev/zero", p.path("codings/ben.jsonl")).unwrap();
+    let err = p.fail(&["segments", "--json"]);
+    assert!(
+        err.contains("ben.jsonl") && err.contains("regular file"),
+        "{err}"
+    );
+    let err = p.fail(&["code", "x", "--chars", "0-5", "theme", "--coder", "ben"]);
+    assert!(err.contains("ben.jsonl"), "{err}");
+    std::fs::remove_file(p.path("codings/ben.jsonl")).unwrap();
+    // A journal linked to a file outside the project: never appended to.
+    let outside = p.root.parent().unwrap().join("outside.jsonl");
+    std::fs::write(&outside, b"").unwrap();
+    std::os::unix::fs::symlink(&outside, p.path("codings/cy.jsonl")).unwrap();
+    let err = p.fail(&["code", "x", "--chars", "0-5", "theme", "--coder", "cy"]);
+    assert!(
+        err.contains("cy.jsonl") && err.contains("regular file"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&outside).unwrap(), b"");
+    std::fs::remove_file(p.path("codings/cy.jsonl")).unwrap();
+    // A line longer than the cap is a reported problem, not a record.
+    let mut long = b"{\"op\":\"add\",\"memo\":\"".to_vec();
+    long.resize(17 << 20, b'a');
+    long.extend_from_slice(b"\"}\n");
+    p.write("codings/dan.jsonl", &long);
+    let out = p.run(&["check"]);
+    let err =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("dan.jsonl:1") && err.contains("MiB"), "{err}");
+    assert_eq!(p.json(&["segments", "--json"]).as_array().unwrap().len(), 1);
 }

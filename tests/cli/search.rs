@@ -732,3 +732,76 @@ fn human_output_is_keyword_in_context() {
     let out = p.ok(&["search", "red", "--color", "always"]);
     assert!(!out.contains("\u{1b}[31m"), "{out:?}");
 }
+
+#[test]
+fn deep_queries_are_refused_with_the_limit_not_a_crash() {
+    let p = Proj::with_sample();
+    let parens = format!("{}café{}", "(".repeat(10_000), ")".repeat(10_000));
+    let nots = format!("{}café", "NOT ".repeat(30_000));
+    for q in [&parens, &nots] {
+        let out = p.run(&["search", q]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("100 levels"), "{err}");
+    }
+    // A shallow query still runs.
+    p.ok(&[
+        "search",
+        &format!("{}café{}", "(".repeat(50), ")".repeat(50)),
+    ]);
+    // A saved query (a shared repository can carry one): the file is named.
+    p.write(
+        "queries/deep.toml",
+        format!("query = \"{nots}\"\n").as_bytes(),
+    );
+    let before = p.snapshot();
+    let err = p.fail(&["search", "@deep"]);
+    assert!(err.contains("100 levels"), "{err}");
+    assert!(err.contains("deep.toml"), "{err}");
+    assert_eq!(p.snapshot(), before);
+}
+
+/// Every file under `.motif/index/` with its bytes and modification time.
+fn index_files(p: &Proj) -> std::collections::BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
+    let dir = p.path(".motif/index");
+    let mut out = std::collections::BTreeMap::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            let m = e.metadata().unwrap().modified().unwrap();
+            out.insert(
+                e.file_name().to_string_lossy().into_owned(),
+                (std::fs::read(e.path()).unwrap(), m),
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn a_huge_limit_means_all_and_leaves_the_index_alone() {
+    let (p, text) = apollo();
+    let all = p.json(&["search", "houston", "--json", "--limit", "1000"]);
+    let before = index_files(&p);
+    assert!(!before.is_empty());
+    let at = cp_find(&text, "Those shaft and trunnion angles");
+    let span_arg = format!("{at}-{}", at + 31);
+    for huge in [i64::MAX.to_string(), usize::MAX.to_string()] {
+        for args in [
+            vec!["search", "houston", "--json", "--limit", &huge],
+            vec![
+                "similar", "a11", "--chars", &span_arg, "--json", "--limit", &huge,
+            ],
+        ] {
+            let out = p.run(&args);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{args:?}: {err}");
+            assert!(!err.contains("damaged") && !err.contains("rebuil"), "{err}");
+            if args[0] == "search" {
+                let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+                assert_eq!(without_scores(&v), without_scores(&all));
+            }
+        }
+    }
+    assert_eq!(index_files(&p), before);
+}

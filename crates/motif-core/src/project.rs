@@ -449,6 +449,11 @@ impl Project {
                 && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
                 && check_coder(stem).is_ok()
             {
+                // Not followed: a link or a device is refused, by name.
+                let kind = entry.file_type().at(&path)?;
+                if !kind.is_file() {
+                    return Err(crate::journal::not_regular(&path, kind));
+                }
                 out.push(stem.to_owned());
             }
         }

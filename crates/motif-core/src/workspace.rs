@@ -77,6 +77,16 @@ impl Workspace {
         self.journals.iter().map(|j| j.coder.clone()).collect()
     }
 
+    /// The coders with at least one live coding (an empty journal, or one
+    /// whose codings were all taken back, is left out).
+    pub fn coders_with_codings(&self) -> Vec<String> {
+        self.journals
+            .iter()
+            .filter(|j| !j.is_empty())
+            .map(|j| j.coder.clone())
+            .collect()
+    }
+
     /// Checks transcript ids given by the researcher.
     pub fn check_transcripts(&self, ids: &[String]) -> Result<()> {
         for id in ids {

@@ -33,11 +33,18 @@ impl Journal {
                 self.lock_path.display()
             ))
         })?;
+        super::check_regular(&self.path)?;
         let mut existing = match OpenOptions::new().read(true).append(true).open(&self.path) {
             Ok(f) => Some(f),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(Error::io(&self.path, e)),
         };
+        if let Some(f) = &existing {
+            let kind = f.metadata().at(&self.path)?.file_type();
+            if !kind.is_file() {
+                return Err(super::not_regular(&self.path, kind));
+            }
+        }
         if let Some(f) = existing.as_mut() {
             self.catch_up(f)?;
             if let Some((at, line)) = self.torn.take() {
@@ -48,6 +55,7 @@ impl Journal {
         if records.is_empty() {
             return Ok(out);
         }
+        let created = existing.is_none();
         let mut f = if let Some(f) = existing {
             f
         } else {
@@ -64,8 +72,16 @@ impl Journal {
             f
         };
         let buf = encode(&records)?;
-        f.write_all(&buf).at(&self.path)?;
-        f.sync_data().at(&self.path)?;
+        if let Err(e) = f.write_all(&buf).and_then(|()| f.sync_data()) {
+            if created {
+                // Leave nothing behind: an empty journal would count as a
+                // coder. Only this process wrote to it (under the lock).
+                drop(f);
+                let _ = std::fs::remove_file(&self.path);
+                let _ = sync_dir(self.path.parent().unwrap_or(Path::new(".")));
+            }
+            return Err(Error::io(&self.path, e));
+        }
         self.catch_up(&mut f)?;
         Ok(out)
     }

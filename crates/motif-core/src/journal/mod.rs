@@ -84,6 +84,37 @@ pub struct Journal {
 const SNAPSHOT_AFTER_BYTES: usize = 256 * 1024;
 const SNAPSHOT_KIND: &str = "journal";
 
+/// The longest line a journal may hold; a longer one is reported, not
+/// read as a record (a coding with its memo is a few hundred bytes).
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// Refuses a journal that is not a regular file (a symbolic link, a
+/// device, a FIFO, a folder): it could grow without end or write outside
+/// the project. A missing journal is fine (it is empty).
+pub(crate) fn check_regular(path: &Path) -> Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_file() => Ok(()),
+        Ok(m) => Err(not_regular(path, m.file_type())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+pub(crate) fn not_regular(path: &Path, kind: std::fs::FileType) -> Error {
+    let what = if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    };
+    Error::invalid(format!(
+        "{}: a journal must be a regular file inside the project, and this is {what}; \
+         nothing was read or written. Move it out of codings/",
+        path.display()
+    ))
+}
+
 impl Journal {
     /// Reads a coder's journal; a missing file is an empty journal.
     /// `lock_path` names the lock file that serializes writers.
@@ -166,11 +197,16 @@ impl Journal {
         j.read_only = for_reading;
         // A read-only project can still be read, without the lock.
         let guard = j.lock_file().ok().filter(|l| l.lock_shared().is_ok());
+        check_regular(path)?;
         let mut f = match File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(j),
             Err(e) => return Err(Error::io(path, e)),
         };
+        let kind = f.metadata().at(path)?.file_type();
+        if !kind.is_file() {
+            return Err(not_regular(path, kind));
+        }
         let mut sum = Checksum::new();
         if let Some(snap) = j.snapshot.clone()
             && let Some(prefix_sum) = j.restore(&snap, &mut f, for_reading)

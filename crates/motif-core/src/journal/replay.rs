@@ -48,6 +48,20 @@ impl std::fmt::Display for Problem {
     }
 }
 
+/// Parses one line, refusing one longer than [`super::MAX_LINE_BYTES`].
+fn parse_line(raw: &[u8]) -> std::result::Result<(Record, usize), String> {
+    if raw.len() > super::MAX_LINE_BYTES {
+        return Err(format!(
+            "the line holds {} MiB, more than the {} MiB a journal line may hold",
+            raw.len() >> 20,
+            super::MAX_LINE_BYTES >> 20
+        ));
+    }
+    std::str::from_utf8(raw)
+        .map_err(|e| e.to_string())
+        .and_then(parse_record)
+}
+
 impl Journal {
     /// Reads whatever was appended since the last read (by this or another
     /// process) and replays it.
@@ -77,9 +91,7 @@ impl Journal {
         let mut unfinished = None;
         while i < lines.len() {
             let (raw, _) = lines[i];
-            let parsed = std::str::from_utf8(raw)
-                .map_err(|e| e.to_string())
-                .and_then(parse_record);
+            let parsed = parse_line(raw);
             let group = parsed.as_ref().map_or(1, |&(_, n)| n);
             if i + group > lines.len() {
                 unfinished = Some((lines.len() - i, group));
@@ -87,9 +99,7 @@ impl Journal {
             }
             self.replay_line(raw, parsed);
             for &(member, _) in &lines[i + 1..i + group] {
-                let parsed = std::str::from_utf8(member)
-                    .map_err(|e| e.to_string())
-                    .and_then(parse_record);
+                let parsed = parse_line(member);
                 self.replay_line(member, parsed);
             }
             i += group;

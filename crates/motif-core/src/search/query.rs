@@ -88,6 +88,16 @@ enum Lex {
     QuotedField(String, String),
 }
 
+/// How deeply a query may nest parentheses, `NOT`s and `+`s: far beyond
+/// what a researcher writes, far below what would exhaust the stack.
+pub const MAX_DEPTH: usize = 100;
+
+fn too_deep() -> Error {
+    Error::invalid(format!(
+        "the query nests deeper than {MAX_DEPTH} levels (parentheses, NOT, - or +); simplify it"
+    ))
+}
+
 fn bad(input: &str, msg: &str) -> Error {
     Error::invalid(format!("in the query `{}`: {msg}", one_line(input)))
 }
@@ -181,6 +191,8 @@ struct Parser<'a> {
     pos: usize,
     lenient: bool,
     attributes: &'a [String],
+    /// Open `unary` calls: bounded by [`MAX_DEPTH`].
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -253,6 +265,17 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self) -> Result<Option<Node>> {
+        if self.depth > MAX_DEPTH {
+            // Even a lenient parse stops here: this is not unfinished typing.
+            return Err(too_deep());
+        }
+        self.depth += 1;
+        let r = self.unary_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn unary_inner(&mut self) -> Result<Option<Node>> {
         let Some(tok) = self.toks.get(self.pos).cloned() else {
             return Ok(None);
         };
@@ -355,6 +378,7 @@ fn parse_with(input: &str, attributes: &[String], lenient: bool) -> Result<Optio
         pos: 0,
         lenient,
         attributes,
+        depth: 0,
     };
     let mut parts = Vec::new();
     loop {
@@ -921,6 +945,17 @@ mod tests {
             prefix: false,
             fuzzy: None,
         }
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let nest = |n: usize| format!("{}a{}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(p(&nest(MAX_DEPTH)), w("a"));
+        let e = parse(&nest(MAX_DEPTH + 1), &[]).unwrap_err().to_string();
+        assert!(e.contains("100 levels"), "{e}");
+        assert!(parse(&"NOT ".repeat(30_000), &[]).is_err());
+        assert!(parse(&format!("{}a", "-".repeat(30_000)), &[]).is_err());
+        assert_eq!(parse_lenient(&"(".repeat(10_000), &[]), None);
     }
 
     #[test]

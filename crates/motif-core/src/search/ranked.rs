@@ -107,7 +107,10 @@ impl SearchIndex {
             clauses.push((Occur::MustNot, x));
         }
         let q = BooleanQuery::new(clauses);
-        let (top, total) = match limit {
+        // No more than every passage: a huge limit means "all" (tantivy
+        // would try to reserve room for that many hits).
+        let docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+        let (top, total) = match limit.map(|n| n.min(docs)) {
             Some(0) => (
                 Vec::new(),
                 searcher.search(&q, &Count).map_err(|e| index_fault(&e))?,

@@ -104,7 +104,20 @@ pub fn load(project: &Project, name: &str) -> Result<SavedQuery> {
         }
         Err(e) => return Err(Error::io(&p, e)),
     };
-    parse(&text, &p)
+    let q = parse(&text, &p)?;
+    if !q.regex {
+        // A query that cannot run is this file's fault: name it (a shared
+        // repository can carry one). Attribute names only decide what is a
+        // filter, never whether the query parses.
+        super::query::parse(&q.query, &[]).map_err(|e| {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("query"))
+                .map(|i| i + 1);
+            Error::parse(&p, line, None, e.to_string())
+        })?;
+    }
+    Ok(q)
 }
 
 fn parse(text: &str, p: &std::path::Path) -> Result<SavedQuery> {

@@ -117,11 +117,25 @@ impl Session {
                 })
             })
             .collect();
+        self.check_count(requests.len(), &format!("in `{}`", t.id))?;
         let report = self.code_requests(&[&t], &requests)?;
         Ok(Coded {
             transcript: t,
             report,
         })
+    }
+
+    /// Refuses to make `n` codings in one call when that is more than
+    /// allowed (`--max N` raises the bound).
+    fn check_count(&self, n: usize, what: &str) -> Result<()> {
+        if n <= self.max_codings {
+            return Ok(());
+        }
+        Err(Error::invalid(format!(
+            "this would make {n} codings {what}, more than {} from one command; nothing was coded. \
+             If that is what you want, allow it with --max {n} (or narrow the pattern)",
+            self.max_codings
+        )))
     }
 
     /// Applies prepared requests on `transcripts` as one undo step.
@@ -290,6 +304,9 @@ impl Session {
                 })
             })
             .collect();
+        if !dry_run {
+            self.check_count(requests.len(), "from the search hits")?;
+        }
         let lookup = |id: &str| transcripts.get(id);
         let (journal, book) = self.journal_and_codebook()?;
         let (new, already) = if dry_run {

@@ -38,6 +38,11 @@ use super::project::{Project, check_coder};
 use super::workspace::Workspace;
 
 /// A project opened by one coder.
+/// How many codings one command makes without the researcher saying
+/// `--max N`: far more than a hand-made coding, far fewer than a regex
+/// that matches every letter of a long transcript.
+pub const DEFAULT_MAX_CODINGS: usize = 1000;
+
 pub struct Session {
     pub project: Project,
     /// The coder named on the command line or in the TUI, if any; else the
@@ -46,6 +51,8 @@ pub struct Session {
     named_coder: Option<String>,
     book: Option<Codebook>,
     journal: Option<Journal>,
+    /// The most codings one `code` or `autocode` call may make.
+    max_codings: usize,
 }
 
 impl Session {
@@ -57,7 +64,15 @@ impl Session {
             named_coder: coder,
             book: None,
             journal: None,
+            max_codings: DEFAULT_MAX_CODINGS,
         }
+    }
+
+    /// Allows one `code` or `autocode` call to make up to `n` codings
+    /// (the researcher said so: `--max N`); the default is
+    /// [`DEFAULT_MAX_CODINGS`].
+    pub fn set_max_codings(&mut self, n: usize) {
+        self.max_codings = n;
     }
 
     /// The acting coder: the one named, else the project's `coder`, else
