@@ -342,3 +342,30 @@ fn a_command_that_would_make_too_many_codings_asks_for_max() {
     p.ok(&["search", "beta", "--autocode", "letters", "--max", "2000"]);
     assert_eq!(segments(&p).len(), 3001);
 }
+
+/// A UTF-8 byte-order mark an editor put at the start of a journal does
+/// not cost its first coding.
+#[test]
+fn a_bom_at_the_start_of_a_journal_costs_nothing() {
+    let p = Proj::with_sample();
+    p.ok(&["code", "x", "--chars", "0-5", "theme", "--coder", "ana"]);
+    p.ok(&["code", "x", "--chars", "6-9", "theme", "--coder", "ana"]);
+    let journal = p.path("codings/ana.jsonl");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(std::fs::read(&journal).unwrap());
+    std::fs::write(&journal, bytes).unwrap();
+    let _ = std::fs::remove_dir_all(p.path(".motif/cache"));
+    assert_eq!(segments(&p).len(), 2);
+    let check = p.json(&["check", "--json"]);
+    assert!(
+        check["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["level"] != "problem"),
+        "{check}"
+    );
+    // And it is appended to as before.
+    p.ok(&["code", "x", "--chars", "10-12", "theme", "--coder", "ana"]);
+    assert_eq!(segments(&p).len(), 3);
+}

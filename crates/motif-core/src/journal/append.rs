@@ -60,7 +60,7 @@ impl Journal {
             f
         } else {
             if let Some(dir) = self.path.parent() {
-                std::fs::create_dir_all(dir).at(dir)?;
+                crate::fsio::create_dirs(dir)?;
             }
             let f = OpenOptions::new()
                 .read(true)
@@ -89,7 +89,7 @@ impl Journal {
     /// Opens (creating) the lock file.
     pub(super) fn lock_file(&self) -> Result<File> {
         if let Some(dir) = self.lock_path.parent() {
-            std::fs::create_dir_all(dir).at(dir)?;
+            crate::fsio::create_dirs(dir)?;
         }
         OpenOptions::new()
             .create(true)

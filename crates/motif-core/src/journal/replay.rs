@@ -81,7 +81,13 @@ impl Journal {
     pub(super) fn replay(&mut self, buf: &[u8]) {
         // Each complete line and the offset just past its newline.
         let mut lines: Vec<(&[u8], usize)> = Vec::new();
-        let mut at = 0;
+        // A UTF-8 byte-order mark an editor put at the very start of the
+        // file is not part of the first record.
+        let mut at = if self.offset == 0 && buf.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
         while let Some(i) = buf[at..].iter().position(|&b| b == b'\n') {
             lines.push((&buf[at..at + i], at + i + 1));
             at += i + 1;
