@@ -367,17 +367,30 @@ pub fn is_hidden_control(c: char) -> bool {
     u32::from(c) >= 0x7f && replaced_at(c.encode_utf8(&mut utf8).as_bytes(), 0, true)
 }
 
-/// Whether `bytes` (UTF-8) may hold a [`is_hidden_control`] character:
-/// DEL, or a lead byte of the two- and three-byte sequences they use.
-fn may_hide(bytes: &[u8]) -> bool {
-    bytes.iter().any(|&b| matches!(b, 0x7f | 0xc2 | 0xe2))
+/// Whether UTF-8 `bytes` hold a [`is_hidden_control`] character: DEL or
+/// the exact two- and three-byte sequences of the others (an em dash
+/// shares their lead byte and is not one).
+fn has_hidden(bytes: &[u8]) -> bool {
+    let lead = |b: u8| b == 0x7f || b == 0xc2 || b == 0xe2;
+    let mut at = 0;
+    // Blocks without a candidate lead byte (most of them) are skipped with
+    // a branch-free test the compiler vectorizes, as in `needs_sanitizing`.
+    for block in bytes.chunks(32) {
+        if block.iter().fold(false, |any, &b| any | lead(b))
+            && (at..at + block.len()).any(|i| lead(bytes[i]) && replaced_at(bytes, i, true))
+        {
+            return true;
+        }
+        at += block.len();
+    }
+    false
 }
 
 /// Rewrites JSON text so that every [`is_hidden_control`] character is a
 /// `\uXXXX` escape: still valid JSON holding the same strings (outside
 /// strings JSON is ASCII, so each such character is inside one).
 pub fn escape_hidden_in_json(json: String) -> String {
-    if !may_hide(json.as_bytes()) {
+    if !has_hidden(json.as_bytes()) {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 16);
@@ -393,7 +406,7 @@ pub fn escape_hidden_in_json(json: String) -> String {
 
 /// [`escape_hidden_in_json`] for a buffer of JSON bytes, in place.
 pub fn escape_hidden_in_json_bytes(buf: &mut Vec<u8>) {
-    if !may_hide(buf) {
+    if !has_hidden(buf) {
         return;
     }
     let text = String::from_utf8(std::mem::take(buf)).unwrap_or_else(|e| {
@@ -557,9 +570,17 @@ mod tests {
         let ptr = plain.as_ptr();
         let same = escape_hidden_in_json(plain);
         assert_eq!(same.as_ptr(), ptr);
-        // Other characters sharing a lead byte with them stay as they are.
-        let near = "\"‐ \u{2028} \u{a0} \u{2070}\"".to_owned();
-        assert_eq!(escape_hidden_in_json(near.clone()), near);
+        // Other characters sharing a lead byte with them stay as they are,
+        // without a copy.
+        let near = "\"‐ — \u{2028} \u{a0} \u{2070}\"".to_owned();
+        let ptr = near.as_ptr();
+        let same = escape_hidden_in_json(near);
+        assert_eq!(same.as_ptr(), ptr);
+        // A hidden character across a 32-byte block boundary is found.
+        for pad in 28..34 {
+            let text = format!("{}\u{202e}", "a".repeat(pad));
+            assert!(escape_hidden_in_json(text).ends_with("\\u202e"), "{pad}");
+        }
         for c in ['\u{7e}', '\u{a0}', '\u{2029}', '\u{206a}', '\u{200f}'] {
             assert!(!is_hidden_control(c), "{c:?}");
         }
