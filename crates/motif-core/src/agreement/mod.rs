@@ -31,7 +31,7 @@
 //!
 //! **Consensus.** [`adoption`] turns a reviewer's [`Choice`] on an item (one
 //! coder's side, both, or neither) into codings, and [`adopt`] writes them
-//! for the consensus coder through [`ops::code`]: one durable batch, undone
+//! for the consensus coder through [`ops::code`](crate::ops::code): one durable batch, undone
 //! by one `undo`. [`adopted`] tells which side an item's consensus already
 //! follows. A TUI lists `view.disagreements()`, jumps to `item.transcript`
 //! at `item.start..item.end`, shows `item.sides`, and calls [`adopt`].

@@ -55,7 +55,7 @@ pub struct ImportReport {
     /// Attribute values set (or changed).
     pub attributes_set: usize,
     /// Transcripts put in place by finishing an import a killed process
-    /// left planned (see [`super::staging`]).
+    /// left planned (see the session's `staging` module).
     pub recovered: usize,
 }
 

@@ -2,7 +2,7 @@
 //! (`cargo bench --bench core`), the `gen_corpus` example and scale tests.
 //!
 //! [`generate`] writes a complete motif project: `motif.toml` (through
-//! [`Project::init`]), a codebook of 40 codes (8 themes of 4 sub-codes, one
+//! [`Project::init`](motif_core::project::Project::init)), a codebook of 40 codes (8 themes of 4 sub-codes, one
 //! of them one level deeper), transcripts `transcripts/gNNNN.txt` made of
 //! `[hh:mm:ss] SPEAKER: text` turns separated by blank lines (an
 //! `INTERVIEWER` and one participant, whose name is often non-ASCII: `JOSÉ`,
@@ -17,7 +17,7 @@
 //! later coders re-code much of what the first coder coded (identically,
 //! with another code, or with shifted boundaries) so agreement figures are
 //! meaningful, and a few batches are undone. Records go through the real
-//! journal ([`Journal::transact`]) in large appends, one fsync each.
+//! journal ([`Journal::transact`](motif_core::journal::Journal::transact)) in large appends, one fsync each.
 //!
 //! Everything derives from the seed with a small `SplitMix64` generator and
 //! integer arithmetic only: the same spec writes the same bytes, file for

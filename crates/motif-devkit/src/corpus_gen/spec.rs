@@ -55,7 +55,7 @@ impl Default for CorpusSpec {
     }
 }
 
-/// What [`generate`] wrote.
+/// What [`generate`](super::generate) wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
     pub root: PathBuf,
@@ -72,7 +72,7 @@ pub struct Summary {
     pub coders: Vec<CoderSummary>,
 }
 
-/// One coder's share of [`add_codings`].
+/// One coder's share of [`add_codings`](super::add_codings).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoderSummary {
     pub coder: String,

@@ -5,7 +5,7 @@
 //! malformed file fails here and nothing is written. [`apply`] /
 //! [`apply_codebook`] then plan the changes against the project (matching
 //! codes by GUID or path, transcripts by content) and write them: the
-//! transcripts (atomically), the codebook through [`Codebook`], attributes,
+//! transcripts (atomically), the codebook through [`Codebook`](crate::codebook::Codebook), attributes,
 //! memos, and the codings through the journal, one durable batch per
 //! coder.
 //!
