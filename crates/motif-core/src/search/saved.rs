@@ -87,9 +87,11 @@ pub fn load(project: &Project, name: &str) -> Result<SavedQuery> {
     let text = match fs::read_to_string(&p) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let known = list(project)?
+            // Only the names: another saved query that cannot be read is
+            // not what went wrong here.
+            let known = names(project)?
                 .into_iter()
-                .map(|(n, _)| format!("@{n}"))
+                .map(|n| format!("@{n}"))
                 .collect::<Vec<_>>();
             return Err(Error::invalid(format!(
                 "no saved query `{}` ({} does not exist); {}",
@@ -136,8 +138,8 @@ fn parse(text: &str, p: &std::path::Path) -> Result<SavedQuery> {
     Ok(q)
 }
 
-/// Every saved query, by name; files that cannot be read are errors.
-pub fn list(project: &Project) -> Result<Vec<(String, SavedQuery)>> {
+/// The names of the saved queries, sorted, without reading them.
+pub fn names(project: &Project) -> Result<Vec<String>> {
     let d = dir(project);
     let entries = match fs::read_dir(&d) {
         Ok(e) => e,
@@ -146,22 +148,30 @@ pub fn list(project: &Project) -> Result<Vec<(String, SavedQuery)>> {
     };
     let mut out = Vec::new();
     for e in entries {
-        let e = e.at(&d)?;
-        let p = e.path();
+        let p = e.at(&d)?.path();
         if p.extension().and_then(|x| x.to_str()) != Some("toml") {
             continue;
         }
-        let Some(name) = p.file_stem().and_then(|s| s.to_str()) else {
-            continue;
-        };
-        if check_name(name).is_err() {
-            continue;
+        if let Some(name) = p.file_stem().and_then(|s| s.to_str())
+            && check_name(name).is_ok()
+        {
+            out.push(name.to_owned());
         }
-        let text = fs::read_to_string(&p).at(&p)?;
-        out.push((name.to_owned(), parse(&text, &p)?));
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.sort();
     Ok(out)
+}
+
+/// Every saved query, by name; files that cannot be read are errors.
+pub fn list(project: &Project) -> Result<Vec<(String, SavedQuery)>> {
+    names(project)?
+        .into_iter()
+        .map(|name| {
+            let p = path(project, &name)?;
+            let text = fs::read_to_string(&p).at(&p)?;
+            Ok((name, parse(&text, &p)?))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -191,5 +201,16 @@ mod tests {
         fs::write(&file, "query = 3\n").unwrap();
         let e = load(&p, "paddle").unwrap_err().to_string();
         assert!(e.contains("paddle.toml:1:"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_name_is_not_blamed_on_another_broken_query() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Project::init(&dir.path().join("s"), Some("s")).unwrap();
+        std::fs::create_dir_all(dir.path().join("s/queries")).unwrap();
+        std::fs::write(dir.path().join("s/queries/broken.toml"), "query = [").unwrap();
+        let e = load(&p, "nope").unwrap_err().to_string();
+        assert!(e.contains("no saved query `nope`"), "{e}");
+        assert!(e.contains("@broken") && !e.contains("broken.toml:"), "{e}");
     }
 }
