@@ -156,3 +156,22 @@ fn a_missing_codebook_is_an_error_once_codings_use_it() {
     fresh.ok(&["codes", "add", "theme", "--description", "d"]);
     assert!(fresh.read("codebooks/codebook.toml").contains("theme"));
 }
+
+/// A file named `.motif` where motif keeps its derived data is named in
+/// the error of every command, instead of "File exists (os error 17)".
+#[test]
+fn a_file_named_dot_motif_is_named() {
+    let p = Proj::with_sample();
+    let _ = std::fs::remove_dir_all(p.path(".motif"));
+    p.write(".motif", b"not a folder");
+    let before = p.snapshot();
+    for args in [
+        vec!["code", "x", "--chars", "0-3", "theme"],
+        vec!["search", "the"],
+        vec!["segments", "--json"],
+    ] {
+        let err = p.fail(&args);
+        assert!(err.contains(".motif is not a folder"), "{args:?}: {err}");
+    }
+    assert_eq!(before, p.snapshot());
+}

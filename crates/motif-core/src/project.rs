@@ -166,10 +166,20 @@ impl Project {
                 ),
             ));
         }
-        Ok(Project {
+        let project = Project {
             root: root.to_path_buf(),
             config,
-        })
+        };
+        // `.motif/` holds locks, caches and the search index: something
+        // else there would fail every command with a bare OS error.
+        let derived = project.derived_dir();
+        if fs::metadata(&derived).is_ok_and(|m| !m.is_dir()) {
+            return Err(Error::invalid(format!(
+                "{} is not a folder: motif keeps its locks, caches and search index there; move that file away (motif rebuilds the folder)",
+                derived.display()
+            )));
+        }
+        Ok(project)
     }
 
     /// Creates a project in `root` (which may exist, but must not hold one).
