@@ -114,15 +114,11 @@ impl Session {
         }
         if !attrs.is_empty() {
             staged.ids = ready.iter().map(|r| r.id.clone()).collect();
-            staged.attrs.clone_from(&attrs);
-            report.attributes_set = attributes::update(&self.project, |table| {
-                let mut probe = table.clone();
-                Ok((false, probe.assign(&staged.ids, &attrs)))
-            })?;
+            staged.attrs = attrs;
         }
         // All or nothing: the texts are on disk; now the plan, then the
-        // renames.
-        staging::commit(&self.project, &staged)?;
+        // renames and the attributes.
+        report.attributes_set = staging::commit(&self.project, &staged)?;
         progress(ImportStage::Writing, ready.len(), ready.len(), "");
         Ok(report)
     }

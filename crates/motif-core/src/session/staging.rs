@@ -48,11 +48,13 @@ pub(super) fn stage(dest: &Path, batch: &str, n: usize, bytes: &[u8]) -> Result<
     Ok(tmp)
 }
 
-/// Records the plan, then carries it out (see the module doc).
-pub(super) fn commit(project: &Project, plan: &Plan) -> Result<()> {
+/// Records the plan, then carries it out (see the module doc); returns
+/// how many attribute values it set or changed.
+pub(super) fn commit(project: &Project, plan: &Plan) -> Result<usize> {
     record(project, plan)?;
-    carry_out(project, plan)?;
-    remove_plan(project)
+    let attributes = carry_out(project, plan)?;
+    remove_plan(project)?;
+    Ok(attributes)
 }
 
 /// Writes the plan durably: from here on the import happens, even if this
@@ -73,7 +75,8 @@ fn remove_plan(project: &Project) -> Result<()> {
 
 /// Renames every staged file still there into place, then sets the
 /// attributes: repeatable, as a killed run may have done part of it.
-fn carry_out(project: &Project, plan: &Plan) -> Result<()> {
+/// Returns how many attribute values changed.
+fn carry_out(project: &Project, plan: &Plan) -> Result<usize> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     for (tmp, dest) in &plan.moves {
         let (tmp, dest) = (project.root.join(tmp), project.root.join(dest));
@@ -89,13 +92,13 @@ fn carry_out(project: &Project, plan: &Plan) -> Result<()> {
     for d in &dirs {
         sync_dir(d)?;
     }
-    if !plan.attrs.is_empty() {
-        attributes::update(project, |table| {
-            let n = table.assign(&plan.ids, &plan.attrs);
-            Ok((n > 0, n))
-        })?;
+    if plan.attrs.is_empty() {
+        return Ok(0);
     }
-    Ok(())
+    attributes::update(project, |table| {
+        let n = table.assign(&plan.ids, &plan.attrs);
+        Ok((n > 0, n))
+    })
 }
 
 /// Finishes an import a killed process left planned, and removes staged
