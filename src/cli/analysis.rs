@@ -182,8 +182,7 @@ pub fn scope(
 ) -> anyhow::Result<Scope> {
     let codes: Vec<String> = extra_codes.iter().chain(&filter.codes).cloned().collect();
     // Analyses compare coders: `--coder` may be repeated here.
-    let session = session::Session::new(ws.project.clone(), None);
-    let scope = session.scope(
+    let scope = session::scope(
         ws,
         &ctx.cli.coder,
         &filter.transcripts,

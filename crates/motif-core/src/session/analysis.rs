@@ -4,7 +4,6 @@
 //! one recipe that `export frequencies`, `codes` and the TUI's statistics
 //! share.
 
-use super::Session;
 use crate::analysis::{self, Scope, Selection};
 use crate::error::Result;
 use crate::segments::{Segment, Unplaced};
@@ -18,35 +17,28 @@ pub struct Frequencies<'a> {
     pub unplaced: Unplaced<'a>,
 }
 
-impl Session {
-    /// Checks a selection against the loaded project. Attribute filters
-    /// are `NAME=VALUE` as [`crate::attributes::parse_assignment`] reads
-    /// them; names match the table's without regard to case.
-    pub fn scope(
-        &self,
-        ws: &Workspace,
-        coders: &[String],
-        transcripts: &[String],
-        codes: &[String],
-        attrs: &[String],
-    ) -> Result<Scope> {
-        let selection = Selection {
-            coders: coders.to_vec(),
-            transcripts: transcripts.to_vec(),
-            codes: codes.to_vec(),
-            attrs: ws.attributes.resolve_filters(attrs)?,
-        };
-        Scope::new(ws, &selection)
-    }
-
-    /// Code frequencies over `scope` (the `motif.frequencies` contract):
-    /// every coder in scope is listed, whether or not they have segments.
-    pub fn frequencies<'a>(&self, ws: &'a Workspace, scope: &Scope) -> Frequencies<'a> {
-        frequencies(ws, scope)
-    }
+/// Checks a selection against the loaded project: coders, transcripts,
+/// codes as a researcher names them, and attribute filters `NAME=VALUE` as
+/// [`crate::attributes::parse_assignment`] reads them (names match the
+/// table's without regard to case).
+pub fn scope(
+    ws: &Workspace,
+    coders: &[String],
+    transcripts: &[String],
+    codes: &[String],
+    attrs: &[String],
+) -> Result<Scope> {
+    let selection = Selection {
+        coders: coders.to_vec(),
+        transcripts: transcripts.to_vec(),
+        codes: codes.to_vec(),
+        attrs: ws.attributes.resolve_filters(attrs)?,
+    };
+    Scope::new(ws, &selection)
 }
 
-/// Code frequencies over `scope`; see [`Session::frequencies`]. The word
+/// Code frequencies over `scope` (the `motif.frequencies` contract): every
+/// coder in scope is listed, whether or not they have segments. The word
 /// counts of coded spans are cached in the project (`SpanWords`).
 pub fn frequencies<'a>(ws: &'a Workspace, scope: &Scope) -> Frequencies<'a> {
     let (segs, unplaced) = scope.segments(ws);

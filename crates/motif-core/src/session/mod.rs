@@ -12,8 +12,8 @@
 //! - memos ([`memo_target`](Session::memo_target) and the memo calls);
 //! - codebook changes ([`add_code`](Session::add_code), rename, move,
 //!   merge, delete);
-//! - analysis over one checked scope ([`scope`](Session::scope),
-//!   [`frequencies`](Session::frequencies)).
+//! - analysis over one checked scope ([`scope`], [`frequencies`]): free
+//!   functions over the loaded project, as reports need no coder.
 //!
 //! The session loads the acting coder's journal and the codebook on first
 //! use and keeps them; a long-lived front end calls
@@ -25,7 +25,7 @@ mod coding;
 mod import;
 mod staging;
 
-pub use analysis::{Frequencies, count_frequencies, frequencies, frequencies_of_all};
+pub use analysis::{Frequencies, count_frequencies, frequencies, frequencies_of_all, scope};
 pub use codebook::{CodebookChange, Deleted, Merged};
 pub use coding::{AutocodeOutcome, Coded, HitSpan, Planned, Target, Uncoded};
 pub use import::{ImportOptions, ImportReport, ImportStage, Imported};
