@@ -49,11 +49,7 @@ pub fn emit_saved(text: &str) {
 
 /// A value as pretty JSON with a final newline (the `--json` forms).
 pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
-    let mut s = serde_json::to_string_pretty(value)?;
-    s.push('\n');
-    // Same strings, but no DEL, C1 control or bidi override reaches a
-    // terminal raw.
-    Ok(motif_core::text::escape_hidden_in_json(s))
+    Ok(motif_core::export::json_document(value)?)
 }
 
 /// Writes `text` to `-o FILE` (atomically) or stdout.

@@ -471,9 +471,7 @@ impl App {
         let text = if csv {
             Ok(sanitize_owned(stats::frequencies_csv(&f), true))
         } else {
-            serde_json::to_string_pretty(&f)
-                .map(|s| motif_core::text::escape_hidden_in_json(format!("{s}\n")))
-                .map_err(|e| motif_core::Error::invalid(e.to_string()))
+            motif_core::export::json_document(&f)
         };
         let result = text.and_then(|t| motif_core::fsio::atomic_write(&path, t.as_bytes()));
         match result {

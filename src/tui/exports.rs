@@ -42,10 +42,7 @@ fn extension(path: &Path) -> String {
 }
 
 fn json_bytes<T: serde::Serialize>(v: &T) -> motif_core::Result<Vec<u8>> {
-    let mut s =
-        serde_json::to_string_pretty(v).map_err(|e| motif_core::Error::invalid(e.to_string()))?;
-    s.push('\n');
-    Ok(motif_core::text::escape_hidden_in_json(s).into_bytes())
+    export::json_document(v).map(String::into_bytes)
 }
 
 /// The segments in `ext`'s form.

@@ -382,6 +382,16 @@ fn blank_to_none(v: Option<String>) -> Option<String> {
     v.filter(|s| !s.trim().is_empty())
 }
 
+/// A document (frequencies, co-occurrence, a matrix, a listing…) in the
+/// JSON form every `--json` output and JSON export takes: pretty-printed,
+/// ending with a newline, with DEL, C1 controls and bidi overrides as
+/// `\uXXXX` escapes (the same strings once parsed).
+pub fn json_document<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    let mut s = serde_json::to_string_pretty(value).map_err(|e| Error::invalid(e.to_string()))?;
+    s.push('\n');
+    Ok(super::text::escape_hidden_in_json(s))
+}
+
 /// Reads rows from CSV (by extension `.csv`) or JSON (an array, or one
 /// object per line).
 pub fn read_from_rows(path: &Path, text: &str) -> Result<Vec<FromRow>> {
