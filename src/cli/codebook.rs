@@ -127,35 +127,12 @@ pub fn codes_action(ctx: &Ctx, action: &CodesAction) -> CmdResult {
                 msg
             }
         }
-        CodesAction::Rename { code, new_name } => {
-            let c = session.rename_code(code, new_name)?;
-            format!(
-                "renamed {} to {}; its codings follow",
-                c.old_path, c.new_path
-            )
-        }
-        CodesAction::Move { code, parent, root } => {
-            let c = session.move_code(code, if *root { None } else { parent.as_deref() })?;
-            format!("moved {} to {}; its codings follow", c.old_path, c.new_path)
-        }
-        CodesAction::Merge { from, into } => {
-            let m = session.merge_codes(from, into)?;
-            format!(
-                "merged {} into {}: {} coding(s) now count as {}",
-                m.gone.path, m.kept.path, m.codings, m.kept.path
-            )
-        }
-        CodesAction::Delete { code, force } => {
-            let d = session.delete_code(code, *force)?;
-            if d.codings > 0 {
-                format!(
-                    "deleted {} and removed its {} coding(s)",
-                    d.code.path, d.codings
-                )
-            } else {
-                format!("deleted {}", d.code.path)
-            }
-        }
+        CodesAction::Rename { code, new_name } => session.rename_code(code, new_name)?.describe(),
+        CodesAction::Move { code, parent, root } => session
+            .move_code(code, if *root { None } else { parent.as_deref() })?
+            .describe(),
+        CodesAction::Merge { from, into } => session.merge_codes(from, into)?.describe(),
+        CodesAction::Delete { code, force } => session.delete_code(code, *force)?.describe(),
         CodesAction::Lint { .. } => unreachable!("handled above"),
     };
     emit_saved(&format!("{}\n", one_line(&msg)));

@@ -3,7 +3,7 @@
 //! makes (under the codebook lock, saved at once); this only reloads what
 //! the screen shows and says what changed.
 
-use motif_core::session::Session;
+use motif_core::session::{CodebookChange, Deleted, Merged, Session};
 
 use super::app::App;
 
@@ -55,12 +55,7 @@ impl App {
     pub fn rename_code(&mut self, spec: &str, new_name: &str) {
         self.change_codebook(
             |s| s.rename_code(spec, new_name),
-            |c| {
-                format!(
-                    "renamed {} to {}; its codings follow",
-                    c.old_path, c.new_path
-                )
-            },
+            CodebookChange::describe,
             |_| false,
         );
     }
@@ -69,39 +64,21 @@ impl App {
     pub fn move_code(&mut self, spec: &str, parent: Option<&str>) {
         self.change_codebook(
             |s| s.move_code(spec, parent),
-            |c| format!("moved {} to {}; its codings follow", c.old_path, c.new_path),
+            CodebookChange::describe,
             |_| false,
         );
     }
 
     /// Merges a code into another; its codings count as the other.
     pub fn merge_code(&mut self, from: &str, into: &str) {
-        self.change_codebook(
-            |s| s.merge_codes(from, into),
-            |m| {
-                format!(
-                    "merged {} into {}: {} coding(s) now count as {}",
-                    m.gone.path, m.kept.path, m.codings, m.kept.path
-                )
-            },
-            |_| false,
-        );
+        self.change_codebook(|s| s.merge_codes(from, into), Merged::describe, |_| false);
     }
 
     /// Deletes a code; with `force`, its codings (every coder's) too.
     pub fn delete_code(&mut self, spec: &str, force: bool) {
         self.change_codebook(
             |s| s.delete_code(spec, force),
-            |d| {
-                if d.codings > 0 {
-                    format!(
-                        "deleted {} and removed its {} coding(s)",
-                        d.code.path, d.codings
-                    )
-                } else {
-                    format!("deleted {}", d.code.path)
-                }
-            },
+            Deleted::describe,
             |d| d.codings > 0,
         );
     }

@@ -12,8 +12,44 @@ use crate::ops;
 /// A code's path before and after a rename or a move.
 #[derive(Debug, Clone)]
 pub struct CodebookChange {
+    /// `renamed` or `moved`.
+    pub action: &'static str,
     pub old_path: String,
     pub new_path: String,
+}
+
+impl CodebookChange {
+    /// What happened, as both front ends say it.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {} to {}; its codings follow",
+            self.action, self.old_path, self.new_path
+        )
+    }
+}
+
+impl Merged {
+    /// What happened, as both front ends say it.
+    pub fn describe(&self) -> String {
+        format!(
+            "merged {} into {}: {} coding(s) now count as {}",
+            self.gone.path, self.kept.path, self.codings, self.kept.path
+        )
+    }
+}
+
+impl Deleted {
+    /// What happened, as both front ends say it.
+    pub fn describe(&self) -> String {
+        if self.codings > 0 {
+            format!(
+                "deleted {} and removed its {} coding(s)",
+                self.code.path, self.codings
+            )
+        } else {
+            format!("deleted {}", self.code.path)
+        }
+    }
 }
 
 /// What a merge did.
@@ -64,7 +100,11 @@ impl Session {
     pub fn rename_code(&mut self, code: &str, new_name: &str) -> Result<CodebookChange> {
         self.change_codebook(|book, _| {
             let (old_path, new_path) = book.rename(code, new_name)?;
-            Ok(CodebookChange { old_path, new_path })
+            Ok(CodebookChange {
+                action: "renamed",
+                old_path,
+                new_path,
+            })
         })
     }
 
@@ -72,7 +112,11 @@ impl Session {
     pub fn move_code(&mut self, code: &str, parent: Option<&str>) -> Result<CodebookChange> {
         self.change_codebook(|book, _| {
             let (old_path, new_path) = book.move_to(code, parent)?;
-            Ok(CodebookChange { old_path, new_path })
+            Ok(CodebookChange {
+                action: "moved",
+                old_path,
+                new_path,
+            })
         })
     }
 
