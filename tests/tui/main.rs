@@ -83,6 +83,23 @@ impl Fixture {
     pub fn root(&self) -> &Path {
         &self.root
     }
+
+    /// Runs the real `motif` binary on the fixture (as another process
+    /// would, beside the TUI) and returns its output; it must succeed.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motif"))
+            .arg("--project")
+            .arg(&self.root)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "motif {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
 }
 
 /// Presses keys given as in the keymap (`j`, `ctrl-d`, `enter`, `esc`…),

@@ -229,25 +229,15 @@ fn search_lists_hits_and_n_steps_through_them() {
 fn another_process_codings_appear_after_refresh() {
     let f = Fixture::new();
     let mut app = f.app();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_motif"))
-        .args([
-            "--project",
-            f.root().to_str().unwrap(),
-            "code",
-            "p01",
-            "--lines",
-            "3-3",
-            "community",
-            "--coder",
-            "ben",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    f.cli(&[
+        "code",
+        "p01",
+        "--lines",
+        "3-3",
+        "community",
+        "--coder",
+        "ben",
+    ]);
     assert!(app.poll_changes());
     assert!(app.segs.iter().any(|s| s.coder == "ben"));
     press(&mut app, "A");
@@ -372,27 +362,8 @@ fn statistics_view_lists_the_segments_behind_bars_and_cells() {
 #[test]
 fn agreement_view_lists_disagreements_and_adopts_a_side() {
     let f = Fixture::new();
-    let root = f.root().to_str().unwrap().to_owned();
     let code = |coder: &str, span: &str, c: &str| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motif"))
-            .args([
-                "--project",
-                &root,
-                "code",
-                "p01",
-                "--chars",
-                span,
-                c,
-                "--coder",
-                coder,
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        f.cli(&["code", "p01", "--chars", span, c, "--coder", coder]);
     };
     // ana and ben agree on one passage and disagree on another.
     code("ana", "0-10", "community");
@@ -593,27 +564,12 @@ fn export_frequencies_writes_csv_or_json_by_the_file_name() {
 #[test]
 fn agree_commands_report_agreement_and_adopt_a_side() {
     let f = Fixture::new();
-    let root = f.root().to_str().unwrap().to_owned();
     for (coder, span, code) in [
         ("ana", "0-10", "community"),
         ("ben", "0-10", "community"),
         ("ana", "70-90", "frameworks"),
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motif"))
-            .args([
-                "--project",
-                &root,
-                "code",
-                "p01",
-                "--chars",
-                span,
-                code,
-                "--coder",
-                coder,
-            ])
-            .output()
-            .unwrap();
-        assert!(out.status.success());
+        f.cli(&["code", "p01", "--chars", span, code, "--coder", coder]);
     }
     let mut app = f.app();
     press(&mut app, ": text:agree enter");
@@ -665,21 +621,7 @@ fn completion_comes_from_the_command_table() {
 #[test]
 fn export_frequencies_equals_the_cli_export() {
     let f = Fixture::new();
-    let root = f.root().to_str().unwrap().to_owned();
-    let motif = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motif"))
-            .args(["--project", &root])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
-    };
-    motif(&[
+    f.cli(&[
         "code",
         "p01",
         "--chars",
@@ -688,7 +630,7 @@ fn export_frequencies_equals_the_cli_export() {
         "--coder",
         "ana",
     ]);
-    motif(&[
+    f.cli(&[
         "code",
         "p01",
         "--chars",
@@ -697,7 +639,7 @@ fn export_frequencies_equals_the_cli_export() {
         "--coder",
         "ben",
     ]);
-    motif(&["uncode", "p01", "--chars", "20-40", "--coder", "ben"]);
+    f.cli(&["uncode", "p01", "--chars", "20-40", "--coder", "ben"]);
     let mut app = f.app();
     press(&mut app, ": text:export_frequencies_tui.json enter");
     assert!(!app.status.error, "{:?}", app.status);
@@ -707,8 +649,7 @@ fn export_frequencies_equals_the_cli_export() {
     };
     let tui: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(f.root().join("tui.json")).unwrap()).unwrap();
-    let cli: serde_json::Value =
-        serde_json::from_slice(&motif(&["export", "frequencies"])).unwrap();
+    let cli: serde_json::Value = serde_json::from_str(&f.cli(&["export", "frequencies"])).unwrap();
     assert_eq!(tui["coders"], serde_json::json!(["ana", "ben"]), "{tui}");
     assert_eq!(strip(tui), strip(cli));
 }
@@ -718,21 +659,7 @@ fn export_frequencies_equals_the_cli_export() {
 #[test]
 fn export_commands_write_what_the_cli_writes() {
     let f = Fixture::new();
-    let root = f.root().to_str().unwrap().to_owned();
-    let motif = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motif"))
-            .args(["--project", &root])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    motif(&[
+    f.cli(&[
         "code",
         "p01",
         "--chars",
@@ -741,7 +668,7 @@ fn export_commands_write_what_the_cli_writes() {
         "--coder",
         "ana",
     ]);
-    motif(&[
+    f.cli(&[
         "code",
         "p01",
         "--chars",
@@ -770,7 +697,7 @@ fn export_commands_write_what_the_cli_writes() {
         app.run_command(&format!("export {command} {file}"));
         assert!(!app.status.error, "{command} {file}: {:?}", app.status);
         let written = std::fs::read_to_string(f.root().join(file)).unwrap();
-        let expected = motif(&cli);
+        let expected = f.cli(&cli);
         if std::path::Path::new(file)
             .extension()
             .is_some_and(|e| e == "json")
@@ -813,18 +740,7 @@ fn ctrl_c_asks_then_quits_and_closes_popups() {
 #[test]
 fn memo_editor_keeps_a_change_made_elsewhere_and_asks_before_discarding() {
     let f = Fixture::new();
-    let root = f.root().to_str().unwrap().to_owned();
-    let memo_cli = |text: &str| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motif"))
-            .args(["--project", &root, "memo", "--transcript", "p02", text])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let memo_cli = |text: &str| f.cli(&["memo", "--transcript", "p02", text]);
     memo_cli("First thoughts, café.");
     let mut app = f.app();
     press(
