@@ -261,36 +261,30 @@ pub fn has_illegal(s: &str) -> bool {
 
 /// Escapes element text.
 pub fn escape_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#13;"),
-            c if !legal(c) => out.push('\u{FFFD}'),
-            c if crate::text::is_hidden_control(c) => {
-                let _ = write!(out, "&#x{:X};", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    escape(s, false)
 }
 
 /// Escapes an attribute value (quoted with `"`); newlines and tabs become
 /// character references so they survive attribute normalization.
 pub fn escape_attr(s: &str) -> String {
+    escape(s, true)
+}
+
+/// Markup characters as entities, CR (and in an attribute `"`, LF and tab)
+/// as character references, characters XML 1.0 cannot carry as U+FFFD,
+/// and DEL, C1 controls and bidi overrides as character references, so
+/// that they never reach a terminal raw.
+fn escape(s: &str, attr: bool) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#10;"),
             '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
+            '"' if attr => out.push_str("&quot;"),
+            '\n' if attr => out.push_str("&#10;"),
+            '\t' if attr => out.push_str("&#9;"),
             c if !legal(c) => out.push('\u{FFFD}'),
             c if crate::text::is_hidden_control(c) => {
                 let _ = write!(out, "&#x{:X};", u32::from(c));
