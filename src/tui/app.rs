@@ -286,13 +286,9 @@ impl App {
         }
     }
 
-    /// Every coder with at least one coding.
+    /// Every coder with at least one live coding (the core's rule).
     pub fn coders_with_codings(&self) -> Vec<String> {
-        self.journals
-            .iter()
-            .filter(|j| !j.is_empty())
-            .map(|j| j.coder.clone())
-            .collect()
+        motif_core::journal::coders_with_codings(&self.journals)
     }
 
     /// Lends the loaded project to a core analysis as a `Workspace`.

@@ -80,11 +80,7 @@ impl Workspace {
     /// The coders with at least one live coding (an empty journal, or one
     /// whose codings were all taken back, is left out).
     pub fn coders_with_codings(&self) -> Vec<String> {
-        self.journals
-            .iter()
-            .filter(|j| !j.is_empty())
-            .map(|j| j.coder.clone())
-            .collect()
+        super::journal::coders_with_codings(&self.journals)
     }
 
     /// Checks transcript ids given by the researcher.

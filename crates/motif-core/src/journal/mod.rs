@@ -35,6 +35,17 @@ mod snapshot;
 pub use records::{Anchor, Coding, CodingFields, Record};
 pub use replay::{Batch, Op, Problem};
 
+/// The coders of `journals` with at least one live coding: an empty
+/// journal, or one whose codings were all taken back, is no coder to
+/// compare or count.
+pub fn coders_with_codings(journals: &[Journal]) -> Vec<String> {
+    journals
+        .iter()
+        .filter(|j| !j.is_empty())
+        .map(|j| j.coder.clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;
 
