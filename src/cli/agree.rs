@@ -452,11 +452,7 @@ fn disagreements_human(
         let t = texts[item.transcript];
         let (from, to) = t.byte_range(item.start, item.end).expect("placed span");
         let (l1, l2) = t.lines_of(from, to);
-        let lines = if l1 == l2 {
-            format!("line {l1}")
-        } else {
-            format!("lines {l1}-{l2}")
-        };
+        let lines = super::output::lines_label(l1, l2);
         let _ = writeln!(
             out,
             "{}  {} {lines} ({}-{})  {}",

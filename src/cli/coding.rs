@@ -12,7 +12,7 @@ use motif_core::text::one_line;
 use motif_core::transcript::Transcript;
 
 use super::args::{CodeArgs, SpanArgs};
-use super::output::emit_saved;
+use super::output::{emit_saved, lines_label};
 use super::{CmdResult, Ctx};
 
 /// `--chars A-B` or `--lines A-B` as a span.
@@ -28,12 +28,7 @@ fn span_of(chars: Option<&String>, lines: Option<&String>) -> anyhow::Result<Opt
 fn describe_span(t: &Transcript, start: usize, end: usize) -> String {
     let (a, b) = t.byte_range(start, end).expect("span in range");
     let (l1, l2) = t.lines_of(a, b);
-    let lines = if l1 == l2 {
-        format!("line {l1}")
-    } else {
-        format!("lines {l1}-{l2}")
-    };
-    format!("{} {start}-{end} ({lines})", t.id)
+    format!("{} {start}-{end} ({})", t.id, lines_label(l1, l2))
 }
 
 /// `motif code`.

@@ -47,6 +47,15 @@ pub fn emit_saved(text: &str) {
     }
 }
 
+/// `line 12` or `lines 12-14`: where a span lies, as messages say it.
+pub fn lines_label(first: usize, last: usize) -> String {
+    if first == last {
+        format!("line {first}")
+    } else {
+        format!("lines {first}-{last}")
+    }
+}
+
 /// A value as pretty JSON with a final newline (the `--json` forms).
 pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
     Ok(motif_core::export::json_document(value)?)

@@ -679,11 +679,7 @@ fn autocode(
                 one_line(&p.transcript),
                 p.start,
                 p.end,
-                if p.line_start == p.line_end {
-                    format!("line {}", p.line_start)
-                } else {
-                    format!("lines {}-{}", p.line_start, p.line_end)
-                },
+                super::output::lines_label(p.line_start, p.line_end),
                 one_line(&outcome.code)
             );
         }
