@@ -344,7 +344,6 @@ impl App {
                 self.say("press ctrl-c again to quit (everything is already saved)");
             }
             Some(a) => self.update(a),
-            None if name == "esc" => self.update(Action::Cancel),
             None => {}
         }
     }

@@ -249,6 +249,7 @@ pub struct Binding {
 const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Global, "q", Action::Quit),
     (Context::Global, "ctrl-c", Action::Interrupt),
+    (Context::Global, "esc", Action::Cancel),
     (Context::Global, "?", Action::Help),
     (Context::Global, ":", Action::CommandLine),
     (Context::Global, "tab", Action::NextPane),
