@@ -483,16 +483,11 @@ impl App {
     /// Shows the compared coders' pooled agreement (`motif agree`) in the
     /// status line.
     pub fn agreement_summary(&mut self) {
-        use motif_core::agreement::{Comparison, Request, agreement};
-        let coders = self.compared_coders();
-        if coders.len() < 2 {
-            self.error("agreement needs two coders with codings");
+        use motif_core::agreement::{Comparison, agreement};
+        let Some(req) = self.compared_request() else {
             return;
-        }
-        let req = Request {
-            coders: coders.clone(),
-            ..Request::default()
         };
+        let coders = req.coders.clone();
         let result = self
             .with_workspace(|ws| Comparison::new(ws, &req).map(|scope| agreement(&scope).pooled));
         let figure = |x: Option<f64>, digits: usize| {

@@ -191,18 +191,27 @@ impl App {
             .collect()
     }
 
-    /// Opens (or refreshes) the list of disagreements between coders.
-    pub fn open_agreement(&mut self, selected: usize) {
-        use motif_core::agreement::{Comparison, Request, adopted, segment_view};
+    /// The agreement request over the compared coders; `None` (said in
+    /// the status line) when fewer than two coders have codings.
+    pub(crate) fn compared_request(&mut self) -> Option<motif_core::agreement::Request> {
         let coders = self.compared_coders();
         if coders.len() < 2 {
             self.error("agreement needs two coders with codings");
-            return;
+            return None;
         }
-        let req = Request {
-            coders: coders.clone(),
-            ..Request::default()
+        Some(motif_core::agreement::Request {
+            coders,
+            ..motif_core::agreement::Request::default()
+        })
+    }
+
+    /// Opens (or refreshes) the list of disagreements between coders.
+    pub fn open_agreement(&mut self, selected: usize) {
+        use motif_core::agreement::{Comparison, adopted, segment_view};
+        let Some(req) = self.compared_request() else {
+            return;
         };
+        let coders = req.coders.clone();
         let consensus = self.journals.iter().any(|j| j.coder == CONSENSUS);
         let result = self.with_workspace(|ws| -> motif_core::Result<Vec<AgreeRow>> {
             let scope = Comparison::new(ws, &req)?;
