@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::util::{Proj, SAMPLE, cp_find, motif_cmd};
+use crate::util::{Proj, SAMPLE, bin, cp_find, motif_cmd};
 
 fn segments(p: &Proj) -> Vec<serde_json::Value> {
     p.json(&["segments", "--json"]).as_array().unwrap().clone()
@@ -427,4 +427,44 @@ fn journals_that_are_not_regular_files_are_refused() {
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("dan.jsonl:1") && err.contains("MiB"), "{err}");
     assert_eq!(p.json(&["segments", "--json"]).as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn an_endless_journal_line_is_read_in_bounded_memory() {
+    let p = Proj::with_sample();
+    p.ok(&["code", "x", "--chars", "0-5", "theme", "--coder", "ana"]);
+    // 200 MiB of one line (a sparse file: no disk used), then a newline.
+    let journal = p.path("codings/ana.jsonl");
+    let len = std::fs::metadata(&journal).unwrap().len();
+    let f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&journal)
+        .unwrap();
+    f.set_len(len + (200 << 20)).unwrap();
+    drop(f);
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&journal)
+        .unwrap();
+    std::io::Write::write_all(&mut f, b"\n").unwrap();
+    drop(f);
+    // With 180 MB of address space, holding the line would abort motif.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 180000 && exec '{}' segments --json",
+            bin().display()
+        ))
+        .current_dir(&p.root)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("ana.jsonl:2") && err.contains("200 MiB"),
+        "{err}"
+    );
+    let segs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(segs.as_array().unwrap().len(), 1);
 }

@@ -2,7 +2,7 @@
 //! the lock file, and setting a torn tail aside before the next append.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
 use crate::error::{Error, IoContext, Result};
@@ -102,23 +102,21 @@ impl Journal {
     /// Moves a torn tail to `CODER.torn` and cuts it from the journal.
     fn set_aside(&mut self, f: &mut File, at: u64, line: usize) -> Result<()> {
         f.seek(SeekFrom::Start(at)).at(&self.path)?;
-        let mut tail = Vec::new();
-        f.read_to_end(&mut tail).at(&self.path)?;
         let torn = self.torn_path();
         let mut out = OpenOptions::new()
             .create(true)
             .append(true)
             .open(&torn)
             .at(&torn)?;
-        let mut rec = format!(
+        let head = format!(
             "# set aside from {} line {line} at {}\n",
             self.path.file_name().unwrap_or_default().to_string_lossy(),
             crate::ids::now_rfc3339()
-        )
-        .into_bytes();
-        rec.extend_from_slice(&tail);
-        rec.push(b'\n');
-        out.write_all(&rec).at(&torn)?;
+        );
+        out.write_all(head.as_bytes()).at(&torn)?;
+        // Copied in pieces: a torn tail can be as long as the file.
+        std::io::copy(f, &mut out).at(&torn)?;
+        out.write_all(b"\n").at(&torn)?;
         out.sync_all().at(&torn)?;
         sync_dir(torn.parent().unwrap_or(Path::new(".")))?;
         f.set_len(at).at(&self.path)?;

@@ -225,10 +225,8 @@ impl Journal {
             sum = prefix_sum;
         }
         f.seek(SeekFrom::Start(j.offset)).at(path)?;
-        let mut tail = Vec::new();
-        f.read_to_end(&mut tail).at(path)?;
         let from = j.offset;
-        j.replay(&tail);
+        j.replay(&mut f).at(path)?;
         let replayed = (j.offset - from) as usize;
         if !j.history && (j.needs_history || replayed > rewrite_after) {
             // What was appended undoes or redoes (which needs the stacks),
@@ -240,7 +238,18 @@ impl Journal {
             return Ok(whole);
         }
         if replayed > rewrite_after {
-            sum.update(&tail[..replayed]);
+            // The snapshot's checksum covers what was replayed: read it
+            // again in pieces rather than hold it.
+            f.seek(SeekFrom::Start(from)).at(path)?;
+            let mut part = (&mut f).take(replayed as u64);
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = part.read(&mut buf).at(path)?;
+                if n == 0 {
+                    break;
+                }
+                sum.update(&buf[..n]);
+            }
             j.save_snapshot(sum.finish());
         }
         Ok(j)

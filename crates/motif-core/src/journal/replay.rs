@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{BufRead, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -48,18 +48,100 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// Parses one line, refusing one longer than [`super::MAX_LINE_BYTES`].
-fn parse_line(raw: &[u8]) -> std::result::Result<(Record, usize), String> {
-    if raw.len() > super::MAX_LINE_BYTES {
-        return Err(format!(
-            "the line holds {} MiB, more than the {} MiB a journal line may hold",
-            raw.len() >> 20,
-            super::MAX_LINE_BYTES >> 20
-        ));
+/// One line of a journal as read from the file: its bytes, or only its
+/// length when it is longer than [`super::MAX_LINE_BYTES`] (such a line is
+/// counted and reported, never held in memory).
+enum RawLine {
+    Text(Vec<u8>),
+    TooLong(u64),
+}
+
+impl RawLine {
+    fn is_empty(&self) -> bool {
+        matches!(self, RawLine::Text(t) if t.is_empty())
     }
+}
+
+/// Parses one line, refusing one longer than [`super::MAX_LINE_BYTES`].
+fn parse_line(raw: &RawLine) -> std::result::Result<(Record, usize), String> {
+    let raw = match raw {
+        RawLine::Text(t) => t,
+        RawLine::TooLong(len) => {
+            return Err(format!(
+                "the line holds {} MiB, more than the {} MiB a journal line may hold",
+                len >> 20,
+                super::MAX_LINE_BYTES >> 20
+            ));
+        }
+    };
     std::str::from_utf8(raw)
         .map_err(|e| e.to_string())
         .and_then(parse_record)
+}
+
+/// Reads a journal's lines one at a time, holding at most
+/// [`super::MAX_LINE_BYTES`] of any line: a hostile journal (one endless
+/// line) costs time, never memory.
+struct LineReader<R> {
+    r: std::io::BufReader<R>,
+    /// Bytes read so far, complete lines and a torn tail alike.
+    read: u64,
+}
+
+impl<R: Read> LineReader<R> {
+    fn new(r: R) -> Self {
+        LineReader {
+            r: std::io::BufReader::with_capacity(1 << 20, r),
+            read: 0,
+        }
+    }
+
+    /// Skips a UTF-8 byte-order mark at the start; returns its length.
+    fn skip_bom(&mut self) -> std::io::Result<u64> {
+        if self.r.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+            self.r.consume(3);
+            self.read = 3;
+            return Ok(3);
+        }
+        Ok(0)
+    }
+
+    /// The next whole line (without its newline) and the number of bytes
+    /// read once it is consumed; `None` at the end of the file, where a
+    /// torn last line (no newline) is left unread in the count `read`.
+    fn next_line(&mut self) -> std::io::Result<Option<(RawLine, u64)>> {
+        let mut text = Vec::new();
+        let mut len: u64 = 0;
+        loop {
+            let chunk = self.r.fill_buf()?;
+            if chunk.is_empty() {
+                // End of file: whatever was gathered is a torn tail.
+                self.read += len;
+                return Ok(None);
+            }
+            let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => (i, true),
+                None => (chunk.len(), false),
+            };
+            if len + take as u64 <= super::MAX_LINE_BYTES as u64 {
+                text.extend_from_slice(&chunk[..take]);
+            } else if text.capacity() > 0 {
+                // Too long: let go of what was gathered.
+                text = Vec::new();
+            }
+            len += take as u64;
+            self.r.consume(take + usize::from(done));
+            if done {
+                self.read += len + 1;
+                let line = if len > super::MAX_LINE_BYTES as u64 {
+                    RawLine::TooLong(len)
+                } else {
+                    RawLine::Text(text)
+                };
+                return Ok(Some((line, self.read)));
+            }
+        }
+    }
 }
 
 impl Journal {
@@ -67,53 +149,55 @@ impl Journal {
     /// process) and replays it.
     pub(super) fn catch_up(&mut self, f: &mut File) -> Result<()> {
         f.seek(SeekFrom::Start(self.offset)).at(&self.path)?;
-        let mut buf = Vec::new();
-        f.read_to_end(&mut buf).at(&self.path)?;
-        self.replay(&buf);
-        Ok(())
+        self.replay(f).at(&self.path)
     }
 
-    /// Replays `buf`, the bytes of the file from the current offset on.
-    /// What follows the last whole write (a torn last line, or the first
-    /// lines of a write of several records whose other lines are missing)
-    /// is held back: not applied, not counted, and set aside before the
-    /// next append.
-    pub(super) fn replay(&mut self, buf: &[u8]) {
-        // Each complete line and the offset just past its newline.
-        let mut lines: Vec<(&[u8], usize)> = Vec::new();
+    /// Replays the file from the current offset on, reading it line by
+    /// line. What follows the last whole write (a torn last line, or the
+    /// first lines of a write of several records whose other lines are
+    /// missing) is held back: not applied, not counted, and set aside
+    /// before the next append.
+    pub(super) fn replay(&mut self, r: impl Read) -> std::io::Result<()> {
+        let mut lines = LineReader::new(r);
         // A UTF-8 byte-order mark an editor put at the very start of the
         // file is not part of the first record.
-        let mut at = if self.offset == 0 && buf.starts_with(b"\xEF\xBB\xBF") {
-            3
+        let bom = if self.offset == 0 {
+            lines.skip_bom()?
         } else {
             0
         };
-        while let Some(i) = buf[at..].iter().position(|&b| b == b'\n') {
-            lines.push((&buf[at..at + i], at + i + 1));
-            at += i + 1;
-        }
-        let mut consumed = 0;
-        let mut i = 0;
+        let mut consumed: u64 = bom;
         let mut unfinished = None;
-        while i < lines.len() {
-            let (raw, _) = lines[i];
-            let parsed = parse_line(raw);
+        while let Some((first, end)) = lines.next_line()? {
+            let parsed = parse_line(&first);
             let group = parsed.as_ref().map_or(1, |&(_, n)| n);
-            if i + group > lines.len() {
-                unfinished = Some((lines.len() - i, group));
+            // A write of several records counts only once all are on disk.
+            let mut members = Vec::new();
+            let mut group_end = end;
+            while members.len() + 1 < group {
+                match lines.next_line()? {
+                    Some((line, end)) => {
+                        members.push(line);
+                        group_end = end;
+                    }
+                    None => break,
+                }
+            }
+            if members.len() + 1 < group {
+                unfinished = Some((members.len() + 1, group));
                 break;
             }
-            self.replay_line(raw, parsed);
-            for &(member, _) in &lines[i + 1..i + group] {
+            self.replay_line(&first, parsed);
+            for member in &members {
                 let parsed = parse_line(member);
                 self.replay_line(member, parsed);
             }
-            i += group;
-            consumed = lines[i - 1].1;
+            consumed = group_end;
         }
-        self.offset += consumed as u64;
+        let total = lines.read;
+        self.offset += consumed;
         self.torn = None;
-        if consumed < buf.len() {
+        if consumed < total {
             self.torn = Some((self.offset, self.lines + 1));
             let what = match unfinished {
                 Some((have, of)) => format!(
@@ -121,7 +205,7 @@ impl Journal {
                 ),
                 None => format!(
                     "incomplete last record ({} bytes, probably a crash while writing); it is not counted",
-                    buf.len() - consumed
+                    total - consumed
                 ),
             };
             self.problems.push(Problem {
@@ -133,11 +217,12 @@ impl Journal {
                 ),
             });
         }
+        Ok(())
     }
 
     /// Counts and applies one whole line (a blank one is skipped, an
     /// unreadable one reported).
-    fn replay_line(&mut self, raw: &[u8], parsed: std::result::Result<(Record, usize), String>) {
+    fn replay_line(&mut self, raw: &RawLine, parsed: std::result::Result<(Record, usize), String>) {
         self.lines += 1;
         if raw.is_empty() {
             return;

@@ -567,3 +567,59 @@ fn record_json_is_flat_and_stable() {
     );
     assert!(parse_record("{\"op\":\"memo\",\"batch\":\"b\",\"time\":\"t\",\"id\":\"a\"}").is_err());
 }
+
+#[test]
+fn an_oversized_line_is_skipped_without_being_held_and_the_rest_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ana.jsonl");
+    let lock = p.with_extension("lock");
+    let mut j = Journal::open(&p, &lock, "ana").unwrap();
+    add(&mut j, &["a"]);
+    // A line of 20 MiB (over the 16 MiB a line may hold), then a record.
+    let mut f = OpenOptions::new().append(true).open(&p).unwrap();
+    let big = vec![b'x'; 20 << 20];
+    f.write_all(&big).unwrap();
+    f.write_all(b"\n").unwrap();
+    drop(f);
+    add(&mut j, &["b"]);
+    let r = Journal::open(&p, &lock, "ana").unwrap();
+    assert_eq!(r.len(), 2, "the records around the long line count");
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+    assert_eq!(r.problems[0].line, 2);
+    assert!(
+        r.problems[0]
+            .message
+            .contains("20 MiB, more than the 16 MiB"),
+        "{}",
+        r.problems[0].message
+    );
+    // The same long line with no newline is a torn tail: held back.
+    let mut f = OpenOptions::new().append(true).open(&p).unwrap();
+    f.write_all(&big).unwrap();
+    drop(f);
+    let r = Journal::open(&p, &lock, "ana").unwrap();
+    assert_eq!(r.len(), 2);
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| p.message.contains("incomplete last record")),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn a_byte_order_mark_before_the_first_record_costs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ana.jsonl");
+    let lock = p.with_extension("lock");
+    let mut j = Journal::open(&p, &lock, "ana").unwrap();
+    add(&mut j, &["a"]);
+    add(&mut j, &["b"]);
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(std::fs::read(&p).unwrap());
+    std::fs::write(&p, bytes).unwrap();
+    let r = Journal::open(&p, &lock, "ana").unwrap();
+    assert_eq!(r.len(), 2);
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+}
