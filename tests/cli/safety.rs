@@ -468,3 +468,35 @@ fn an_endless_journal_line_is_read_in_bounded_memory() {
     let segs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(segs.as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn a_first_write_that_fails_leaves_no_journal_and_no_coder() {
+    let p = Proj::with_sample();
+    p.ok(&["code", "x", "--chars", "0-5", "theme", "--coder", "ana"]);
+    // No file may grow (as on a full disk); SIGXFSZ ignored so the write
+    // fails with an error instead of killing motif.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 0 && exec '{}' code x --chars 6-12 theme --coder newbie",
+            bin().display()
+        ))
+        .current_dir(&p.root)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("newbie.jsonl"), "{err}");
+    assert!(
+        !p.path("codings/newbie.jsonl").exists(),
+        "an empty journal was left behind"
+    );
+    // An empty journal (from an older motif, or by hand) is no coder.
+    p.write("codings/ghost.jsonl", b"");
+    let err = p.fail(&["agree"]);
+    assert!(
+        err.contains("coders with codings in this project: ana") && !err.contains("ghost"),
+        "{err}"
+    );
+}

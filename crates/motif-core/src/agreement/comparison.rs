@@ -53,7 +53,7 @@ pub struct Comparison<'a> {
 impl<'a> Comparison<'a> {
     /// Checks the request against the project and finds the scope.
     pub fn new(ws: &'a Workspace, req: &Request) -> Result<Comparison<'a>> {
-        check_coders(&ws.coders(), &req.coders)?;
+        check_coders(ws, &req.coders)?;
         ws.check_transcripts(&req.transcripts)?;
         let selected = selected_codes(&ws.book, &req.codes)?;
         let named = !req.transcripts.is_empty();
@@ -165,18 +165,21 @@ impl<'a> Comparison<'a> {
 }
 
 /// Checks the compared coders: two to [`MAX_CODERS`], none twice, each
-/// one of the project's coders (`all`).
-fn check_coders(all: &[String], coders: &[String]) -> Result<()> {
+/// one of the project's coders.
+fn check_coders(ws: &Workspace, coders: &[String]) -> Result<()> {
+    // Only coders with live codings are named: an empty journal is no coder.
+    let live = ws.coders_with_codings();
     if coders.len() < 2 {
         return Err(Error::invalid(format!(
             "agreement needs at least two coders; coders with codings in this project: {}",
-            if all.is_empty() {
+            if live.is_empty() {
                 "none".to_owned()
             } else {
-                all.join(", ")
+                live.join(", ")
             }
         )));
     }
+    let all = ws.coders();
     if coders.len() > MAX_CODERS {
         return Err(Error::invalid(format!(
             "agreement compares at most {MAX_CODERS} coders at once"
@@ -192,9 +195,9 @@ fn check_coders(all: &[String], coders: &[String]) -> Result<()> {
         }
         if !all.contains(c) {
             return Err(Error::invalid(format!(
-                "no coder `{}` in this project (coders: {})",
+                "no coder `{}` in this project (coders with codings: {})",
                 one_line(c),
-                all.join(", ")
+                live.join(", ")
             )));
         }
     }
