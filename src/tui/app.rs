@@ -99,6 +99,8 @@ pub struct App {
     pub hit: usize,
     /// The passages (transcript, code points) of the listed hits.
     pub hit_passages: Vec<(String, usize, usize)>,
+    /// How many search hits a search lists (and `a` can code at once).
+    pub search_limit: usize,
     pub index: IndexState,
     pub(super) index_rx: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
     /// Byte sizes of the journals last read, to notice other processes.
@@ -219,6 +221,7 @@ impl App {
             hits: Vec::new(),
             hit: 0,
             hit_passages: Vec::new(),
+            search_limit: 500,
             index: IndexState::Ready,
             index_rx: None,
             seen_sizes: Vec::new(),

@@ -781,3 +781,31 @@ fn memo_editor_keeps_a_change_made_elsewhere_and_asks_before_discarding() {
     press(&mut app, ": text:memo_project enter esc");
     assert!(matches!(app.popup, Popup::None));
 }
+
+#[test]
+fn code_all_on_a_search_cut_at_its_limit_asks_first() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    app.search_limit = 1;
+    press(&mut app, "/ text:the enter");
+    let Popup::List(list) = &app.popup else {
+        panic!("{:?}", app.popup)
+    };
+    assert_eq!(list.items.len(), 1);
+    assert!(list.matched >= 2, "{}", list.matched);
+    // The first `a` says what it would do and codes nothing.
+    press(&mut app, "a");
+    assert!(matches!(app.popup, Popup::List(_)), "{:?}", app.popup);
+    assert!(
+        app.status.text.contains("only the 1 listed would be coded"),
+        "{:?}",
+        app.status
+    );
+    assert!(my_codings(&app).is_empty());
+    // Another key drops the question; `a` asks again.
+    press(&mut app, "j a");
+    assert!(matches!(app.popup, Popup::List(_)), "{:?}", app.popup);
+    // `a` right after the question goes on to the code picker.
+    press(&mut app, "a text:jobs enter");
+    assert_eq!(my_codings(&app).len(), 1);
+}

@@ -36,6 +36,12 @@ pub struct ListPopup {
     /// The items are the passages of `App::hit_passages` (search hits,
     /// similar passages): they can all be coded at once.
     pub codable: bool,
+    /// How many passages matched; more than are listed when the search
+    /// was cut at its limit.
+    pub matched: usize,
+    /// The code-all key was pressed once on a list that holds fewer
+    /// passages than matched: pressed again, it codes the listed ones.
+    pub confirm_code_all: bool,
 }
 
 impl ListPopup {
@@ -43,14 +49,18 @@ impl ListPopup {
     pub fn new(title: String, items: Vec<ListItem>, codable: bool) -> ListPopup {
         ListPopup {
             title,
+            matched: items.len(),
             items,
             selected: 0,
             codable,
+            confirm_code_all: false,
         }
     }
 
     /// Moves, jumps, codes every passage, or closes.
     pub fn on_key(&mut self, app: &mut App, action: Option<Action>) -> Flow {
+        // A confirmation holds for the very next key only.
+        let confirmed = std::mem::take(&mut self.confirm_code_all);
         match action {
             Some(Action::ListDown | Action::ListUp) => {
                 let down = action == Some(Action::ListDown);
@@ -64,6 +74,20 @@ impl ListPopup {
             }
             Some(Action::Cancel) => return Flow::Close,
             Some(Action::CodeAll) if self.codable && !app.hit_passages.is_empty() => {
+                if self.matched > self.items.len() && !confirmed {
+                    // Never let "code them all" quietly mean "the first N".
+                    self.confirm_code_all = true;
+                    let key = one_line(app.keymap.first_key(Context::List, Action::CodeAll));
+                    app.say(&format!(
+                        "{} passages match but only the {} listed would be coded: \
+                         {key} again codes those {}, or narrow the search (the CLI's \
+                         `motif code --match` codes them all)",
+                        self.matched,
+                        self.items.len(),
+                        self.items.len()
+                    ));
+                    return Flow::Stay;
+                }
                 app.popup = Popup::Picker(Picker {
                     autocode: true,
                     ..Picker::default()
@@ -219,7 +243,7 @@ impl App {
         let req = motif_core::search::Request {
             query: query.to_owned(),
             lenient: true,
-            limit: Some(500),
+            limit: Some(self.search_limit),
             ..motif_core::search::Request::default()
         };
         let results =
@@ -254,7 +278,9 @@ impl App {
         ));
         self.hits.clone_from(&items);
         self.hit = 0;
-        self.popup = Popup::List(ListPopup::new(format!("search: {query}"), items, true));
+        let mut list = ListPopup::new(format!("search: {query}"), items, true);
+        list.matched = results.total;
+        self.popup = Popup::List(list);
     }
 
     /// Lists the passages most like the selection, across every interview.
