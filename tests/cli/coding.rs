@@ -369,3 +369,32 @@ fn a_bom_at_the_start_of_a_journal_costs_nothing() {
     p.ok(&["code", "x", "--chars", "10-12", "theme", "--coder", "ana"]);
     assert_eq!(segments(&p).len(), 3);
 }
+
+#[test]
+fn a_passage_named_by_its_lines_is_the_same_however_the_blank_lines_around_it_are_named() {
+    let p = Proj::with_sample();
+    // Line 3 is LI NA's turn (label and stamp left out), lines 2 and 6
+    // are blank.
+    let first = p.ok(&["code", "x", "--lines", "2-3", "theme", "--coder", "ana"]);
+    assert!(first.contains("(line 3)"), "{first}");
+    let segs = segments(&p);
+    assert_eq!(segs.len(), 1);
+    assert_eq!(
+        segs[0]["text"],
+        "我们用飞桨 — PaddlePaddle — then PyTorch. Café talk 🚀 helped."
+    );
+    for lines in ["3", "3-4", "2-4"] {
+        let again = p.ok(&["code", "x", "--lines", lines, "theme", "--coder", "ana"]);
+        assert!(again.contains("already coded"), "{lines}: {again}");
+    }
+    assert_eq!(segments(&p).len(), 1);
+    // Lines 3-6 run on to the end of the turn's second paragraph.
+    let more = p.ok(&["code", "x", "--lines", "3-6", "theme/sub", "--coder", "ana"]);
+    assert!(more.contains("(lines 3-5)"), "{more}");
+    let removed = p.ok(&["uncode", "x", "--lines", "2-4", "theme", "--coder", "ana"]);
+    assert!(
+        removed.contains("removed x") && removed.contains("(line 3)"),
+        "{removed}"
+    );
+    assert_eq!(segments(&p).len(), 1);
+}

@@ -25,7 +25,7 @@ pub enum SpanSpec {
 }
 
 impl SpanSpec {
-    /// Parses `A-B` as chars or lines.
+    /// Parses `A-B` as chars or lines (or `N` as the one line N).
     pub fn parse(s: &str, lines: bool) -> Result<SpanSpec> {
         let bad = || {
             Error::invalid(format!(
@@ -34,7 +34,13 @@ impl SpanSpec {
                 if lines { "12-15" } else { "120-245" }
             ))
         };
-        let (a, b) = s.split_once(['-', ':']).ok_or_else(bad)?;
+        // One line may be named alone (`--lines 12`); characters need both
+        // ends.
+        let (a, b) = match s.split_once(['-', ':']) {
+            Some(ab) => ab,
+            None if lines => (s, s),
+            None => return Err(bad()),
+        };
         let a: usize = a.trim().parse().map_err(|_| bad())?;
         let b: usize = b.trim().parse().map_err(|_| bad())?;
         Ok(if lines {
@@ -77,26 +83,39 @@ impl SpanSpec {
                         t.id
                     )));
                 }
-                let (mut start, _) = t.index.line_bytes(&t.text, a - 1).expect("line in range");
+                let (start, _) = t.index.line_bytes(&t.text, a - 1).expect("line in range");
                 let (_, end) = t.index.line_bytes(&t.text, b - 1).expect("line in range");
-                // A turn's timestamp and speaker label are not what was said.
-                if let Some(turn) = t
-                    .turns
-                    .iter()
-                    .find(|turn| turn.start == start && turn.body_start < end)
-                {
-                    start = turn.body_start;
-                }
-                if t.text[start..end].trim().is_empty() {
+                let Some((start, end)) = said_within(t, start, end) else {
                     return Err(Error::invalid(format!(
                         "lines {a}-{b} of `{}` are blank",
                         t.id
                     )));
-                }
+                };
                 Ok((t.char_at(start), t.char_at(end)))
             }
         }
     }
+}
+
+/// What was said within the bytes `start..end` (whole lines): leading and
+/// trailing blank lines and spaces, and the timestamp and speaker label of
+/// a turn that starts there, are left out — the same way whichever lines
+/// around a passage are named. `None` when nothing is left.
+fn said_within(t: &Transcript, mut start: usize, end: usize) -> Option<(usize, usize)> {
+    let skip_space = |at: usize| at + (t.text[at..end].len() - t.text[at..end].trim_start().len());
+    start = skip_space(start);
+    // The first line with text: back to its start, to see whether a turn
+    // (its timestamp and label) begins there.
+    let line_start = t.text[..start].rfind('\n').map_or(0, |i| i + 1);
+    if let Some(turn) = t
+        .turns
+        .iter()
+        .find(|turn| turn.start == line_start && turn.body_start > start)
+    {
+        start = skip_space(turn.body_start.min(end));
+    }
+    let end = start + t.text[start..end].trim_end().len();
+    (start < end).then_some((start, end))
 }
 
 /// Spans of every match of `pattern` in `t`, in code points.
@@ -510,7 +529,33 @@ mod tests {
                 .contains("blank")
         );
         assert!(SpanSpec::Lines(0, 1).resolve(&t).is_err());
+        assert_eq!(SpanSpec::parse("2", true).unwrap(), SpanSpec::Lines(2, 2));
+        assert!(SpanSpec::parse("2", false).is_err());
         assert!(SpanSpec::parse("3-x", false).is_err());
+    }
+
+    #[test]
+    fn line_spans_cover_what_was_said_however_they_are_named() {
+        let text = "[00:00:01] ÉLODIE: Première ligne 🚀\r\n\r\n[00:00:09] 李娜: 第二 line  \r\nmore of it\r\n\r\n";
+        let t = Transcript::new("p", crate::import::normalize_newlines(text));
+        let said = |a, b| {
+            let (s, e) = SpanSpec::Lines(a, b).resolve(&t).unwrap();
+            t.slice_chars(s, e).unwrap().to_owned()
+        };
+        // The label and timestamp are left out whether the blank line
+        // before the turn is named or not; trailing blanks too.
+        assert_eq!(said(3, 4), "第二 line  \nmore of it");
+        assert_eq!(said(2, 5), said(3, 4));
+        assert_eq!(said(2, 4), said(3, 4));
+        assert_eq!(
+            SpanSpec::Lines(2, 5).resolve(&t).unwrap(),
+            SpanSpec::Lines(3, 4).resolve(&t).unwrap()
+        );
+        assert_eq!(said(1, 1), "Première ligne 🚀");
+        assert_eq!(said(1, 2), "Première ligne 🚀");
+        // A line inside a turn is taken as it is, without its own spaces.
+        assert_eq!(said(4, 4), "more of it");
+        assert!(SpanSpec::Lines(5, 5).resolve(&t).is_err());
     }
 
     #[test]
