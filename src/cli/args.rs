@@ -178,6 +178,11 @@ pub enum Command {
         after_help = "Examples:\n  motif similar p03 --chars 120-245\n  motif similar p03 --lines 12-14 --limit 5 --json\n  motif similar p03 --lines 12-14 --autocode frameworks --dry-run"
     )]
     Similar(super::search::SimilarArgs),
+    /// Play the recording from the time of the turn at a line or position.
+    #[command(
+        after_help = "Examples:\n  motif play p03 --line 42\n  motif play p03 --chars 1200-1450 --player 'vlc --start-time={seconds} {file}'\n\nThe recording is the transcript's `media` attribute (a file inside the project).\nThe player is --player, else $MOTIF_PLAYER, else `player` in motif's config.toml,\nelse mpv, vlc or ffplay on the PATH; {file} and {seconds} are filled in."
+    )]
+    Play(PlayArgs),
     /// Bring the search index up to date (search does it by itself), or rebuild it.
     #[command(after_help = "Examples:\n  motif index\n  motif index --rebuild")]
     Index(super::search::IndexArgs),
@@ -357,4 +362,25 @@ mod tests {
     fn definitions_are_consistent() {
         super::Cli::command().debug_assert();
     }
+}
+
+/// `motif play`.
+#[derive(Debug, clap::Args)]
+pub struct PlayArgs {
+    /// The transcript.
+    pub transcript: String,
+    /// The line to play from (1-based).
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with = "chars",
+        required_unless_present = "chars"
+    )]
+    pub line: Option<usize>,
+    /// The passage to play from (code points A-B; playing starts at A).
+    #[arg(long, value_name = "A-B")]
+    pub chars: Option<String>,
+    /// The player, as a template with {file} and {seconds}.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub player: Option<String>,
 }

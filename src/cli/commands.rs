@@ -100,6 +100,7 @@ pub fn run(ctx: &Ctx) -> CmdResult {
         Command::Search(args) => super::search::search(ctx, args),
         Command::Similar(args) => super::search::similar(ctx, args),
         Command::Index(args) => super::search::index(ctx, args),
+        Command::Play(args) => super::play::play(ctx, args),
         Command::Check { json } => check_cmd(ctx, *json),
         Command::Completions { shell } => {
             let mut buf = Vec::new();

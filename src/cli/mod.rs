@@ -13,6 +13,7 @@ pub mod commands;
 pub mod import;
 pub mod memo;
 pub mod output;
+pub mod play;
 pub mod refi;
 pub mod search;
 pub mod transcripts;

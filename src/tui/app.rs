@@ -429,6 +429,7 @@ impl App {
             }
             Action::CodeSegments => self.show_code_segments(),
             Action::Similar => self.similar(),
+            Action::Play => self.play(),
             Action::CodeMemo => {
                 if let Some(c) = self.book.codes().get(self.code_sel) {
                     let target = MemoTarget::Code(c.id.clone());

@@ -188,6 +188,7 @@ actions! {
     AddCode "add_code" "add a code (under the one here with a `/` path)",
     Stats "stats" "statistics: frequencies, co-occurrence, code × role (tab switches, enter lists segments)",
     Similar "similar" "find passages like the selection in every interview (a in the list codes them all)",
+    Play "play" "play the recording (the transcript's media attribute) from the time of the turn here",
     Agreement "agreement" "disagreements between coders: enter shows the passage, 1/2… adopt a coder's side, b both, 0 neither",
     ScrollDown "scroll_down" "scroll down",
     ScrollUp "scroll_up" "scroll up",
@@ -292,6 +293,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Normal, "x", Action::RemoveSegment),
     (Context::Normal, "r", Action::Recode),
     (Context::Normal, "C", Action::CodePicker),
+    (Context::Normal, "p", Action::Play),
     (Context::Visual, "c", Action::CodeKey),
     (Context::Visual, "C", Action::CodePicker),
     (Context::Visual, ".", Action::RepeatCode),
@@ -302,6 +304,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Visual, "-", Action::Shrink),
     (Context::Visual, "m", Action::Memo),
     (Context::Visual, "*", Action::Similar),
+    (Context::Visual, "p", Action::Play),
     (Context::Visual, "esc", Action::Cancel),
     (Context::Transcripts, "j", Action::ListDown),
     (Context::Transcripts, "down", Action::ListDown),
@@ -625,19 +628,7 @@ fn user_section(
 
 /// The user's keymap file in the platform's config folder.
 pub fn user_keymap_path() -> Option<PathBuf> {
-    config_dir().map(|d| d.join("motif").join("keymap.toml"))
-}
-
-/// The platform's config folder (`$XDG_CONFIG_HOME`, `~/.config`,
-/// `%APPDATA%`).
-pub fn config_dir() -> Option<PathBuf> {
-    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(x));
-    }
-    if cfg!(windows) {
-        return std::env::var_os("APPDATA").map(PathBuf::from);
-    }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config"))
+    motif_core::project::user_config_dir().map(|d| d.join("keymap.toml"))
 }
 
 #[cfg(test)]

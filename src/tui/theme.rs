@@ -46,8 +46,8 @@ impl Theme {
     pub fn from_env() -> Theme {
         let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let mut light = false;
-        let settings = super::keymap::config_dir()
-            .and_then(|dir| std::fs::read_to_string(dir.join("motif").join("config.toml")).ok())
+        let settings = motif_core::project::user_config_file()
+            .and_then(|file| std::fs::read_to_string(file).ok())
             .and_then(|text| toml::from_str::<toml::Table>(&text).ok());
         if let Some(t) = settings {
             light = t.get("theme").and_then(|v| v.as_str()) == Some("light");

@@ -620,10 +620,11 @@ fn html_report_is_escaped_and_self_contained() {
     assert_eq!(filtered.matches("<figure class=\"quote\">").count(), want);
     assert_eq!(filtered.matches("class=\"bar\"").count(), 1);
     assert!(filtered.contains("selection: wave=2; codes other"));
-    // Markdown keeps speaker, line, coder and memo.
+    // Markdown keeps speaker, the turn's time, line, coder and memo.
     let md = p.ok(&["segments", "--md", "--transcript", "x"]);
     assert!(
-        md.contains(" · LI NA · line") || md.contains(" · INTERVIEWER · line"),
+        md.contains(" · LI NA · 00:00:07 · line")
+            || md.contains(" · INTERVIEWER · 00:00:01 · line"),
         "{md}"
     );
     assert!(md.contains("*Memo:* memo"), "{md}");

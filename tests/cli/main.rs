@@ -9,6 +9,7 @@ mod codebook;
 mod coding;
 mod contracts;
 mod import;
+mod play;
 mod refi;
 mod reports;
 mod safety;

@@ -156,7 +156,7 @@ fn quote_report_in_markdown_groups_by_code() {
     let sub = md.find("## theme/sub (1)").unwrap();
     assert!(theme < sub);
     assert!(
-        md.contains("> The tutorials were in English.\n\n— x · LI NA · line 5 · ana"),
+        md.contains("> The tutorials were in English.\n\n— x · LI NA · 00:00:07 · line 5 · ana"),
         "{md}"
     );
     assert!(md.contains("*Memo:* good quote"));

@@ -433,14 +433,14 @@ fn journals_that_are_not_regular_files_are_refused() {
 fn an_endless_journal_line_is_read_in_bounded_memory() {
     let p = Proj::with_sample();
     p.ok(&["code", "x", "--chars", "0-5", "theme", "--coder", "ana"]);
-    // 200 MiB of one line (a sparse file: no disk used), then a newline.
+    // 400 MiB of one line (a sparse file: no disk used), then a newline.
     let journal = p.path("codings/ana.jsonl");
     let len = std::fs::metadata(&journal).unwrap().len();
     let f = std::fs::OpenOptions::new()
         .append(true)
         .open(&journal)
         .unwrap();
-    f.set_len(len + (200 << 20)).unwrap();
+    f.set_len(len + (400 << 20)).unwrap();
     drop(f);
     let mut f = std::fs::OpenOptions::new()
         .append(true)
@@ -448,11 +448,11 @@ fn an_endless_journal_line_is_read_in_bounded_memory() {
         .unwrap();
     std::io::Write::write_all(&mut f, b"\n").unwrap();
     drop(f);
-    // With 180 MB of address space, holding the line would abort motif.
+    // With 300 MB of address space, holding the line would abort motif.
     let out = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!(
-            "ulimit -v 180000 && exec '{}' segments --json",
+            "ulimit -v 300000 && exec '{}' segments --json",
             bin().display()
         ))
         .current_dir(&p.root)
@@ -462,7 +462,7 @@ fn an_endless_journal_line_is_read_in_bounded_memory() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
-        err.contains("ana.jsonl:2") && err.contains("200 MiB"),
+        err.contains("ana.jsonl:2") && err.contains("400 MiB"),
         "{err}"
     );
     let segs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -24,6 +24,11 @@ struct Tmux {
 
 impl Tmux {
     fn start(root: &Path, w: u16, h: u16) -> Tmux {
+        Tmux::start_with(root, w, h, "")
+    }
+
+    /// Starts motif with more `NAME=VALUE` words for `env` (shell-quoted).
+    fn start_with(root: &Path, w: u16, h: u16, env: &str) -> Tmux {
         assert!(
             Command::new("tmux")
                 .arg("-V")
@@ -37,7 +42,7 @@ impl Tmux {
             motif_core::ids::new_id()
         );
         let cmd = format!(
-            "cd '{}' && exec env NO_COLOR=1 XDG_CONFIG_HOME=/nonexistent '{}' --coder ana",
+            "cd '{}' && exec env NO_COLOR=1 XDG_CONFIG_HOME=/nonexistent {env} '{}' --coder ana",
             root.display(),
             env!("CARGO_BIN_EXE_motif")
         );
@@ -269,4 +274,44 @@ fn signals_restore_the_terminal() {
             "SIG{signal}: cursor left hidden"
         );
     }
+}
+
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+fn p_plays_the_recording_from_the_turn_under_the_cursor() {
+    let f = Fixture::new();
+    let root = f.root();
+    std::fs::create_dir_all(root.join("media")).unwrap();
+    std::fs::write(root.join("media/p01 zoë.ogg"), b"OggS").unwrap();
+    std::fs::write(
+        root.join("attributes.csv"),
+        "id,role,media\np01,maintainer,media/p01 zoë.ogg\np02,student,\n",
+    )
+    .unwrap();
+    // A stand-in player that writes down its arguments.
+    let out = root.parent().unwrap().join("played.txt");
+    let script = motif_devkit::stand_in::player(root.parent().unwrap(), &out);
+    let env = format!(
+        "MOTIF_PLAYER=\"'{}' --start={{seconds}} {{file}}\"",
+        script.display()
+    );
+    let tmux = Tmux::start_with(root, 120, 30, &env);
+    tmux.wait_for("How did your team");
+    // Down to ZOË's second paragraph (no stamp of its own): her turn's time.
+    tmux.keys(&[")", "j", "j", "p"]);
+    tmux.wait_for("playing p01 from 00:00:09");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !out.exists() {
+        assert!(Instant::now() < deadline, "the player was never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let media = root.canonicalize().unwrap().join("media/p01 zoë.ogg");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        format!("--start=9\n{}\n", media.display())
+    );
+    // A transcript without a recording says so in the status line.
+    tmux.keys(&["tab", "tab", "j", "enter", "p"]);
+    tmux.wait_for("names no recording");
 }

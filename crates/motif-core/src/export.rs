@@ -29,6 +29,9 @@ pub struct SegmentRow<'a> {
     pub code_id: &'a str,
     pub coder: &'a str,
     pub speaker: Option<&'a str>,
+    /// The timestamp of the turn the segment starts in, as written
+    /// (`00:04:31`).
+    pub time: Option<&'a str>,
     pub memo: Option<&'a str>,
     pub text: &'a str,
 }
@@ -58,6 +61,7 @@ impl std::fmt::Display for LinesLabel {
 pub struct Located<'a> {
     pub text: &'a str,
     pub speaker: Option<&'a str>,
+    pub time: Option<&'a str>,
     pub line_start: usize,
     pub line_end: usize,
 }
@@ -69,9 +73,11 @@ pub fn locate<'a>(s: &Segment<'a>) -> Located<'a> {
         .byte_range(s.start, s.end)
         .expect("placed segment in range");
     let (line_start, line_end) = t.lines_of(a, b);
+    let turn = t.turn_at(a);
     Located {
         text: &t.text[a..b],
-        speaker: t.turn_at(a).and_then(|turn| turn.speaker.as_deref()),
+        speaker: turn.and_then(|turn| turn.speaker.as_deref()),
+        time: turn.and_then(|turn| turn.time.as_deref()),
         line_start,
         line_end,
     }
@@ -95,6 +101,7 @@ fn row_at<'a>(s: &Segment<'a>, at: Located<'a>) -> SegmentRow<'a> {
         code_id: &s.code.id,
         coder: &s.coding.coder,
         speaker: at.speaker,
+        time: at.time,
         memo: s.coding.memo.as_deref(),
         text: at.text,
     }
@@ -148,6 +155,7 @@ impl Rows for [SegmentRow<'_>] {
         Located {
             text: r.text,
             speaker: r.speaker,
+            time: r.time,
             line_start: r.line_start,
             line_end: r.line_end,
         }
@@ -203,7 +211,7 @@ pub fn grouped<'r, R: Rows + ?Sized>(rows: &'r R, codes: &[&str]) -> Grouped<'r>
 }
 
 /// The exported fields of a row, in order: the JSON keys and CSV header.
-const FIELDS: [&str; 12] = [
+const FIELDS: [&str; 13] = [
     "id",
     "transcript",
     "start",
@@ -214,6 +222,7 @@ const FIELDS: [&str; 12] = [
     "code_id",
     "coder",
     "speaker",
+    "time",
     "memo",
     "text",
 ];
@@ -227,7 +236,7 @@ enum Field<'a> {
 }
 
 /// The values of a row's [`FIELDS`].
-fn fields<'r>(r: &SegmentRow<'r>) -> [Field<'r>; 12] {
+fn fields<'r>(r: &SegmentRow<'r>) -> [Field<'r>; 13] {
     use Field::{Num, Text};
     [
         Text(Some(r.id)),
@@ -240,6 +249,7 @@ fn fields<'r>(r: &SegmentRow<'r>) -> [Field<'r>; 12] {
         Text(Some(r.code_id)),
         Text(Some(r.coder)),
         Text(r.speaker),
+        Text(r.time),
         Text(r.memo),
         Text(Some(r.text)),
     ]
@@ -346,6 +356,9 @@ pub fn write_markdown<R: Rows + ?Sized>(
             let _ = write!(buf, "\n— {}", r.transcript);
             if let Some(s) = r.speaker {
                 let _ = write!(buf, " · {s}");
+            }
+            if let Some(t) = r.time {
+                let _ = write!(buf, " · {t}");
             }
             let _ = writeln!(buf, " · {} · {}", r.lines_label(), r.coder);
             if let Some(m) = r.memo {
@@ -499,6 +512,7 @@ mod tests {
             code_id: "jb",
             coder: "ana",
             speaker: Some("JOÃO"),
+            time: Some("00:04:31"),
             memo: Some("a, \"quoted\" memo"),
             text: "line one, \"q\"\nline 二 🚀",
         }
@@ -513,7 +527,8 @@ mod tests {
         assert_eq!((rows[0].start, rows[0].end), (Some(3), Some(20)));
         let mut r = csv::Reader::from_reader(csv_text.as_bytes());
         let rec = r.records().next().unwrap().unwrap();
-        assert_eq!(&rec[11], "line one, \"q\"\nline 二 🚀");
+        assert_eq!(&rec[10], "00:04:31");
+        assert_eq!(&rec[12], "line one, \"q\"\nline 二 🚀");
     }
 
     #[test]
@@ -534,6 +549,7 @@ mod tests {
         let mut other = sample();
         other.code = "community";
         other.speaker = None;
+        other.time = None;
         other.memo = None;
         other.text = "one\u{1b}[2J";
         other.line_end = 1;
@@ -546,8 +562,8 @@ mod tests {
             "# Coded segments — study\n\
              \n## community (1)\n\n> one\u{241B}[2J\n\n— p01 · line 1 · ana\n\
              \n## community/jobs (2)\n\
-             \n> line one, \"q\"\n> line 二 🚀\n\n— p01 · JOÃO · lines 1–2 · ana\n\n*Memo:* a, \"quoted\" memo\n\
-             \n> line one, \"q\"\n> line 二 🚀\n\n— p01 · JOÃO · lines 1–2 · ana\n\n*Memo:* a, \"quoted\" memo\n"
+             \n> line one, \"q\"\n> line 二 🚀\n\n— p01 · JOÃO · 00:04:31 · lines 1–2 · ana\n\n*Memo:* a, \"quoted\" memo\n\
+             \n> line one, \"q\"\n> line 二 🚀\n\n— p01 · JOÃO · 00:04:31 · lines 1–2 · ana\n\n*Memo:* a, \"quoted\" memo\n"
         );
         // A code not listed is left out.
         let md = written(|out| write_markdown("study", &["community"], &rows[..], out));

@@ -15,6 +15,7 @@ pub mod fsio;
 pub mod ids;
 pub mod import;
 pub mod journal;
+pub mod media;
 pub mod memo;
 pub mod ops;
 pub mod ordered;

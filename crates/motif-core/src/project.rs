@@ -61,6 +61,25 @@ impl Attributes {
     }
 }
 
+/// motif's folder in the platform's config folder (`$XDG_CONFIG_HOME`,
+/// `~/.config`, `%APPDATA%`, then `motif`): the user's `keymap.toml` and
+/// `config.toml`.
+pub fn user_config_dir() -> Option<PathBuf> {
+    let base = if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        PathBuf::from(x)
+    } else if cfg!(windows) {
+        PathBuf::from(std::env::var_os("APPDATA")?)
+    } else {
+        PathBuf::from(std::env::var_os("HOME")?).join(".config")
+    };
+    Some(base.join("motif"))
+}
+
+/// The user's `config.toml` (theme, player).
+pub fn user_config_file() -> Option<PathBuf> {
+    user_config_dir().map(|d| d.join("config.toml"))
+}
+
 /// An open project.
 #[derive(Debug, Clone)]
 pub struct Project {

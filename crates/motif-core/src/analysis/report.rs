@@ -263,7 +263,7 @@ fn write_code_heading(buf: &mut Vec<u8>, pos: usize, c: &Code, n: usize) {
     }
 }
 
-/// One quote: its text, then a caption with transcript, speaker, lines and
+/// One quote: its text, then a caption with transcript, speaker, time, lines and
 /// coder, and its memo when it has one.
 fn write_quote(buf: &mut Vec<u8>, r: &SegmentRow<'_>) {
     buf.extend_from_slice(b"<figure class=\"quote\"><blockquote>");
@@ -273,6 +273,11 @@ fn write_quote(buf: &mut Vec<u8>, r: &SegmentRow<'_>) {
     if let Some(s) = r.speaker {
         buf.extend_from_slice(" · ".as_bytes());
         escape_into(buf, s);
+    }
+    if let Some(t) = r.time {
+        buf.extend_from_slice(" · <time>".as_bytes());
+        escape_into(buf, t);
+        buf.extend_from_slice(b"</time>");
     }
     let _ = write!(buf, " · {} · coded by ", r.lines_label());
     escape_into(buf, r.coder);
