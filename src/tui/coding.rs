@@ -10,6 +10,14 @@ use super::textview;
 impl App {
     /// Codes the selection with code `id`, durably.
     pub fn apply_code(&mut self, code_id: &str) {
+        self.apply_codes(&[code_id.to_owned()]);
+    }
+
+    /// Codes the selection with every one of `code_ids`, as one undo step.
+    pub fn apply_codes(&mut self, code_ids: &[String]) {
+        let Some(code_id) = code_ids.last() else {
+            return;
+        };
         let Some((s, e)) = self.selection_range() else {
             self.error("select a passage first: t (turn), s (sentence), e (word), v or V");
             return;
@@ -19,13 +27,16 @@ impl App {
         };
         let t = &self.texts[&id];
         let (start, end) = (t.char_at(s), t.char_at(e));
-        let req = NewCoding {
-            transcript: id.clone(),
-            start,
-            end,
-            code: code_id.to_owned(),
-            memo: None,
-        };
+        let reqs: Vec<NewCoding> = code_ids
+            .iter()
+            .map(|c| NewCoding {
+                transcript: id.clone(),
+                start,
+                end,
+                code: c.clone(),
+                memo: None,
+            })
+            .collect();
         let coder = self.coder.clone();
         let texts = &self.texts;
         let lookup = move |x: &str| texts.get(x);
@@ -34,12 +45,17 @@ impl App {
             .iter_mut()
             .find(|j| j.coder == coder)
             .expect("the coder's journal is loaded");
-        match ops::code(journal, &lookup, &self.book, &[req]) {
+        match ops::code(journal, &lookup, &self.book, &reqs) {
             Ok(report) => {
-                let path = self
-                    .book
-                    .by_id(code_id)
-                    .map_or(String::new(), |c| c.path.clone());
+                let path = code_ids
+                    .iter()
+                    .map(|id| {
+                        self.book
+                            .by_id(id)
+                            .map_or(String::new(), |c| c.path.clone())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let t = &self.texts[&id];
                 let (l1, l2) = t.lines_of(s, e);
                 // Move on: to the next turn when a whole turn was coded.

@@ -544,18 +544,15 @@ fn select(app: &mut App, inv: &Invocation<'_>) {
 }
 
 fn code(app: &mut App, inv: &Invocation<'_>) {
-    for spec in &inv.args {
-        let sel = app.selection;
-        match app.book.resolve(spec).map(|c| c.id.clone()) {
-            Ok(id) => {
-                app.selection = sel;
-                app.apply_code(&id);
-            }
-            Err(e) => {
-                app.error(&e.to_string());
-                return;
-            }
-        }
+    // Every code resolved first: one unknown name codes nothing.
+    let ids: Result<Vec<String>, _> = inv
+        .args
+        .iter()
+        .map(|spec| app.book.resolve(spec).map(|c| c.id.clone()))
+        .collect();
+    match ids {
+        Ok(ids) => app.apply_codes(&ids),
+        Err(e) => app.error(&e.to_string()),
     }
 }
 

@@ -386,6 +386,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Agreement, "9", Action::Adopt9),
     (Context::Agreement, "b", Action::AdoptBoth),
     (Context::Agreement, "0", Action::AdoptNeither),
+    (Context::Agreement, "u", Action::Undo),
     (Context::Agreement, "esc", Action::Cancel),
     (Context::Agreement, "ctrl-c", Action::Cancel),
     (Context::Agreement, "q", Action::Cancel),

@@ -64,10 +64,10 @@ pub fn transcript_view(f: &mut Frame<'_>, app: &App, areas: &Areas) {
         .unwrap_or_default();
     let pct = app.progress.get(&t.id).copied().unwrap_or(0.0) * 100.0;
     let title = format!(
-        " {}{} · {} words · {pct:.0}% coded ",
+        " {}{} · {} · {pct:.0}% coded ",
         one_line(&t.id),
         one_line(&role),
-        app.current_words
+        motif_core::text::counted(app.current_words, "word", "words")
     );
     let block = pane_block(app, title, Pane::Text);
     let inner = block.inner(area);

@@ -271,8 +271,8 @@ fn status_line(buf: &mut Buffer, app: &App, area: Rect) {
         let (l1, l2) = t.lines_of(s, e);
         let _ = write!(
             info,
-            "{l1}–{l2} · {} words",
-            motif_core::text::word_count(&t.text[s..e])
+            "{l1}–{l2} · {}",
+            motif_core::text::counted(motif_core::text::word_count(&t.text[s..e]), "word", "words")
         );
     }
     if let Some(c) = app.last_code.as_ref().and_then(|id| app.book.by_id(id)) {

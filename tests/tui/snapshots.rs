@@ -102,5 +102,50 @@ fn statistics_120x40() {
     press(&mut app, "S");
     insta::assert_snapshot!("stats_frequencies_120x40", screen(&mut app, 120, 40));
     press(&mut app, "tab");
-    insta::assert_snapshot!("stats_cooccurrence_120x40", screen(&mut app, 120, 40));
+    let s = screen(&mut app, 120, 40);
+    // Columns are numbered, each as its row: names cut short were ambiguous.
+    assert!(s.contains("1    2    3    4"), "{s}");
+    assert!(s.contains(" 1 standardiz"), "{s}");
+    insta::assert_snapshot!("stats_cooccurrence_120x40", s);
+}
+
+#[test]
+fn one_selected_word_is_one_word() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    press(&mut app, ") e");
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("· 1 word "), "{s}");
+    press(&mut app, "e");
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("· 2 words "), "{s}");
+}
+
+#[test]
+fn help_scrolls_to_its_last_line_and_no_further() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    app.size = (120, 40);
+    press(&mut app, "?");
+    press(&mut app, &["j"; 400].join(" "));
+    let motif::tui::popup::Popup::Help(h) = &app.popup else {
+        panic!("{:?}", app.popup)
+    };
+    let at_end = h.scroll;
+    // One more step down changes nothing; one up moves at once.
+    press(&mut app, "j");
+    let motif::tui::popup::Popup::Help(h) = &app.popup else {
+        panic!()
+    };
+    assert_eq!(h.scroll, at_end);
+    let s = screen(&mut app, 120, 40);
+    let last = motif::tui::commands::COMMANDS.last().unwrap().usage();
+    let rows: Vec<&str> = s.lines().collect();
+    // The last command is on the overlay's last inner row (above its border).
+    assert!(rows[rows.len() - 3].contains(&format!(":{last}")), "{s}");
+    press(&mut app, "k");
+    let motif::tui::popup::Popup::Help(h) = &app.popup else {
+        panic!()
+    };
+    assert_eq!(h.scroll, at_end - 1);
 }

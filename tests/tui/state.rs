@@ -337,11 +337,22 @@ fn statistics_view_lists_the_segments_behind_bars_and_cells() {
     press(&mut app, "j l l l enter");
     match &app.popup {
         Popup::List(list) => {
-            assert_eq!(list.title, "standardization/frameworks × community/jobs");
+            assert_eq!(
+                list.title,
+                "standardization/frameworks × community/jobs · 1 overlapping pair(s); \
+                 listed: the segments of standardization/frameworks in them"
+            );
             assert_eq!(list.items.len(), 1);
         }
         other => panic!("{other:?}"),
     }
+    // Esc goes back to the statistics, on the same tab and cell.
+    press(&mut app, "esc");
+    let Popup::Stats(st) = &app.popup else {
+        panic!("{:?}", app.popup)
+    };
+    assert_eq!(st.tab, StatsTab::Cooccurrence);
+    assert_eq!((st.row, st.col), (1, 3));
     // Code × role: frameworks in the maintainer's interview.
     press(&mut app, "esc S tab tab");
     let Popup::Stats(st) = &app.popup else {
@@ -393,7 +404,25 @@ fn agreement_view_lists_disagreements_and_adopts_a_side() {
     let Popup::Agreement(view) = &app.popup else {
         panic!()
     };
-    assert!(view.rows[0].adopted.is_some(), "{:?}", view.rows);
+    assert_eq!(
+        view.rows[0].adopted.as_deref(),
+        Some("ana"),
+        "{:?}",
+        view.rows
+    );
+    assert!(app.status.text.contains("u undoes"), "{:?}", app.status);
+    // u in the view takes the adoption back.
+    press(&mut app, "k u");
+    let j = Project::open(f.root())
+        .unwrap()
+        .journal("consensus")
+        .unwrap();
+    assert_eq!(j.len(), 0);
+    let Popup::Agreement(view) = &app.popup else {
+        panic!("{:?}", app.popup)
+    };
+    assert_eq!(view.rows[0].adopted, None);
+    press(&mut app, "1");
     press(&mut app, "k enter");
     assert_eq!(app.current.as_deref(), Some("p01"));
     assert_eq!(app.transcript().unwrap().char_at(app.cursor), 70);
@@ -808,4 +837,17 @@ fn code_all_on_a_search_cut_at_its_limit_asks_first() {
     // `a` right after the question goes on to the code picker.
     press(&mut app, "a text:jobs enter");
     assert_eq!(my_codings(&app).len(), 1);
+}
+
+#[test]
+fn colon_code_with_two_codes_applies_both_to_the_selection() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    press(&mut app, ") t : text:code_standardization_community enter");
+    let coded = my_codings(&app);
+    assert_eq!(coded.len(), 2, "{coded:?} {:?}", app.status);
+    assert_eq!(coded[0].1, coded[1].1);
+    let mut codes: Vec<&str> = coded.iter().map(|(c, _)| c.as_str()).collect();
+    codes.sort_unstable();
+    assert_eq!(codes, ["community", "standardization"]);
 }

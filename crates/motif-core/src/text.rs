@@ -416,6 +416,11 @@ pub fn escape_hidden_in_json_bytes(buf: &mut Vec<u8>) {
     *buf = escape_hidden_in_json(text).into_bytes();
 }
 
+/// `n` and the noun in the number it takes: `1 word`, `2 words`.
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Clear};
 
 use motif_core::agreement::{Choice, Item};
+use motif_core::ops;
 use motif_core::segments::Filter;
 use motif_core::text::one_line;
 
@@ -57,6 +58,11 @@ impl Disagreements {
                 return Flow::Stay;
             }
             Action::Cancel => return Flow::Close,
+            Action::Undo => {
+                app.undo_adoption();
+                app.open_agreement(self.selected);
+                return Flow::Close;
+            }
             Action::Open => {
                 if let Some(r) = self.rows.get(self.selected) {
                     app.show_disagreement(r);
@@ -239,7 +245,11 @@ impl App {
                         .map(|side| (side.coder.to_owned(), side_summary(side)))
                         .collect(),
                     text: t.slice_chars(item.start, item.end).unwrap_or("").to_owned(),
-                    adopted: adopted(item, &mine).map(|c| format!("{c:?}")),
+                    adopted: adopted(item, &mine).map(|c| match c {
+                        Choice::Coder(c) => c,
+                        Choice::Both => "both".to_owned(),
+                        Choice::Neither => "neither".to_owned(),
+                    }),
                 }
             };
             Ok(view.disagreements().map(row).collect())
@@ -280,6 +290,23 @@ impl App {
         ));
     }
 
+    /// Undoes the last adoption (the consensus coder's last change).
+    pub fn undo_adoption(&mut self) {
+        let Some(j) = self.journals.iter_mut().find(|j| j.coder == CONSENSUS) else {
+            self.error("nothing adopted yet: nothing to undo");
+            return;
+        };
+        match ops::undo(j, &self.book) {
+            Ok(Some(b)) => {
+                let msg = format!("undid in `{CONSENSUS}`: {}", ops::describe(&b, &self.book));
+                self.recount();
+                self.say(&msg);
+            }
+            Ok(None) => self.error("nothing adopted yet: nothing to undo"),
+            Err(e) => self.error(&e.to_string()),
+        }
+    }
+
     /// Adopts one side of a disagreement into the consensus coder.
     pub fn adopt(&mut self, coders: &[String], id: &str, choice: Choice) {
         use motif_core::agreement::{Comparison, Request, adopt, segment_view};
@@ -306,7 +333,9 @@ impl App {
         });
         self.journals.push(consensus);
         match result {
-            Ok(n) => self.say(&format!("adopted into `{CONSENSUS}`: {n} coding(s) saved · u as {CONSENSUS} undoes with `motif undo --coder {CONSENSUS}`")),
+            Ok(n) => self.say(&format!(
+                "adopted into `{CONSENSUS}`: {n} coding(s) saved · u undoes"
+            )),
             Err(e) => self.error(&e.to_string()),
         }
         self.recount();

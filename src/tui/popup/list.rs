@@ -42,6 +42,9 @@ pub struct ListPopup {
     /// The code-all key was pressed once on a list that holds fewer
     /// passages than matched: pressed again, it codes the listed ones.
     pub confirm_code_all: bool,
+    /// The statistics view this list was opened from: the cancel key
+    /// goes back to it.
+    pub back: Option<Box<super::Stats>>,
 }
 
 impl ListPopup {
@@ -54,6 +57,7 @@ impl ListPopup {
             selected: 0,
             codable,
             confirm_code_all: false,
+            back: None,
         }
     }
 
@@ -72,7 +76,12 @@ impl ListPopup {
                 }
                 return Flow::Close;
             }
-            Some(Action::Cancel) => return Flow::Close,
+            Some(Action::Cancel) => {
+                if let Some(stats) = self.back.take() {
+                    app.popup = Popup::Stats(*stats);
+                }
+                return Flow::Close;
+            }
             Some(Action::CodeAll) if self.codable && !app.hit_passages.is_empty() => {
                 if self.matched > self.items.len() && !confirmed {
                     // Never let "code them all" quietly mean "the first N".

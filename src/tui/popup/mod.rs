@@ -128,7 +128,7 @@ impl App {
         let mut popup = std::mem::replace(&mut self.popup, Popup::None);
         let flow = match &mut popup {
             Popup::None => Flow::Close,
-            Popup::Help(p) => p.on_key(action),
+            Popup::Help(p) => p.on_key(self, action),
             Popup::CodeKey(p) => p.on_key(self, action, ev),
             Popup::Picker(p) => p.on_key(self, action, ev),
             Popup::Command(p) => p.on_key(self, action, ev),

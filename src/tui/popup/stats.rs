@@ -178,13 +178,14 @@ impl Stats {
         let col0 = col.saturating_sub(cols - 1);
         let rows = h.saturating_sub(1).max(1);
         let row0 = row.saturating_sub(rows - 1);
-        for (j, &p) in self.co_pos.iter().enumerate().skip(col0).take(cols) {
-            let abbr: String = codes[p].name().chars().take(4).collect();
+        // Columns are numbered like the rows: names cut to a few letters
+        // were ambiguous (`stan` for two codes).
+        for j in (col0..n).take(cols) {
             put(
                 buf,
                 inner.x + label_w + (j - col0) as u16 * cell,
                 inner.y,
-                &one_line(&abbr),
+                &format!("{:>4}", j + 1),
                 cell,
                 app.theme.dim(),
             );
@@ -208,7 +209,7 @@ impl Stats {
                 buf,
                 inner.x,
                 y,
-                &one_line(codes[p].name()),
+                &format!("{:>2} {}", i + 1, one_line(codes[p].name())),
                 label_w - 1,
                 if i == row {
                     app.theme.accent()
@@ -388,12 +389,22 @@ impl App {
             }
             StatsTab::Cooccurrence => {
                 let n = st.co_pos.len().checked_sub(1)?;
-                let (a, b) = (st.co_pos[st.row.min(n)], st.co_pos[st.col.min(n)]);
+                let (i, j) = (st.row.min(n), st.col.min(n));
+                let (a, b) = (st.co_pos[i], st.co_pos[j]);
+                let pairs = st.co.get(i).and_then(|r| r.get(j)).copied().unwrap_or(0);
+                // The cell counts overlapping pairs; the list holds the
+                // segments of the row's code in them: say which is which.
                 Some(Cell {
                     code: a,
                     other: Some(b),
                     transcripts: None,
-                    title: format!("{} × {}", path(a), path(b)),
+                    title: format!(
+                        "{} × {} · {} overlapping pair(s); listed: the segments of {} in them",
+                        path(a),
+                        path(b),
+                        pairs,
+                        path(a)
+                    ),
                 })
             }
             StatsTab::Matrix => {
@@ -453,6 +464,9 @@ impl App {
             })
             .map(|s| segment_item(&self.texts, s))
             .collect();
-        self.popup = Popup::List(ListPopup::new(cell.title, items, false));
+        let mut list = ListPopup::new(cell.title, items, false);
+        // Esc goes back to the statistics, where the drill-down began.
+        list.back = Some(Box::new(st.clone()));
+        self.popup = Popup::List(list);
     }
 }
