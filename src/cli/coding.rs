@@ -69,7 +69,7 @@ pub fn code(ctx: &Ctx, args: &CodeArgs) -> CmdResult {
     let coded = session.code(tid, &target, &args.codes, args.memo.as_deref())?;
     let coder = session.coder()?;
     let book = session.codebook()?;
-    let path = |id: &str| book.by_id(id).map_or("?", |k| k.path.as_str()).to_owned();
+    let path = |id: &str| one_line(book.by_id(id).map_or("?", |k| k.path.as_str()));
     let mut out = String::new();
     for c in &coded.report.added {
         let _ = writeln!(
@@ -109,7 +109,7 @@ pub fn uncode(ctx: &Ctx, tid: &str, span: &SpanArgs, codes: &[String]) -> CmdRes
     let book = session.codebook()?;
     let mut out = String::new();
     for (c, s, e) in &uncoded.removed {
-        let code = book.by_id(&c.code).map_or("?", |k| k.path.as_str());
+        let code = one_line(book.by_id(&c.code).map_or("?", |k| k.path.as_str()));
         let _ = writeln!(
             out,
             "removed {} {code} [{coder}]",

@@ -36,7 +36,10 @@ pub fn emit_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
 /// [`emit`] for the report of a change already saved: if stdout cannot
 /// take it (a full disk, `> /dev/full`), the error says the change itself
 /// is saved, so nobody redoes it (exit status 1: the output failed).
+/// The report is for a person: whatever it quotes (code names, ids) has
+/// its control characters and bidi overrides neutralized.
 pub fn emit_saved(text: &str) {
+    let text = motif_core::text::sanitize(text, true);
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -77,6 +80,8 @@ pub fn deliver_with(
         emit_with(write);
         return Ok(());
     };
+    let project = ctx.project()?;
+    project.check_output(path)?;
     let mut bytes = Vec::new();
     write(&mut bytes)?;
     atomic_write(path, &bytes)?;

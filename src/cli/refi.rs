@@ -63,6 +63,7 @@ fn notices(ctx: &Ctx, list: &[String]) {
 /// `motif export qdpx -o FILE`.
 pub fn export_qdpx(ctx: &Ctx, args: &ExportQdpxArgs) -> CmdResult {
     let ws = ctx.workspace()?;
+    ws.project.check_output(&args.output)?;
     let out = export::qdpx(ws)?;
     atomic_write(&args.output, &out.bytes)?;
     notices(ctx, &out.report.notices);
@@ -81,7 +82,7 @@ pub fn export_qdc(ctx: &Ctx, args: &ExportQdcArgs) -> CmdResult {
     let text = export::qdc(&book)?;
     match &args.output {
         Some(path) => {
-            atomic_write(path, text.as_bytes())?;
+            project.write_output(path, text.as_bytes())?;
             ctx.notice(&format!("wrote {} ({} codes)", path.display(), book.len()));
         }
         None => emit(&text),

@@ -473,7 +473,7 @@ impl App {
         } else {
             motif_core::export::json_document(&f)
         };
-        let result = text.and_then(|t| motif_core::fsio::atomic_write(&path, t.as_bytes()));
+        let result = text.and_then(|t| self.project.write_output(&path, t.as_bytes()));
         match result {
             Ok(()) => self.say(&format!("wrote {}", path.display())),
             Err(e) => self.error(&e.to_string()),

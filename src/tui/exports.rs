@@ -107,7 +107,7 @@ impl App {
         let ext = extension(&path);
         let by = by.unwrap_or("transcript").to_owned();
         let bytes = self.with_workspace(|ws| export_bytes(ws, what, &ext, &by));
-        match bytes.and_then(|b| motif_core::fsio::atomic_write(&path, &b)) {
+        match bytes.and_then(|b| self.project.write_output(&path, &b)) {
             Ok(()) => self.say(&format!("wrote {}", path.display())),
             Err(e) => self.error(&e.to_string()),
         }

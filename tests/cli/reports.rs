@@ -289,3 +289,30 @@ fn json_and_xml_outputs_escape_hidden_controls() {
     assert!(quote.contains("evil\u{202e}txt.exe"), "{quote:?}");
     assert!(p.ok(&["export", "qdc"]).contains("&#x202E;"));
 }
+
+#[test]
+fn change_reports_neutralize_a_code_name_with_a_bidi_override() {
+    let p = Proj::with_sample();
+    // A codebook edited by hand (or imported) with an override in a name.
+    let book = p.read("codebooks/codebook.toml");
+    p.write(
+        "codebooks/codebook.toml",
+        book.replace("path = \"theme", "path = \"th\\u202Eeme")
+            .as_bytes(),
+    );
+    let id = p.json(&["codes", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for args in [
+        vec!["code", "x", "--lines", "3", id.as_str()],
+        vec!["code", "x", "--lines", "3", id.as_str()],
+        vec!["uncode", "x", "--lines", "3", id.as_str()],
+    ] {
+        let out = p.ok(&args);
+        assert!(
+            out.contains("th") && !out.contains('\u{202e}'),
+            "{args:?} wrote the override raw: {out:?}"
+        );
+    }
+}

@@ -500,3 +500,61 @@ fn a_first_write_that_fails_leaves_no_journal_and_no_coder() {
         "{err}"
     );
 }
+
+#[test]
+fn outputs_never_replace_motifs_own_files() {
+    let p = Proj::with_sample();
+    p.ok(&["code", "x", "--chars", "0-5", "theme", "--coder", "ana"]);
+    let before = p.snapshot();
+    for (args, target) in [
+        (vec!["segments", "--json", "-o"], "codings/ana.jsonl"),
+        (vec!["segments", "--json", "-o"], "motif.toml"),
+        (vec!["export", "frequencies", "-o"], "attributes.csv"),
+        (vec!["segments", "--md", "-o"], "transcripts/x.txt"),
+        (vec!["segments", "--md", "-o"], "memos/project.md"),
+        (vec!["export", "qdc", "-o"], "codebooks/codebook.toml"),
+        (vec!["export", "qdpx", "-o"], ".motif/study.qdpx"),
+    ] {
+        let mut args = args.clone();
+        let abs = p.path(target);
+        args.push(abs.to_str().unwrap());
+        let err = p.fail(&args);
+        assert!(
+            err.contains("will not write") && err.contains(target),
+            "{args:?}: {err}"
+        );
+        assert_eq!(before, p.snapshot(), "{args:?} changed the project");
+    }
+    // Through a link, too.
+    std::os::unix::fs::symlink(p.path("codings/ana.jsonl"), p.path("report.json")).unwrap();
+    let link = p.path("report.json");
+    let err = p.fail(&["segments", "--json", "-o", link.to_str().unwrap()]);
+    assert!(err.contains("will not write"), "{err}");
+    // Another project's own files are refused as well.
+    let other = Proj::new();
+    let toml = other.path("motif.toml");
+    let err = p.fail(&["segments", "--json", "-o", toml.to_str().unwrap()]);
+    assert!(err.contains("will not write"), "{err}");
+    // Elsewhere in the project is the user's to choose.
+    let quotes = p.path("quotes.json");
+    p.ok(&["segments", "--json", "-o", quotes.to_str().unwrap()]);
+    assert!(p.read("quotes.json").contains("\"transcript\": \"x\""));
+}
+
+#[test]
+fn output_to_dev_stdout_reaches_a_pipe() {
+    let p = Proj::with_sample();
+    let out = motif_cmd()
+        .current_dir(&p.root)
+        .args(["export", "frequencies", "-o", "/dev/stdout"])
+        .stdout(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["format"], "motif.frequencies");
+}

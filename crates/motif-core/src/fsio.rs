@@ -40,6 +40,11 @@ enum Target {
 /// write would reach, refusing what is neither a regular file nor a
 /// stream.
 fn resolve(path: &Path) -> Result<Target> {
+    // What the kernel reaches first: `/dev/stdout` and `/proc/self/fd/N`
+    // are links whose text names no path (`pipe:[123]`), yet open fine.
+    if fs::metadata(path).is_ok_and(|m| is_stream(m.file_type())) {
+        return Ok(Target::Stream(path.to_path_buf()));
+    }
     let mut p = path.to_path_buf();
     for _ in 0..40 {
         let meta = match fs::symlink_metadata(&p) {

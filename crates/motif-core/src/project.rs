@@ -281,6 +281,87 @@ impl Project {
         self.root.join(&self.config.codebook)
     }
 
+    /// Writes an export to `path` (atomically; see [`crate::fsio`]), after
+    /// [`Project::check_output`].
+    pub fn write_output(&self, path: &Path, bytes: &[u8]) -> Result<()> {
+        self.check_output(path)?;
+        crate::fsio::atomic_write(path, bytes)
+    }
+
+    /// Refuses an output path that is one of motif's own files, in this
+    /// project or in any other that holds the path: the project's
+    /// settings, attributes, codebook, journals, memos, transcripts,
+    /// saved queries, `.motif/` or `.git/` (`-o codings/ana.jsonl`
+    /// replaced a journal with a report). Anywhere else is the user's to
+    /// choose.
+    pub fn check_output(&self, path: &Path) -> Result<()> {
+        let abs = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir().at(path)?.join(path)
+        };
+        // Where the write lands: the link's target when it is one, else
+        // the file in its folder's real place.
+        let real = abs.canonicalize().ok().or_else(|| {
+            let dir = abs.parent()?.canonicalize().ok()?;
+            Some(dir.join(abs.file_name()?))
+        });
+        let Some(real) = real else {
+            return Ok(());
+        };
+        // The project the path lies in: this one, or another one found
+        // upward from the path as `motif` itself would find it.
+        let root = self
+            .root
+            .canonicalize()
+            .ok()
+            .filter(|r| real.starts_with(r))
+            .or_else(|| {
+                real.ancestors()
+                    .skip(1)
+                    .find(|d| d.join(CONFIG_FILE).is_file())
+                    .map(Path::to_path_buf)
+            });
+        let Some(rel) = root.as_deref().and_then(|r| real.strip_prefix(r).ok()) else {
+            return Ok(());
+        };
+        let codebook = self
+            .codebook_path()
+            .canonicalize()
+            .unwrap_or_else(|_| self.codebook_path());
+        let first = rel
+            .components()
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy());
+        let own = match first.as_deref() {
+            _ if real == codebook => Some("the codebook"),
+            Some("motif.toml") if rel.components().count() == 1 => Some("the project's settings"),
+            Some("attributes.csv") if rel.components().count() == 1 => {
+                Some("the participant attributes")
+            }
+            Some("codings") => Some("the coders' journals"),
+            Some("memos") => Some("the memos"),
+            Some("transcripts") => Some("the transcripts"),
+            Some("codebooks") => Some("the codebooks"),
+            Some("queries") => Some("the saved queries"),
+            Some(".motif") => Some("motif's derived files"),
+            Some(".git") => Some("git's own files"),
+            _ => None,
+        };
+        match own {
+            Some(what) => Err(Error::invalid(format!(
+                "will not write {}: it is among {what} of the project; give another path, e.g. exports/{}",
+                crate::text::one_line(&path.display().to_string()),
+                crate::text::one_line(
+                    &path
+                        .file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+                )
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// Loads the codebook, guarded by the project's codebook lock (see
     /// [`Codebook::guarded_by`]).
     ///
