@@ -95,6 +95,8 @@ pub struct App {
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     pub quit: bool,
+    /// Ctrl-z was pressed: the event loop suspends motif as a shell job.
+    pub suspend: bool,
     pub hits: Vec<ListItem>,
     pub hit: usize,
     /// The passages (transcript, code points) of the listed hits.
@@ -217,6 +219,7 @@ impl App {
             keymap,
             theme: Theme::from_env(),
             size: (120, 40),
+            suspend: false,
             quit: false,
             hits: Vec::new(),
             hit: 0,
@@ -342,6 +345,7 @@ impl App {
             .or_else(|| self.keymap.lookup(Context::Global, &name));
         match action {
             Some(Action::Interrupt) if interrupted => self.quit = true,
+            Some(Action::Suspend) => self.suspend = true,
             Some(Action::Interrupt) => {
                 self.interrupted = true;
                 self.say("press ctrl-c again to quit (everything is already saved)");

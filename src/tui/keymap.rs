@@ -141,6 +141,7 @@ macro_rules! actions {
 actions! {
     Quit "quit" "quit motif (everything is already saved)",
     Interrupt "interrupt" "ask to quit; pressed again, quit (everything is already saved)",
+    Suspend "suspend" "suspend motif to the shell (fg brings it back; everything is already saved)",
     Help "help" "show this help",
     CommandLine "command_line" "open the : command line",
     NextPane "next_pane" "focus the next pane",
@@ -250,6 +251,7 @@ pub struct Binding {
 const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Global, "q", Action::Quit),
     (Context::Global, "ctrl-c", Action::Interrupt),
+    (Context::Global, "ctrl-z", Action::Suspend),
     (Context::Global, "esc", Action::Cancel),
     (Context::Global, "?", Action::Help),
     (Context::Global, ":", Action::CommandLine),

@@ -6,7 +6,9 @@
 //! table in [`commands`], drawing in [`ui`] and [`transcript_view`],
 //! geometry in [`textview`], colours in [`theme`]. The terminal is
 //! restored on quit, on error, on panic and on the signals that end a
-//! program (SIGTERM, SIGHUP, SIGINT, SIGQUIT).
+//! program (SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,
+//! SIGVTALRM, SIGPROF, SIGXCPU); SIGTSTP and ctrl-z suspend motif with
+//! the terminal restored, and it redraws when continued.
 
 pub mod app;
 pub mod codebook_edit;
@@ -25,6 +27,10 @@ pub mod transcript_view;
 pub mod ui;
 
 use std::io::stdout;
+
+use signal_hook::consts::{
+    SIGALRM, SIGHUP, SIGPROF, SIGTSTP, SIGUSR1, SIGUSR2, SIGVTALRM, SIGXCPU, TERM_SIGNALS,
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -48,32 +54,60 @@ pub fn run(project: Project, coder: String) -> anyhow::Result<()> {
         ratatui::restore();
         default_hook(info);
     }));
-    // A signal that ends motif (SIGTERM, SIGHUP, SIGINT, SIGQUIT) ends the
-    // event loop instead, so the terminal is restored below as on quit.
-    let stop = Arc::new(AtomicBool::new(false));
-    let ends = signal_hook::consts::TERM_SIGNALS
-        .iter()
-        .chain(&[signal_hook::consts::SIGHUP]);
+    // A signal that ends motif ends the event loop instead, so the
+    // terminal is restored below as on quit.
+    let signals = Signals {
+        stop: Arc::new(AtomicBool::new(false)),
+        suspend: Arc::new(AtomicBool::new(false)),
+    };
+    let ends = TERM_SIGNALS.iter().chain(&[
+        SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU,
+    ]);
     for signal in ends {
-        signal_hook::flag::register(*signal, Arc::clone(&stop))?;
+        signal_hook::flag::register(*signal, Arc::clone(&signals.stop))?;
     }
+    signal_hook::flag::register(SIGTSTP, Arc::clone(&signals.suspend))?;
     let mut terminal = ratatui::try_init()?;
     let _ = execute!(stdout(), EnableMouseCapture);
-    let result = event_loop(&mut terminal, &mut app, &stop);
+    let result = event_loop(&mut terminal, &mut app, &signals);
     let _ = execute!(stdout(), DisableMouseCapture);
     ratatui::restore();
     result
 }
 
+/// What the signal handlers tell the event loop.
+struct Signals {
+    /// A signal that ends motif arrived.
+    stop: Arc<AtomicBool>,
+    /// SIGTSTP arrived (`kill -TSTP`; ctrl-z comes as a key in raw mode).
+    suspend: Arc<AtomicBool>,
+}
+
+/// Gives the terminal back, stops motif as a shell's job, and takes the
+/// terminal again once it is continued (`fg`).
+fn suspend(terminal: &mut ratatui::DefaultTerminal) -> anyhow::Result<()> {
+    let _ = execute!(stdout(), DisableMouseCapture);
+    ratatui::restore();
+    // SIGSTOP cannot be caught: this stops here until SIGCONT.
+    signal_hook::low_level::raise(signal_hook::consts::SIGSTOP)?;
+    *terminal = ratatui::try_init()?;
+    let _ = execute!(stdout(), EnableMouseCapture);
+    terminal.clear()?;
+    Ok(())
+}
+
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
-    stop: &AtomicBool,
+    signals: &Signals,
 ) -> anyhow::Result<()> {
     let mut last_poll = Instant::now();
     loop {
-        if stop.load(Ordering::Relaxed) {
+        if signals.stop.load(Ordering::Relaxed) {
             return Ok(());
+        }
+        if signals.suspend.swap(false, Ordering::Relaxed) || std::mem::take(&mut app.suspend) {
+            suspend(terminal)?;
         }
         let size = terminal.size()?;
         app.size = (size.width, size.height);

@@ -100,6 +100,15 @@ impl Tmux {
         }
     }
 
+    /// A tmux format value of the pane (`#{alternate_on}`).
+    fn state(&self, what: &str) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "display-message", "-p", "-t", "0", what])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
     fn pid(&self) -> u32 {
         let out = Command::new("tmux")
             .args([
@@ -199,81 +208,120 @@ fn code_by_keys_and_commands_then_kill_9_and_restart() {
 #[test]
 #[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
 fn signals_restore_the_terminal() {
-    for signal in ["TERM", "HUP"] {
-        let f = Fixture::new();
-        let socket = format!(
-            "motif-e2e-sig-{}-{}",
-            std::process::id(),
-            motif_core::ids::new_id()
-        );
-        let tm = Tmux { socket };
-        let cmd = format!(
-            "cd '{}' && env NO_COLOR=1 XDG_CONFIG_HOME=/nonexistent '{}' --coder ana; echo MOTIF-EXITED; sleep 60",
-            f.root().display(),
-            env!("CARGO_BIN_EXE_motif")
-        );
-        let ok = Command::new("tmux")
-            .args([
-                "-L",
-                &tm.socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-x",
-                "100",
-                "-y",
-                "30",
-                &cmd,
-            ])
-            .status()
-            .unwrap();
-        assert!(ok.success());
-        tm.wait_for("NORMAL");
-        let state = |what: &str| {
-            let out = Command::new("tmux")
-                .args(["-L", &tm.socket, "display-message", "-p", "-t", "0", what])
-                .output()
-                .unwrap();
-            String::from_utf8_lossy(&out.stdout).trim().to_owned()
-        };
-        assert_eq!(state("#{alternate_on}"), "1");
-        // The shell's child: motif.
-        let shell = tm.pid();
-        let out = Command::new("pgrep")
-            .args(["-P", &shell.to_string()])
-            .output()
-            .unwrap();
-        let motif = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .next()
-            .unwrap()
-            .trim()
-            .to_owned();
-        assert!(
-            Command::new("kill")
-                .args([&format!("-{signal}"), &motif])
-                .status()
-                .unwrap()
-                .success()
-        );
+    for signal in ["TERM", "HUP", "USR1", "XCPU"] {
+        let (_project, tm, motif) = motif_in_a_shell();
+        kill(signal, &motif);
         tm.wait_for("MOTIF-EXITED");
         assert_eq!(
-            state("#{alternate_on}"),
+            tm.state("#{alternate_on}"),
             "0",
             "SIG{signal}: alternate screen left on"
         );
         assert_eq!(
-            state("#{mouse_any_flag}"),
+            tm.state("#{mouse_any_flag}"),
             "0",
             "SIG{signal}: mouse capture left on"
         );
         assert_eq!(
-            state("#{cursor_flag}"),
+            tm.state("#{cursor_flag}"),
             "1",
             "SIG{signal}: cursor left hidden"
         );
     }
+}
+
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+fn a_stopped_motif_gives_the_terminal_back_and_takes_it_again() {
+    let (_project, tm, motif) = motif_in_a_shell();
+    kill("TSTP", &motif);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tm.state("#{alternate_on}") != "0" {
+        assert!(
+            Instant::now() < deadline,
+            "SIGTSTP: alternate screen left on"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(tm.state("#{mouse_any_flag}"), "0");
+    let stat = Command::new("ps")
+        .args(["-o", "stat=", "-p", &motif])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&stat.stdout)
+            .trim()
+            .starts_with('T'),
+        "motif is not stopped"
+    );
+    kill("CONT", &motif);
+    tm.wait_for("NORMAL");
+    assert_eq!(tm.state("#{alternate_on}"), "1");
+    // Still working: it quits as usual.
+    tm.keys(&["q"]);
+    tm.wait_for("MOTIF-EXITED");
+    assert_eq!(tm.state("#{alternate_on}"), "0");
+}
+
+/// Sends `kill -SIGNAL` to `pid`.
+fn kill(signal: &str, pid: &str) {
+    assert!(
+        Command::new("kill")
+            .args([&format!("-{signal}"), pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+/// motif started by a shell in tmux (which says `MOTIF-EXITED` after it),
+/// and motif's pid once its screen is up; the project lives as long as
+/// the returned fixture.
+fn motif_in_a_shell() -> (Fixture, Tmux, String) {
+    let f = Fixture::new();
+    let socket = format!(
+        "motif-e2e-sig-{}-{}",
+        std::process::id(),
+        motif_core::ids::new_id()
+    );
+    let tm = Tmux { socket };
+    let cmd = format!(
+        "cd '{}' && env NO_COLOR=1 XDG_CONFIG_HOME=/nonexistent '{}' --coder ana; echo MOTIF-EXITED; sleep 60",
+        f.root().display(),
+        env!("CARGO_BIN_EXE_motif")
+    );
+    let ok = Command::new("tmux")
+        .args([
+            "-L",
+            &tm.socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            &cmd,
+        ])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    tm.wait_for("NORMAL");
+    assert_eq!(tm.state("#{alternate_on}"), "1");
+    // The shell's child: motif.
+    let shell = tm.pid();
+    let out = Command::new("pgrep")
+        .args(["-P", &shell.to_string()])
+        .output()
+        .unwrap();
+    let motif = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .trim()
+        .to_owned();
+    (f, tm, motif)
 }
 
 #[test]
