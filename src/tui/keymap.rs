@@ -141,7 +141,7 @@ macro_rules! actions {
 actions! {
     Quit "quit" "quit motif (everything is already saved)",
     Interrupt "interrupt" "ask to quit; pressed again, quit (everything is already saved)",
-    Suspend "suspend" "suspend motif to the shell (fg brings it back; everything is already saved)",
+    Suspend "suspend" "suspend motif to the shell; fg brings it back (all is saved)",
     Help "help" "show this help",
     CommandLine "command_line" "open the : command line",
     NextPane "next_pane" "focus the next pane",
