@@ -71,7 +71,11 @@ impl Journal {
             sync_dir(self.path.parent().unwrap_or(Path::new(".")))?;
             f
         };
-        let buf = encode(&records)?;
+        let mut buf = encode(&records)?;
+        if std::mem::take(&mut self.unterminated) {
+            // End the last record's line before this write's first.
+            buf.insert(0, b'\n');
+        }
         if let Err(e) = f.write_all(&buf).and_then(|()| f.sync_data()) {
             if created {
                 // Leave nothing behind: an empty journal would count as a

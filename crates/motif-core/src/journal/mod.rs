@@ -85,6 +85,9 @@ pub struct Journal {
     pub problems: Vec<Problem>,
     /// A torn last line seen by the last read, if any.
     torn: Option<(u64, usize)>,
+    /// The last record read is whole but has no newline after it (an
+    /// editor or a copy dropped it): the next write starts with one.
+    unterminated: bool,
     /// Where the replayed state is cached (see [`super::cache`]), if
     /// anywhere.
     snapshot: Option<PathBuf>,
@@ -153,6 +156,7 @@ impl Journal {
             lines: 0,
             problems: Vec::new(),
             torn: None,
+            unterminated: false,
             snapshot,
         }
     }

@@ -106,18 +106,26 @@ impl<R: Read> LineReader<R> {
         Ok(0)
     }
 
-    /// The next whole line (without its newline) and the number of bytes
-    /// read once it is consumed; `None` at the end of the file, where a
-    /// torn last line (no newline) is left unread in the count `read`.
-    fn next_line(&mut self) -> std::io::Result<Option<(RawLine, u64)>> {
+    /// The next line (without its newline), the number of bytes read once
+    /// it is consumed, and whether a newline ended it (the last line of a
+    /// file may have none); `None` at the end of the file.
+    fn next_line(&mut self) -> std::io::Result<Option<(RawLine, u64, bool)>> {
         let mut text = Vec::new();
         let mut len: u64 = 0;
         loop {
             let chunk = self.r.fill_buf()?;
             if chunk.is_empty() {
-                // End of file: whatever was gathered is a torn tail.
+                // End of file: a last line without a newline, or nothing.
+                if len == 0 {
+                    return Ok(None);
+                }
                 self.read += len;
-                return Ok(None);
+                let line = if len > super::MAX_LINE_BYTES as u64 {
+                    RawLine::TooLong(len)
+                } else {
+                    RawLine::Text(text)
+                };
+                return Ok(Some((line, self.read, false)));
             }
             let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
                 Some(i) => (i, true),
@@ -138,7 +146,7 @@ impl<R: Read> LineReader<R> {
                 } else {
                     RawLine::Text(text)
                 };
-                return Ok(Some((line, self.read)));
+                return Ok(Some((line, self.read, true)));
             }
         }
     }
@@ -168,19 +176,36 @@ impl Journal {
         };
         let mut consumed: u64 = bom;
         let mut unfinished = None;
-        while let Some((first, end)) = lines.next_line()? {
+        while let Some((first, end, ended)) = lines.next_line()? {
+            if std::mem::take(&mut self.unterminated) && ended && first.is_empty() {
+                // The newline that ends the record read last time, written
+                // since: part of that line, not a line of its own.
+                consumed = end;
+                continue;
+            }
             let parsed = parse_line(&first);
             let group = parsed.as_ref().map_or(1, |&(_, n)| n);
+            if !ended {
+                // A last line with no newline: a whole record still counts
+                // (no shorter piece of a record parses as one), anything
+                // else is a torn write, held back below.
+                if group == 1 && parsed.is_ok() {
+                    self.replay_line(&first, parsed);
+                    self.unterminated = true;
+                    consumed = end;
+                }
+                break;
+            }
             // A write of several records counts only once all are on disk.
             let mut members = Vec::new();
             let mut group_end = end;
             while members.len() + 1 < group {
                 match lines.next_line()? {
-                    Some((line, end)) => {
+                    Some((line, end, true)) => {
                         members.push(line);
                         group_end = end;
                     }
-                    None => break,
+                    Some((_, _, false)) | None => break,
                 }
             }
             if members.len() + 1 < group {

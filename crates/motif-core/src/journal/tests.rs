@@ -623,3 +623,35 @@ fn a_byte_order_mark_before_the_first_record_costs_nothing() {
     assert_eq!(r.len(), 2);
     assert!(r.problems.is_empty(), "{:?}", r.problems);
 }
+
+#[test]
+fn a_whole_last_record_without_its_newline_counts_and_the_next_write_ends_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ana.jsonl");
+    let lock = p.with_extension("lock");
+    let mut j = Journal::open(&p, &lock, "ana").unwrap();
+    add(&mut j, &["a"]);
+    add(&mut j, &["b"]);
+    // An editor or a copy drops the final newline.
+    let mut bytes = std::fs::read(&p).unwrap();
+    assert_eq!(bytes.pop(), Some(b'\n'));
+    std::fs::write(&p, &bytes).unwrap();
+    let mut r = Journal::open(&p, &lock, "ana").unwrap();
+    assert_eq!(r.len(), 2, "the last record counts");
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    add(&mut r, &["c"]);
+    assert_eq!(r.len(), 3);
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert!(!dir.path().join("ana.torn").exists(), "nothing set aside");
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(text.lines().all(|l| parse_record(l).is_ok()), "{text}");
+    let again = Journal::open(&p, &lock, "ana").unwrap();
+    assert_eq!(again.len(), 3);
+    assert!(again.problems.is_empty(), "{:?}", again.problems);
+    // The other process that had read it before the newline came sees the
+    // same: three records, three lines, no problem.
+    j.transact(|_| Ok((Vec::new(), ()))).unwrap();
+    assert_eq!(j.len(), 3);
+    assert!(j.problems.is_empty(), "{:?}", j.problems);
+}
