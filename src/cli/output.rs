@@ -76,7 +76,8 @@ pub fn deliver_with(
     output: Option<&Path>,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
-    let Some(path) = output else {
+    // `-o -` is stdout, as for most tools.
+    let Some(path) = output.filter(|p| *p != Path::new("-")) else {
         emit_with(write);
         return Ok(());
     };

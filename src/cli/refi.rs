@@ -63,8 +63,16 @@ fn notices(ctx: &Ctx, list: &[String]) {
 /// `motif export qdpx -o FILE`.
 pub fn export_qdpx(ctx: &Ctx, args: &ExportQdpxArgs) -> CmdResult {
     let ws = ctx.workspace()?;
-    ws.project.check_output(&args.output)?;
+    let to_stdout = args.output == std::path::Path::new("-");
+    if !to_stdout {
+        ws.project.check_output(&args.output)?;
+    }
     let out = export::qdpx(ws)?;
+    if to_stdout {
+        super::output::emit_with(|w| w.write_all(&out.bytes));
+        notices(ctx, &out.report.notices);
+        return Ok(ExitCode::SUCCESS);
+    }
     atomic_write(&args.output, &out.bytes)?;
     notices(ctx, &out.report.notices);
     emit(&format!(
@@ -80,7 +88,11 @@ pub fn export_qdc(ctx: &Ctx, args: &ExportQdcArgs) -> CmdResult {
     let project = ctx.project()?;
     let book = project.codebook()?;
     let text = export::qdc(&book)?;
-    match &args.output {
+    match args
+        .output
+        .as_deref()
+        .filter(|p| *p != std::path::Path::new("-"))
+    {
         Some(path) => {
             project.write_output(path, text.as_bytes())?;
             ctx.notice(&format!("wrote {} ({} codes)", path.display(), book.len()));

@@ -558,3 +558,35 @@ fn output_to_dev_stdout_reaches_a_pipe() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["format"], "motif.frequencies");
 }
+
+#[test]
+fn dash_output_is_stdout_and_a_missing_folder_is_not_created() {
+    let p = Proj::with_sample();
+    let out = motif_cmd()
+        .current_dir(&p.root)
+        .args(["export", "frequencies", "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("motif.frequencies"));
+    assert!(!p.path("-").exists(), "a file named - was written");
+    let qdpx = motif_cmd()
+        .current_dir(&p.root)
+        .args(["export", "qdpx", "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(qdpx.status.success());
+    assert!(qdpx.stdout.starts_with(b"PK"), "a zip archive on stdout");
+    assert!(!p.path("-").exists());
+    let missing = p.root.parent().unwrap().join("no-such-folder/freq.json");
+    let err = p.fail(&["export", "frequencies", "-o", missing.to_str().unwrap()]);
+    assert!(
+        err.contains("no-such-folder") && err.contains("does not exist"),
+        "{err}"
+    );
+    assert!(!p.root.parent().unwrap().join("no-such-folder").exists());
+}
