@@ -667,11 +667,12 @@ fn crlf_counted_as_two_and_names_that_decide() {
             ],
         );
         let into = dir.path().join(format!("p{i}"));
-        let (_, err) = ok(&["import-qdpx", s(&file), "--into", s(&into), "--coder", "me"]);
+        let (out, _) = ok(&["import-qdpx", s(&file), "--into", s(&into), "--coder", "me"]);
+        // The summary says how the positions were read, and why.
         assert_eq!(
-            err.contains("the selection names match the text that way"),
+            out.contains("selection name(s) match the text at their start this way"),
             *decided,
-            "{origin}: {err}"
+            "{origin}: {out}"
         );
         assert_eq!(
             segments_of(&into),
