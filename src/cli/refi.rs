@@ -15,7 +15,8 @@ use motif_core::text::one_line;
 use super::output::emit;
 use super::{CmdResult, Ctx};
 
-/// `motif export qdpx`.
+/// `motif export qdpx`. (Tool names in the help are plain words.)
+#[allow(clippy::doc_markdown)]
 #[derive(Debug, Args)]
 pub struct ExportQdpxArgs {
     /// The .qdpx file to write.

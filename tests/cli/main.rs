@@ -10,6 +10,7 @@ mod coding;
 mod contracts;
 mod import;
 mod refi;
+mod refi_tools;
 mod reports;
 mod safety;
 mod search;

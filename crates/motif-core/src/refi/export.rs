@@ -314,14 +314,7 @@ pub fn project_document(ws: &Workspace, opts: ExportOptions) -> Result<ProjectDo
     );
 
     // Users: every coder with a journal, and every user an import kept.
-    let mut coders = ws.coders();
-    for u in &out.kept.users {
-        if !coders.contains(&u.coder) {
-            coders.push(u.coder.clone());
-        }
-    }
-    write_users(&mut w, &coders, &out);
-    report.coders = coders.len();
+    report.coders = write_users(&mut w, ws, &out);
 
     // The codebook.
     if !book.is_empty() {
@@ -347,7 +340,7 @@ pub fn project_document(ws: &Workspace, opts: ExportOptions) -> Result<ProjectDo
         &out,
         &mut report,
     );
-    sources.extend(kept_files(ws, kept_group("Sources"))?);
+    sources.extend(kept_files(ws, kept_group("Sources")));
 
     // Notes, links, sets, graphs, then the project's own reference.
     write_notes(&mut w, &notes);
@@ -360,6 +353,18 @@ pub fn project_document(ws: &Workspace, opts: ExportOptions) -> Result<ProjectDo
     }
     w.close("Project");
 
+    let sidecar = sidecar(book, &mut report);
+    sources.sort();
+    Ok(ProjectDocument {
+        qde: w.out,
+        sources,
+        sidecar,
+        report,
+    })
+}
+
+/// What travels in `motif.json`: code ids, shortcuts, aliases.
+fn sidecar(book: &Codebook, report: &mut ExportReport) -> Sidecar {
     let keys: Vec<&Code> = book.codes().iter().filter(|c| c.key.is_some()).collect();
     if !keys.is_empty() {
         report.notices.push(format!(
@@ -367,7 +372,7 @@ pub fn project_document(ws: &Workspace, opts: ExportOptions) -> Result<ProjectDo
             keys.len()
         ));
     }
-    let sidecar = Sidecar {
+    Sidecar {
         format: SIDECAR_FORMAT.to_owned(),
         version: 1,
         codes: book
@@ -380,14 +385,7 @@ pub fn project_document(ws: &Workspace, opts: ExportOptions) -> Result<ProjectDo
                 aliases: c.aliases.clone(),
             })
             .collect(),
-    };
-    sources.sort();
-    Ok(ProjectDocument {
-        qde: w.out,
-        sources,
-        sidecar,
-        report,
-    })
+    }
 }
 
 /// The GUIDs of notes, by what they are about (a code id or a transcript
@@ -441,10 +439,10 @@ fn memo_notes(
 }
 
 /// The archive files of the kept sources, from `refi-qda/files/`.
-fn kept_files(ws: &Workspace, group: Option<&Element>) -> Result<Vec<(String, Vec<u8>)>> {
+fn kept_files(ws: &Workspace, group: Option<&Element>) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let Some(group) = group else {
-        return Ok(out);
+        return out;
     };
     let dir = kept::files_dir(&ws.project.root);
     let mut names: Vec<String> = Vec::new();
@@ -465,7 +463,7 @@ fn kept_files(ws: &Workspace, group: Option<&Element>) -> Result<Vec<(String, Ve
             out.push((name, bytes));
         }
     }
-    Ok(out)
+    out
 }
 
 /// Kept elements (`Links`, `Graphs`) as they came.
@@ -538,11 +536,18 @@ fn write_sets(w: &mut Writer, ws: &Workspace, out: &Out) {
     w.close("Sets");
 }
 
-/// `<Users>`: every coder with a journal, sorted.
-fn write_users(w: &mut Writer, coders: &[String], out: &Out) {
+/// `<Users>`: every coder with a journal and every user an import kept,
+/// sorted; how many.
+fn write_users(w: &mut Writer, ws: &Workspace, out: &Out) -> usize {
+    let mut coders = ws.coders();
+    for u in &out.kept.users {
+        if !coders.contains(&u.coder) {
+            coders.push(u.coder.clone());
+        }
+    }
     if !coders.is_empty() {
         w.open("Users", &[]);
-        let mut sorted = coders.to_vec();
+        let mut sorted = coders.clone();
         sorted.sort();
         for c in &sorted {
             let (name, id) = match out.kept.user(c) {
@@ -556,6 +561,7 @@ fn write_users(w: &mut Writer, coders: &[String], out: &Out) {
         }
         w.close("Users");
     }
+    coders.len()
 }
 
 /// `<Variables>` and `<Cases>` from the attributes table.

@@ -138,6 +138,10 @@ struct Score {
     bounds: usize,
 }
 
+/// A reading, its evidence, and where it puts each selection (`None`:
+/// outside the text).
+type Scored = (Scheme, Score, Vec<Option<(usize, usize)>>);
+
 /// A character that joins the one before it into one visible symbol
 /// (skin-tone modifiers, zero-width joiner, variation selectors,
 /// combining marks).
@@ -214,7 +218,7 @@ pub fn decide(text: &RawText<'_>, normalized: &str, probes: &[Probe<'_>], habit:
         );
     }
     let chars: Vec<char> = normalized.chars().collect();
-    let scored: Vec<(Scheme, Score, Vec<Option<(usize, usize)>>)> = cands
+    let scored: Vec<Scored> = cands
         .iter()
         .map(|&c| {
             let (s, spans) = score(&PositionMap::new(text, c), &chars, probes);
@@ -234,8 +238,7 @@ pub fn decide(text: &RawText<'_>, normalized: &str, probes: &[Probe<'_>], habit:
     }
     // Range: drop the readings that break selections, if one does not.
     let least = scored.iter().map(|x| x.1.invalid).min().unwrap_or(0);
-    let mut alive: Vec<&(Scheme, Score, Vec<Option<(usize, usize)>>)> =
-        scored.iter().filter(|x| x.1.invalid == least).collect();
+    let mut alive: Vec<&Scored> = scored.iter().filter(|x| x.1.invalid == least).collect();
     let range_decided = alive.len() < scored.len() && distinct(&alive) == 1;
     if range_decided {
         return reading(
@@ -269,7 +272,7 @@ pub fn decide(text: &RawText<'_>, normalized: &str, probes: &[Probe<'_>], habit:
 }
 
 /// The number of different placements among the readings.
-fn distinct(alive: &[&(Scheme, Score, Vec<Option<(usize, usize)>>)]) -> usize {
+fn distinct(alive: &[&Scored]) -> usize {
     let mut seen: Vec<&Vec<Option<(usize, usize)>>> = Vec::new();
     for x in alive {
         if !seen.contains(&&x.2) {
@@ -283,9 +286,9 @@ fn by_origin_or_boundaries(
     text: &RawText<'_>,
     habit: Habit,
     head: Scheme,
-    alive: &[&(Scheme, Score, Vec<Option<(usize, usize)>>)],
+    alive: &[&Scored],
 ) -> Reading {
-    let mut ranked: Vec<&&(Scheme, Score, Vec<Option<(usize, usize)>>)> = alive.iter().collect();
+    let mut ranked: Vec<&&Scored> = alive.iter().collect();
     // Stable: among equals the first candidate (the habit's) stays first.
     ranked.sort_by_key(|x| std::cmp::Reverse(x.1.bounds));
     let top = ranked[0];
@@ -294,7 +297,8 @@ fn by_origin_or_boundaries(
         .find(|x| x.2 != top.2)
         .map_or(0, |x| x.1.bounds);
     let margin = top.1.bounds - second;
-    let decisive = margin >= 2 && top.1.bounds >= 2 * second;
+    // Clear when ahead by two ends at least and by a quarter of all ends.
+    let decisive = margin >= 2 && margin * 4 >= 2 * top.2.len();
     let own = alive
         .iter()
         .find(|x| x.0 == head)

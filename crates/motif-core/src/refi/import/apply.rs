@@ -228,7 +228,7 @@ pub fn apply(project: &Project, pkg: &Package, opts: &ImportOptions) -> Result<I
             transcripts: &source_ids,
         },
     )?;
-    report.kept = pkg.unrepresented_names.clone();
+    report.kept.clone_from(&pkg.unrepresented_names);
     let book = plan.book;
     for (coder, list) in &per_coder {
         let (added, already) = write_codings(project, coder, list, &transcripts, &book)?;
