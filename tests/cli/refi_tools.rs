@@ -344,6 +344,16 @@ fn nothing_is_dropped_and_everything_goes_back() {
     // Cases become attributes.
     let attrs = std::fs::read_to_string(p.join("attributes.csv")).unwrap();
     assert!(attrs.contains("board_2017,2017"), "{attrs}");
+    // A document set is an attribute of its members too.
+    assert!(
+        attrs
+            .lines()
+            .next()
+            .unwrap()
+            .contains("set: 2017 documents"),
+        "{attrs}"
+    );
+    assert!(attrs.contains("board_2017,2017,yes"), "{attrs}");
 
     // Export for NVivo: valid, and everything as it came.
     let back = dir.path().join("back.qdpx");
@@ -363,6 +373,11 @@ fn nothing_is_dropped_and_everything_goes_back() {
     validate(&x, "Project.xsd");
     exported_as_it_came(&qde);
     assert_eq!(entry(&back, "sources/whiteboard.png"), png);
+    // The set's column goes back as the set, not as a variable.
+    assert!(
+        !qde.contains(r#"<Variable guid="#) || !qde.contains(r#"name="set: 2017 documents""#),
+        "{qde}"
+    );
 
     // Re-imported by motif: every coding's text, user, GUID and colour.
     let again = dir.path().join("again");

@@ -22,7 +22,7 @@ use super::super::memo::{MemoTarget, read_memo};
 use super::super::segments::{Filter, Segment};
 use super::super::transcript::Transcript;
 use super::super::workspace::Workspace;
-use super::kept::{self, Kept, write_element};
+use super::kept::{self, Kept, set_column, write_element};
 use super::xml::{Element, Writer, has_illegal};
 use super::{
     CODEBOOK_NS, CODEBOOK_XSD, PROJECT_NS, PROJECT_XSD, SIDECAR, SIDECAR_FORMAT, Sidecar,
@@ -84,6 +84,14 @@ impl Out {
             },
             _ => Some(c.color.to_ascii_uppercase()),
         }
+    }
+
+    /// Whether an attribute column stands for a kept document set.
+    fn is_set_column(&self, name: &str) -> bool {
+        self.kept
+            .sets
+            .iter()
+            .any(|s| !s.transcripts.is_empty() && set_column(&s.name) == name)
     }
 
     fn codable(&self, id: &str) -> bool {
@@ -490,11 +498,27 @@ fn write_sets(w: &mut Writer, ws: &Workspace, out: &Out) {
             .iter()
             .filter(|c| ws.book.by_id(c).is_some())
             .collect();
-        let sources: Vec<&String> = set
-            .transcripts
-            .iter()
-            .filter(|t| ws.transcripts.contains_key(*t))
-            .collect();
+        // A document set's members: the transcripts whose column says so
+        // (the researcher may have changed it), else those it came with.
+        let column = set_column(&set.name);
+        let sources: Vec<&String> =
+            if set.transcripts.is_empty() || !ws.attributes.names.contains(&column) {
+                set.transcripts
+                    .iter()
+                    .filter(|t| ws.transcripts.contains_key(*t))
+                    .collect()
+            } else {
+                ws.transcripts
+                    .keys()
+                    .filter(|t| {
+                        ws.attributes
+                            .rows
+                            .get(*t)
+                            .and_then(|r| r.get(&column))
+                            .is_some_and(|v| !v.trim().is_empty())
+                    })
+                    .collect()
+            };
         let attrs = [
             ("guid", Some(set.guid.clone())),
             ("name", Some(set.name.clone())),
@@ -567,16 +591,25 @@ fn write_users(w: &mut Writer, ws: &Workspace, out: &Out) -> usize {
 /// `<Variables>` and `<Cases>` from the attributes table.
 fn write_variables_and_cases(w: &mut Writer, ws: &Workspace, out: &Out, report: &mut ExportReport) {
     let attrs = &ws.attributes;
-    let rows: Vec<(&String, &BTreeMap<String, String>)> =
-        attrs.rows.iter().filter(|(_, r)| !r.is_empty()).collect();
-    if !attrs.names.is_empty() && !rows.is_empty() {
+    // A document set's column goes back as the set, not as a variable.
+    let names: Vec<&String> = attrs
+        .names
+        .iter()
+        .filter(|n| !out.is_set_column(n))
+        .collect();
+    let rows: Vec<(&String, &BTreeMap<String, String>)> = attrs
+        .rows
+        .iter()
+        .filter(|(_, r)| names.iter().any(|n| r.contains_key(*n)))
+        .collect();
+    if !names.is_empty() && !rows.is_empty() {
         w.open("Variables", &[]);
-        for n in &attrs.names {
+        for n in &names {
             w.empty(
                 "Variable",
                 &[
                     ("guid", Some(guid("variable", n))),
-                    ("name", Some(n.clone())),
+                    ("name", Some((*n).clone())),
                     ("typeOfVariable", Some("Text".to_owned())),
                 ],
             );
@@ -591,8 +624,8 @@ fn write_variables_and_cases(w: &mut Writer, ws: &Workspace, out: &Out, report: 
                     ("name", Some((*id).clone())),
                 ],
             );
-            for n in &attrs.names {
-                if let Some(v) = row.get(n) {
+            for n in &names {
+                if let Some(v) = row.get(*n) {
                     w.open("VariableValue", &[]);
                     w.empty("VariableRef", &[("targetGUID", Some(guid("variable", n)))]);
                     w.text("TextValue", v);

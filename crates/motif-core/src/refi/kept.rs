@@ -166,6 +166,12 @@ impl Kept {
     }
 }
 
+/// The attribute column of a document set: `set: NAME`, `yes` for its
+/// members.
+pub fn set_column(name: &str) -> String {
+    format!("set: {}", crate::text::one_line(name).trim())
+}
+
 fn json_path(root: &Path) -> PathBuf {
     root.join(KEPT_DIR).join("kept.json")
 }

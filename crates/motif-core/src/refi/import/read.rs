@@ -218,6 +218,21 @@ fn read_sets(root: &Element, pkg: &mut Package) {
                 _ => {}
             }
         }
+        // A document set is also an attribute of its members, so that
+        // reports can filter by it (`--attr "set: NAME=yes"`).
+        if !out.sources.is_empty() {
+            let column = crate::refi::kept::set_column(&out.name);
+            if !pkg.variables.contains(&column) {
+                pkg.variables.push(column.clone());
+            }
+            for s in pkg
+                .sources
+                .iter_mut()
+                .filter(|s| out.sources.contains(&s.guid))
+            {
+                s.attributes.insert(column.clone(), "yes".into());
+            }
+        }
         pkg.sets.push(out);
     }
 }
