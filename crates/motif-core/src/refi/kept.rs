@@ -285,6 +285,16 @@ pub fn write_element(w: &mut Writer, el: &Element) {
 mod tests {
     use super::*;
 
+    /// Indentation aside, the same tree.
+    fn trim(e: &Element) -> Element {
+        Element {
+            name: e.name.clone(),
+            attrs: e.attrs.clone(),
+            children: e.children.iter().map(trim).collect(),
+            text: e.text.trim().to_owned(),
+        }
+    }
+
     #[test]
     fn kept_elements_are_written_back_as_read() {
         let xml = r#"<Graphs xmlns="urn:QDA-XML:project:1.0"><Graph guid="{77777777-0000-4000-8000-000000000001}" name="map &amp; more"><Vertex guid="77777777-0000-4000-8000-000000000002" firstX="0" firstY="0"/><Description>Café 🚀 &lt;b&gt;</Description></Graph></Graphs>"#;
@@ -292,15 +302,6 @@ mod tests {
         let mut w = Writer::new();
         write_element(&mut w, &el);
         let again = super::super::xml::parse(w.out.as_bytes()).unwrap();
-        // Indentation aside, the same tree.
-        fn trim(e: &Element) -> Element {
-            Element {
-                name: e.name.clone(),
-                attrs: e.attrs.clone(),
-                children: e.children.iter().map(trim).collect(),
-                text: e.text.trim().to_owned(),
-            }
-        }
         assert_eq!(
             trim(&again),
             trim(&Element {
