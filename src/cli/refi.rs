@@ -15,12 +15,55 @@ use motif_core::text::one_line;
 use super::output::emit;
 use super::{CmdResult, Ctx};
 
-/// `motif export qdpx`.
+/// `motif export qdpx`. (Tool names in the help are plain words.)
+#[allow(clippy::doc_markdown)]
 #[derive(Debug, Args)]
 pub struct ExportQdpxArgs {
     /// The .qdpx file to write.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// How to count selection positions: code points (the standard's
+    /// reading; QualCoder, qc) or UTF-16 code units (NVivo, ATLAS.ti, MAXQDA).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "code-points",
+        conflicts_with = "for_tool"
+    )]
+    pub positions: Positions,
+    /// Count positions as this tool does (nvivo, atlasti, maxqda: UTF-16
+    /// units; qualcoder: code points).
+    #[arg(long = "for", value_enum, value_name = "TOOL")]
+    pub for_tool: Option<Tool>,
+}
+
+/// How `export qdpx` counts positions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Positions {
+    /// Unicode code points.
+    CodePoints,
+    /// UTF-16 code units (a character outside the BMP counts twice).
+    Utf16,
+}
+
+/// The tools `export qdpx --for` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Tool {
+    Nvivo,
+    Atlasti,
+    Maxqda,
+    Qualcoder,
+}
+
+impl ExportQdpxArgs {
+    fn options(&self) -> export::ExportOptions {
+        let utf16 = match self.for_tool {
+            Some(Tool::Nvivo | Tool::Atlasti | Tool::Maxqda) => true,
+            Some(Tool::Qualcoder) => false,
+            None => self.positions == Positions::Utf16,
+        };
+        export::ExportOptions { utf16 }
+    }
 }
 
 /// `motif export qdc`.
@@ -45,6 +88,9 @@ pub struct ImportQdpxArgs {
     /// Read sources the project refers to by relative:// or absolute:// paths.
     #[arg(long)]
     pub allow_external_paths: bool,
+    /// Print what was imported as JSON (notes still go to standard error).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `motif import-qdc`.
@@ -67,7 +113,7 @@ pub fn export_qdpx(ctx: &Ctx, args: &ExportQdpxArgs) -> CmdResult {
     if !to_stdout {
         ws.project.check_output(&args.output)?;
     }
-    let out = export::qdpx(ws)?;
+    let out = export::qdpx(ws, args.options())?;
     if to_stdout {
         super::output::emit_with(|w| w.write_all(&out.bytes));
         notices(ctx, &out.report.notices);
@@ -87,7 +133,7 @@ pub fn export_qdpx(ctx: &Ctx, args: &ExportQdpxArgs) -> CmdResult {
 pub fn export_qdc(ctx: &Ctx, args: &ExportQdcArgs) -> CmdResult {
     let project = ctx.project()?;
     let book = project.codebook()?;
-    let text = export::qdc(&book)?;
+    let text = export::qdc(&book, motif_core::refi::kept::load(&project)?)?;
     match args
         .output
         .as_deref()
@@ -178,7 +224,61 @@ fn summary(report: &import::ImportReport, file: &Path, root: &Path) -> String {
         "  memos: {} written; attribute values: {} set",
         report.memos, report.attributes
     );
+    positions_summary(&mut out, &report.positions);
+    if !report.kept.is_empty() {
+        let names: Vec<String> = report.kept.iter().map(|n| one_line(n)).collect();
+        let _ = writeln!(
+            out,
+            "  kept in refi-qda/ for `export qdpx` (motif cannot show or code them): {}",
+            names.join(", ")
+        );
+    }
     out
+}
+
+/// How each source's positions were read: one line for the sources on
+/// which every count agrees, one per source that needed deciding.
+fn positions_summary(out: &mut String, list: &[import::PositionReport]) {
+    use motif_core::refi::reading::Basis;
+    let (same, decided): (Vec<_>, Vec<_>) = list
+        .iter()
+        .partition(|p| matches!(p.basis, Basis::Same | Basis::NoSelections));
+    if !same.is_empty() {
+        let _ = writeln!(
+            out,
+            "  positions: {} source(s) where every way of counting agrees",
+            same.len()
+        );
+    }
+    for p in decided {
+        let unit = if p.unit == "utf16" {
+            "UTF-16 units"
+        } else {
+            "code points"
+        };
+        let _ = writeln!(
+            out,
+            "  positions of {}: {unit}, CRLF as {}{}: {}{}",
+            one_line(&p.transcript),
+            if p.crlf_as_one { "one" } else { "two" },
+            if p.bom_counted { ", BOM counted" } else { "" },
+            one_line(&p.why),
+            if p.clear {
+                ""
+            } else {
+                " (NOT clear-cut: check its codings)"
+            }
+        );
+    }
+}
+
+/// `import-qdpx --json`: the report with the file and the project.
+#[derive(serde::Serialize)]
+struct ImportJson<'a> {
+    file: String,
+    project: String,
+    #[serde(flatten)]
+    report: &'a import::ImportReport,
 }
 
 /// `motif import-qdpx FILE [--into DIR] [--merge]`.
@@ -239,7 +339,15 @@ pub fn import_qdpx(ctx: &Ctx, args: &ImportQdpxArgs) -> CmdResult {
         }
     };
     notices(ctx, &report.notices);
-    emit(&summary(&report, &args.file, &project.root));
+    if args.json {
+        emit(&super::output::json(&ImportJson {
+            file: args.file.display().to_string(),
+            project: project.root.display().to_string(),
+            report: &report,
+        })?);
+    } else {
+        emit(&summary(&report, &args.file, &project.root));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -11,6 +11,7 @@ mod contracts;
 mod import;
 mod play;
 mod refi;
+mod refi_tools;
 mod reports;
 mod safety;
 mod search;

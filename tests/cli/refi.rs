@@ -18,7 +18,7 @@ use crate::util::{Proj, SAMPLE, cp_find, fixture, motif_cmd};
 // ---------------------------------------------------------------- helpers
 
 /// Validates an XML file against one of the copied schemas with xmllint.
-fn validate(xml: &Path, schema: &str) {
+pub(crate) fn validate(xml: &Path, schema: &str) {
     let xsd = fixture(&format!("refi-qda/{schema}"));
     let out = std::process::Command::new("xmllint")
         .arg("--noout")
@@ -41,7 +41,7 @@ fn validate(xml: &Path, schema: &str) {
 }
 
 /// One entry of a zip file.
-fn entry(zip_path: &Path, name: &str) -> Vec<u8> {
+pub(crate) fn entry(zip_path: &Path, name: &str) -> Vec<u8> {
     let f = std::fs::File::open(zip_path).unwrap();
     let mut z = zip::ZipArchive::new(f).unwrap();
     let mut e = z
@@ -53,7 +53,7 @@ fn entry(zip_path: &Path, name: &str) -> Vec<u8> {
 }
 
 /// Writes a `.qdpx` with the zip crate.
-fn write_qdpx(path: &Path, entries: &[(&str, &[u8])]) {
+pub(crate) fn write_qdpx(path: &Path, entries: &[(&str, &[u8])]) {
     let f = std::fs::File::create(path).unwrap();
     let mut z = zip::ZipWriter::new(f);
     for (name, bytes) in entries {
@@ -70,7 +70,7 @@ fn run(args: &[&str]) -> Output {
     motif_cmd().args(args).output().unwrap()
 }
 
-fn ok(args: &[&str]) -> (String, String) {
+pub(crate) fn ok(args: &[&str]) -> (String, String) {
     let out = run(args);
     assert!(
         out.status.success(),
@@ -83,13 +83,13 @@ fn ok(args: &[&str]) -> (String, String) {
     )
 }
 
-fn s(p: &Path) -> &str {
+pub(crate) fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
 /// `codes --json`, `segments --json` (ids left out) and `transcripts
 /// --json` of a project.
-fn views(root: &Path) -> (Value, Value, Value) {
+pub(crate) fn views(root: &Path) -> (Value, Value, Value) {
     let j = |args: &[&str]| -> Value {
         let mut all = vec!["--project", s(root)];
         all.extend_from_slice(args);
@@ -471,7 +471,7 @@ fn pos(needle: &str, crlf_as_one: bool) -> (usize, usize) {
     (a, a + needle.chars().count())
 }
 
-fn segments_of(root: &Path) -> Vec<(String, String, String, String)> {
+pub(crate) fn segments_of(root: &Path) -> Vec<(String, String, String, String)> {
     views(root)
         .1
         .as_array()
@@ -667,11 +667,12 @@ fn crlf_counted_as_two_and_names_that_decide() {
             ],
         );
         let into = dir.path().join(format!("p{i}"));
-        let (_, err) = ok(&["import-qdpx", s(&file), "--into", s(&into), "--coder", "me"]);
+        let (out, _) = ok(&["import-qdpx", s(&file), "--into", s(&into), "--coder", "me"]);
+        // The summary says how the positions were read, and why.
         assert_eq!(
-            err.contains("the selection names match the text that way"),
+            out.contains("selection name(s) match the text at their start this way"),
             *decided,
-            "{origin}: {err}"
+            "{origin}: {out}"
         );
         assert_eq!(
             segments_of(&into),

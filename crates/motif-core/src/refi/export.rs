@@ -22,12 +22,105 @@ use super::super::memo::{MemoTarget, read_memo};
 use super::super::segments::{Filter, Segment};
 use super::super::transcript::Transcript;
 use super::super::workspace::Workspace;
-use super::xml::{Writer, has_illegal};
+use super::kept::{self, Kept, set_column, write_element};
+use super::xml::{Element, Writer, has_illegal};
 use super::{
     CODEBOOK_NS, CODEBOOK_XSD, PROJECT_NS, PROJECT_XSD, SIDECAR, SIDECAR_FORMAT, Sidecar,
     SidecarCode, code_guid, coding_guid, compose_description, guid, is_datetime, origin,
     source_guid, user_guid,
 };
+
+/// How to write positions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// Write positions in UTF-16 code units (`NVivo`, ATLAS.ti, MAXQDA)
+    /// instead of code points (the standard's reading).
+    pub utf16: bool,
+}
+
+/// What the project keeps from a REFI-QDA import, and how to write
+/// positions: the GUIDs, names and attributes to give back.
+struct Out {
+    kept: Kept,
+    utf16: bool,
+    /// The kept `Sources` group (sources motif cannot code).
+    sources_kept: Option<Element>,
+}
+
+impl Out {
+    fn user(&self, coder: &str) -> String {
+        self.kept
+            .user(coder)
+            .map_or_else(|| user_guid(coder), |u| u.guid.clone())
+    }
+
+    fn source(&self, id: &str) -> String {
+        self.kept
+            .sources
+            .get(id)
+            .map_or_else(|| source_guid(id), |s| s.guid.clone())
+    }
+
+    fn code(&self, id: &str) -> String {
+        self.kept
+            .codes
+            .get(id)
+            .and_then(|k| k.guid.clone())
+            .unwrap_or_else(|| code_guid(id))
+    }
+
+    /// A code's colour: as it came while motif's is unchanged (absent
+    /// stays absent), else motif's.
+    fn color(&self, c: &Code) -> Option<String> {
+        let valid = |v: &str| {
+            let h = v.strip_prefix('#').unwrap_or("");
+            (h.len() == 6 || h.len() == 3) && h.chars().all(|c| c.is_ascii_hexdigit())
+        };
+        match self.kept.codes.get(&c.id) {
+            Some(k) if k.motif_color == c.color => match &k.color {
+                None => None,
+                Some(v) if valid(v.trim()) => Some(v.trim().to_owned()),
+                Some(_) => Some(c.color.to_ascii_uppercase()),
+            },
+            _ => Some(c.color.to_ascii_uppercase()),
+        }
+    }
+
+    /// Whether an attribute column stands for a kept document set.
+    fn is_set_column(&self, name: &str) -> bool {
+        self.kept
+            .sets
+            .iter()
+            .any(|s| !s.transcripts.is_empty() && set_column(&s.name) == name)
+    }
+
+    fn codable(&self, id: &str) -> bool {
+        self.kept
+            .codes
+            .get(id)
+            .and_then(|k| k.codable)
+            .unwrap_or(true)
+    }
+}
+
+/// Code point → UTF-16 unit offsets in one text.
+struct Units(Vec<usize>);
+
+impl Units {
+    fn of(text: &str) -> Units {
+        Units(
+            text.chars()
+                .enumerate()
+                .filter(|(_, c)| c.len_utf16() == 2)
+                .map(|(i, _)| i)
+                .collect(),
+        )
+    }
+
+    fn at(&self, cp: usize) -> usize {
+        cp + self.0.partition_point(|&i| i < cp)
+    }
+}
 
 /// What an export wrote, for the report.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -97,6 +190,7 @@ fn write_codes(
     book: &Codebook,
     parent: Option<&str>,
     notes: &BTreeMap<String, String>,
+    out: &Out,
 ) {
     let kids: Vec<&Code> = book.children(parent).collect();
     for c in kids {
@@ -104,10 +198,10 @@ fn write_codes(
         let description = compose_description(c);
         let note = notes.get(&c.id);
         let attrs = [
-            ("guid", Some(code_guid(&c.id))),
+            ("guid", Some(out.code(&c.id))),
             ("name", Some(c.name().to_owned())),
-            ("isCodable", Some("true".to_owned())),
-            ("color", Some(c.color.to_ascii_uppercase())),
+            ("isCodable", Some(out.codable(&c.id).to_string())),
+            ("color", out.color(c)),
         ];
         if description.is_empty() && note.is_none() && !has_kids {
             w.empty("Code", &attrs);
@@ -120,17 +214,24 @@ fn write_codes(
         if let Some(n) = note {
             w.empty("NoteRef", &[("targetGUID", Some(n.clone()))]);
         }
-        write_codes(w, book, Some(&c.path), notes);
+        write_codes(w, book, Some(&c.path), notes, out);
         w.close("Code");
     }
 }
 
-fn codes_without_notes(w: &mut Writer, book: &Codebook, parent: Option<&str>) {
-    write_codes(w, book, parent, &BTreeMap::new());
+fn codes_without_notes(w: &mut Writer, book: &Codebook, parent: Option<&str>, kept: Kept) {
+    let out = Out {
+        kept,
+        utf16: false,
+        sources_kept: None,
+    };
+    write_codes(w, book, parent, &BTreeMap::new(), &out);
 }
 
-/// The codebook as a `.qdc` document (valid against `Codebook.xsd`).
-pub fn qdc(book: &Codebook) -> Result<String> {
+/// The codebook as a `.qdc` document (valid against `Codebook.xsd`);
+/// `kept` gives imported codes their GUIDs, `isCodable` and colours as
+/// they came.
+pub fn qdc(book: &Codebook, kept: Kept) -> Result<String> {
     if book.is_empty() {
         return Err(Error::invalid(format!(
             "the codebook ({}) has no codes; a .qdc needs at least one — add codes with `motif codes add`",
@@ -154,7 +255,7 @@ pub fn qdc(book: &Codebook) -> Result<String> {
         ],
     );
     w.open("Codes", &[]);
-    codes_without_notes(&mut w, book, None);
+    codes_without_notes(&mut w, book, None, kept);
     w.close("Codes");
     w.close("CodeBook");
     Ok(w.out)
@@ -170,8 +271,14 @@ pub struct ProjectDocument {
 }
 
 /// Builds `project.qde` for a loaded project.
-pub fn project_document(ws: &Workspace) -> Result<ProjectDocument> {
+pub fn project_document(ws: &Workspace, opts: ExportOptions) -> Result<ProjectDocument> {
     let mut report = ExportReport::default();
+    let elements = kept::load_elements(&ws.project)?;
+    let out = Out {
+        kept: kept::load(&ws.project)?,
+        utf16: opts.utf16,
+        sources_kept: elements.iter().find(|g| g.is("Sources")).cloned(),
+    };
     let book = &ws.book;
     let (segs, unplaced) = ws.segments(&Filter::default());
     if !unplaced.is_empty() {
@@ -203,39 +310,69 @@ pub fn project_document(ws: &Workspace) -> Result<ProjectDocument> {
                 Some(format!("{PROJECT_NS} {PROJECT_XSD}")),
             ),
             ("name", Some(ws.project.config.name.clone())),
-            ("origin", Some(origin())),
+            (
+                "origin",
+                Some(if opts.utf16 {
+                    format!("{}; positions in UTF-16 code units", origin())
+                } else {
+                    origin()
+                }),
+            ),
         ],
     );
 
-    // Users: every coder with a journal.
-    let coders = ws.coders();
-    write_users(&mut w, &coders);
-    report.coders = coders.len();
+    // Users: every coder with a journal, and every user an import kept.
+    report.coders = write_users(&mut w, ws, &out);
 
     // The codebook.
     if !book.is_empty() {
         w.open("CodeBook", &[]);
         w.open("Codes", &[]);
-        write_codes(&mut w, book, None, &code_notes);
+        write_codes(&mut w, book, None, &code_notes, &out);
         w.close("Codes");
         w.close("CodeBook");
     }
     report.codes = book.len();
 
     // Variables and cases from the attributes table.
-    write_variables_and_cases(&mut w, ws, &mut report);
+    write_variables_and_cases(&mut w, ws, &out, &mut report);
 
-    // Sources with their selections and codings.
-    let mut sources = write_sources(&mut w, ws, &segs, &source_notes, &mut notes, &mut report);
+    // Sources with their selections and codings, then the kept ones.
+    let kept_group = |name: &str| elements.iter().find(|g| g.is(name));
+    let mut sources = write_sources(
+        &mut w,
+        ws,
+        &segs,
+        &source_notes,
+        &mut notes,
+        &out,
+        &mut report,
+    );
+    sources.extend(kept_files(ws, kept_group("Sources")));
 
-    // Notes, then the project's own reference.
+    // Notes, links, sets, graphs, then the project's own reference.
     write_notes(&mut w, &notes);
     report.notes = notes.len();
+    write_kept(&mut w, kept_group("Links"));
+    write_sets(&mut w, ws, &out);
+    write_kept(&mut w, kept_group("Graphs"));
     if let Some(g) = project_note {
         w.empty("NoteRef", &[("targetGUID", Some(g))]);
     }
     w.close("Project");
 
+    let sidecar = sidecar(book, &mut report);
+    sources.sort();
+    Ok(ProjectDocument {
+        qde: w.out,
+        sources,
+        sidecar,
+        report,
+    })
+}
+
+/// What travels in `motif.json`: code ids, shortcuts, aliases.
+fn sidecar(book: &Codebook, report: &mut ExportReport) -> Sidecar {
     let keys: Vec<&Code> = book.codes().iter().filter(|c| c.key.is_some()).collect();
     if !keys.is_empty() {
         report.notices.push(format!(
@@ -243,7 +380,7 @@ pub fn project_document(ws: &Workspace) -> Result<ProjectDocument> {
             keys.len()
         ));
     }
-    let sidecar = Sidecar {
+    Sidecar {
         format: SIDECAR_FORMAT.to_owned(),
         version: 1,
         codes: book
@@ -256,14 +393,7 @@ pub fn project_document(ws: &Workspace) -> Result<ProjectDocument> {
                 aliases: c.aliases.clone(),
             })
             .collect(),
-    };
-    sources.sort();
-    Ok(ProjectDocument {
-        qde: w.out,
-        sources,
-        sidecar,
-        report,
-    })
+    }
 }
 
 /// The GUIDs of notes, by what they are about (a code id or a transcript
@@ -316,39 +446,170 @@ fn memo_notes(
     Ok((code_notes, source_notes, project_note))
 }
 
-/// `<Users>`: every coder with a journal, sorted.
-fn write_users(w: &mut Writer, coders: &[String]) {
+/// The archive files of the kept sources, from `refi-qda/files/`.
+fn kept_files(ws: &Workspace, group: Option<&Element>) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let Some(group) = group else {
+        return out;
+    };
+    let dir = kept::files_dir(&ws.project.root);
+    let mut names: Vec<String> = Vec::new();
+    for el in &group.children {
+        for (k, v) in &el.attrs {
+            let lower = v.trim().to_ascii_lowercase();
+            if k.to_ascii_lowercase().ends_with("path") && lower.starts_with("internal://") {
+                let name = v.trim()["internal://".len()..].to_owned();
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+    }
+    for name in names {
+        let path = dir.join(&name);
+        if let Ok(bytes) = std::fs::read(&path) {
+            out.push((name, bytes));
+        }
+    }
+    out
+}
+
+/// Kept elements (`Links`, `Graphs`) as they came.
+fn write_kept(w: &mut Writer, group: Option<&Element>) {
+    if let Some(g) = group.filter(|g| !g.children.is_empty()) {
+        w.open(&g.name, &[]);
+        for c in &g.children {
+            write_element(w, c);
+        }
+        w.close(&g.name);
+    }
+}
+
+/// `<Sets>`: the sets an import kept, with the members that are still in
+/// the project.
+fn write_sets(w: &mut Writer, ws: &Workspace, out: &Out) {
+    if out.kept.sets.is_empty() {
+        return;
+    }
+    w.open("Sets", &[]);
+    for set in &out.kept.sets {
+        let codes: Vec<&String> = set
+            .codes
+            .iter()
+            .filter(|c| ws.book.by_id(c).is_some())
+            .collect();
+        // A document set's members: the transcripts whose column says so
+        // (the researcher may have changed it), else those it came with.
+        let column = set_column(&set.name);
+        let sources: Vec<&String> =
+            if set.transcripts.is_empty() || !ws.attributes.names.contains(&column) {
+                set.transcripts
+                    .iter()
+                    .filter(|t| ws.transcripts.contains_key(*t))
+                    .collect()
+            } else {
+                ws.transcripts
+                    .keys()
+                    .filter(|t| {
+                        ws.attributes
+                            .rows
+                            .get(*t)
+                            .and_then(|r| r.get(&column))
+                            .is_some_and(|v| !v.trim().is_empty())
+                    })
+                    .collect()
+            };
+        let attrs = [
+            ("guid", Some(set.guid.clone())),
+            ("name", Some(set.name.clone())),
+        ];
+        if set.description.is_empty()
+            && codes.is_empty()
+            && sources.is_empty()
+            && set.other_members.is_empty()
+        {
+            w.empty("Set", &attrs);
+            continue;
+        }
+        w.open("Set", &attrs);
+        if !set.description.is_empty() {
+            w.text("Description", &set.description);
+        }
+        for c in codes {
+            w.empty("MemberCode", &[("targetGUID", Some(out.code(c)))]);
+        }
+        for t in sources {
+            w.empty("MemberSource", &[("targetGUID", Some(out.source(t)))]);
+        }
+        for (kind, g) in set
+            .other_members
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("MemberSource"))
+        {
+            w.empty(kind, &[("targetGUID", Some(g.clone()))]);
+        }
+        for (kind, g) in set
+            .other_members
+            .iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("MemberSource"))
+        {
+            w.empty(kind, &[("targetGUID", Some(g.clone()))]);
+        }
+        w.close("Set");
+    }
+    w.close("Sets");
+}
+
+/// `<Users>`: every coder with a journal and every user an import kept,
+/// sorted; how many.
+fn write_users(w: &mut Writer, ws: &Workspace, out: &Out) -> usize {
+    let mut coders = ws.coders();
+    for u in &out.kept.users {
+        if !coders.contains(&u.coder) {
+            coders.push(u.coder.clone());
+        }
+    }
     if !coders.is_empty() {
         w.open("Users", &[]);
-        let mut sorted = coders.to_vec();
+        let mut sorted = coders.clone();
         sorted.sort();
         for c in &sorted {
+            let (name, id) = match out.kept.user(c) {
+                Some(u) => (u.name.clone(), u.id.clone()),
+                None => (Some(c.clone()), Some(c.clone())),
+            };
             w.empty(
                 "User",
-                &[
-                    ("guid", Some(user_guid(c))),
-                    ("name", Some(c.clone())),
-                    ("id", Some(c.clone())),
-                ],
+                &[("guid", Some(out.user(c))), ("name", name), ("id", id)],
             );
         }
         w.close("Users");
     }
+    coders.len()
 }
 
 /// `<Variables>` and `<Cases>` from the attributes table.
-fn write_variables_and_cases(w: &mut Writer, ws: &Workspace, report: &mut ExportReport) {
+fn write_variables_and_cases(w: &mut Writer, ws: &Workspace, out: &Out, report: &mut ExportReport) {
     let attrs = &ws.attributes;
-    let rows: Vec<(&String, &BTreeMap<String, String>)> =
-        attrs.rows.iter().filter(|(_, r)| !r.is_empty()).collect();
-    if !attrs.names.is_empty() && !rows.is_empty() {
+    // A document set's column goes back as the set, not as a variable.
+    let names: Vec<&String> = attrs
+        .names
+        .iter()
+        .filter(|n| !out.is_set_column(n))
+        .collect();
+    let rows: Vec<(&String, &BTreeMap<String, String>)> = attrs
+        .rows
+        .iter()
+        .filter(|(_, r)| names.iter().any(|n| r.contains_key(*n)))
+        .collect();
+    if !names.is_empty() && !rows.is_empty() {
         w.open("Variables", &[]);
-        for n in &attrs.names {
+        for n in &names {
             w.empty(
                 "Variable",
                 &[
                     ("guid", Some(guid("variable", n))),
-                    ("name", Some(n.clone())),
+                    ("name", Some((*n).clone())),
                     ("typeOfVariable", Some("Text".to_owned())),
                 ],
             );
@@ -363,8 +624,8 @@ fn write_variables_and_cases(w: &mut Writer, ws: &Workspace, report: &mut Export
                     ("name", Some((*id).clone())),
                 ],
             );
-            for n in &attrs.names {
-                if let Some(v) = row.get(n) {
+            for n in &names {
+                if let Some(v) = row.get(*n) {
                     w.open("VariableValue", &[]);
                     w.empty("VariableRef", &[("targetGUID", Some(guid("variable", n)))]);
                     w.text("TextValue", v);
@@ -372,7 +633,7 @@ fn write_variables_and_cases(w: &mut Writer, ws: &Workspace, report: &mut Export
                 }
             }
             if ws.transcripts.contains_key(*id) {
-                w.empty("SourceRef", &[("targetGUID", Some(source_guid(id)))]);
+                w.empty("SourceRef", &[("targetGUID", Some(out.source(id)))]);
             } else {
                 report.notices.push(format!(
                     "attributes of `{id}` were exported as a case without a source: there is no such transcript"
@@ -393,6 +654,7 @@ fn write_sources(
     segs: &[Segment<'_>],
     source_notes: &BTreeMap<String, String>,
     notes: &mut Vec<Note>,
+    out: &Out,
     report: &mut ExportReport,
 ) -> Vec<(String, Vec<u8>)> {
     let mut by_transcript: BTreeMap<&str, Vec<&Segment<'_>>> = BTreeMap::new();
@@ -403,17 +665,30 @@ fn write_sources(
             .push(s);
     }
     let mut sources = Vec::new();
-    if !ws.transcripts.is_empty() {
+    let kept = out.sources_kept.as_ref().filter(|g| !g.children.is_empty());
+    if !ws.transcripts.is_empty() || kept.is_some() {
         w.open("Sources", &[]);
         for (id, t) in &ws.transcripts {
-            let sg = source_guid(id);
-            let file = format!("{sg}.txt");
+            let sg = out.source(id);
+            let file = format!(
+                "{}.txt",
+                super::normalize_guid(&sg).unwrap_or_else(|| source_guid(id))
+            );
             sources.push((file.clone(), t.text.as_bytes().to_vec()));
             let mine = by_transcript.remove(id.as_str()).unwrap_or_default();
             let note = source_notes.get(id);
             let attrs = [
                 ("guid", Some(sg.clone())),
-                ("name", Some(id.clone())),
+                (
+                    "name",
+                    Some(
+                        out.kept
+                            .sources
+                            .get(id)
+                            .and_then(|k| k.name.clone())
+                            .unwrap_or_else(|| id.clone()),
+                    ),
+                ),
                 ("plainTextPath", Some(format!("internal://{file}"))),
             ];
             if mine.is_empty() && note.is_none() {
@@ -430,7 +705,7 @@ fn write_sources(
                 while j < mine.len() && mine[j].start == start && mine[j].end == end {
                     j += 1;
                 }
-                write_selection(w, id, t, &mine[i..j], notes, report);
+                write_selection(w, (id, t), &mine[i..j], notes, out, report);
                 i = j;
             }
             if let Some(g) = note {
@@ -439,38 +714,64 @@ fn write_sources(
             w.close("TextSource");
             report.transcripts += 1;
         }
+        for el in kept.map(|g| g.children.as_slice()).unwrap_or_default() {
+            write_element(w, el);
+        }
         w.close("Sources");
     }
     sources
 }
 
 /// One `<PlainTextSelection>` of transcript `id`: a span and the codings
-/// on it (`group`, all with the same span).
+/// on it (`group`, all with the same span). A selection an import kept
+/// gets its GUID, name and creator back.
 fn write_selection(
     w: &mut Writer,
-    id: &str,
-    t: &Transcript,
+    (id, t): (&str, &Transcript),
     group: &[&Segment<'_>],
     notes: &mut Vec<Note>,
+    out: &Out,
     report: &mut ExportReport,
 ) {
     let (start, end) = (group[0].start, group[0].end);
     let first = group[0].coding;
     let quote = t.slice_chars(start, end).unwrap_or("");
+    let kept = out.kept.selection(id, start, end);
+    let (a, b) = if out.utf16 {
+        let units = Units::of(&t.text);
+        (units.at(start), units.at(end))
+    } else {
+        (start, end)
+    };
+    let creator = kept
+        .and_then(|k| k.creator.as_deref())
+        .unwrap_or(&first.coder);
+    let created = kept
+        .and_then(|k| k.created.clone())
+        .unwrap_or_else(|| first.time.to_string());
     w.open(
         "PlainTextSelection",
         &[
             (
                 "guid",
-                Some(guid("selection", &format!("{id}\0{start}\0{end}"))),
+                Some(kept.map_or_else(
+                    || guid("selection", &format!("{id}\0{start}\0{end}")),
+                    |k| k.guid.clone(),
+                )),
             ),
-            ("name", Some(excerpt(quote))),
-            ("startPosition", Some(start.to_string())),
-            ("endPosition", Some(end.to_string())),
-            ("creatingUser", Some(user_guid(&first.coder))),
+            (
+                "name",
+                Some(
+                    kept.and_then(|k| k.name.clone())
+                        .unwrap_or_else(|| excerpt(quote)),
+                ),
+            ),
+            ("startPosition", Some(a.to_string())),
+            ("endPosition", Some(b.to_string())),
+            ("creatingUser", Some(out.user(creator))),
             (
                 "creationDateTime",
-                is_datetime(&first.time).then(|| first.time.to_string()),
+                is_datetime(&created).then_some(created.clone()),
             ),
         ],
     );
@@ -490,14 +791,14 @@ fn write_selection(
             "Coding",
             &[
                 ("guid", Some(coding_guid(&c.id))),
-                ("creatingUser", Some(user_guid(&c.coder))),
+                ("creatingUser", Some(out.user(&c.coder))),
                 (
                     "creationDateTime",
                     is_datetime(&c.time).then(|| c.time.to_string()),
                 ),
             ],
         );
-        w.empty("CodeRef", &[("targetGUID", Some(code_guid(&s.code.id)))]);
+        w.empty("CodeRef", &[("targetGUID", Some(out.code(&s.code.id)))]);
         if let Some(g) = memo_note {
             w.empty("NoteRef", &[("targetGUID", Some(g))]);
         }
@@ -527,8 +828,8 @@ fn write_notes(w: &mut Writer, notes: &[Note]) {
 }
 
 /// The whole project as a `.qdpx` archive (valid against `Project.xsd`).
-pub fn qdpx(ws: &Workspace) -> Result<Exported> {
-    let doc = project_document(ws)?;
+pub fn qdpx(ws: &Workspace, opts: ExportOptions) -> Result<Exported> {
+    let doc = project_document(ws, opts)?;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)

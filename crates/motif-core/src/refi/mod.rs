@@ -20,7 +20,9 @@
 pub mod archive;
 pub mod export;
 pub mod import;
+pub mod kept;
 pub mod positions;
+pub mod reading;
 pub mod xml;
 
 use std::fmt::Write as _;

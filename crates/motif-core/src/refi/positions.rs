@@ -6,12 +6,11 @@
 //! one character, most others as two; some count a BOM; tools built on
 //! UTF-16 strings count an emoji as two. A [`Scheme`] is one way of
 //! counting; [`PositionMap`] turns a position under a scheme into a code
-//! point of the normalized text; [`choose`] picks the scheme under which
-//! the selections' names (tools often name a selection by its first words)
-//! match the text, falling back to what the exporting tool is known to do.
+//! point of the normalized text; [`super::reading`] decides which scheme a
+//! source's selections use.
 
 /// One way of counting positions in a raw source text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Scheme {
     /// A leading BOM counts as one position.
     pub bom: bool,
@@ -23,16 +22,6 @@ pub struct Scheme {
 }
 
 impl Scheme {
-    /// What a tool is known to do, from the project's `origin`.
-    pub fn for_origin(origin: Option<&str>) -> Scheme {
-        let atlas = origin.is_some_and(|o| o.to_ascii_lowercase().contains("atlas.ti"));
-        Scheme {
-            bom: false,
-            crlf_as_one: atlas,
-            utf16: false,
-        }
-    }
-
     /// A short description for messages.
     pub fn describe(self) -> String {
         let mut parts = vec![if self.utf16 {
@@ -99,12 +88,16 @@ pub struct PositionMap {
     breaks: Vec<(usize, usize)>,
     /// Number of positions in the whole text.
     units: usize,
+    /// Positions that fall inside one character or line end (between the
+    /// halves of a UTF-16 pair, between CR and LF), sorted.
+    mids: Vec<usize>,
 }
 
 impl PositionMap {
     /// The map of `text` under `scheme`.
     pub fn new(text: &RawText<'_>, scheme: Scheme) -> PositionMap {
         let mut breaks = vec![(0, 0)];
+        let mut mids = Vec::new();
         let (mut u, mut c) = (0usize, 0usize);
         if text.had_bom && scheme.bom {
             u += 1;
@@ -114,12 +107,14 @@ impl PositionMap {
         while let Some(ch) = chars.next() {
             if ch == '\r' && chars.peek() == Some(&'\n') {
                 if !scheme.crlf_as_one {
+                    mids.push(u + 1);
                     u += 1;
                     breaks.push((u, c));
                 }
                 continue;
             }
             if scheme.utf16 && ch.len_utf16() == 2 {
+                mids.push(u + 1);
                 u += 2;
                 c += 1;
                 breaks.push((u, c));
@@ -128,7 +123,11 @@ impl PositionMap {
             u += 1;
             c += 1;
         }
-        PositionMap { breaks, units: u }
+        PositionMap {
+            breaks,
+            units: u,
+            mids,
+        }
     }
 
     /// The identity map of a text of `chars` code points.
@@ -136,7 +135,15 @@ impl PositionMap {
         PositionMap {
             breaks: vec![(0, 0)],
             units: chars,
+            mids: Vec::new(),
         }
+    }
+
+    /// Whether position `p` falls inside one character or line end (the
+    /// second half of a UTF-16 pair, the LF of a CRLF counted as two): a
+    /// tool counting this way would not put a selection boundary there.
+    pub fn splits(&self, p: usize) -> bool {
+        self.mids.binary_search(&p).is_ok()
     }
 
     /// Number of positions in the text.
@@ -207,38 +214,8 @@ pub fn name_matches(name: &str, chars: &[char], start: usize) -> bool {
 #[derive(Debug, Clone)]
 pub struct Probe<'a> {
     pub start: usize,
+    pub end: usize,
     pub name: Option<&'a str>,
-}
-
-/// Picks the scheme under which the most selection names match the text;
-/// ties go to `default`. Returns the scheme and whether names decided it.
-pub fn choose(
-    text: &RawText<'_>,
-    normalized: &str,
-    probes: &[Probe<'_>],
-    default: Scheme,
-) -> (Scheme, bool) {
-    if !text.ambiguous() || probes.iter().all(|p| p.name.is_none()) {
-        return (default, false);
-    }
-    let chars: Vec<char> = normalized.chars().collect();
-    let mut best = (default, 0usize, 0usize);
-    for (i, s) in text.candidates(default).into_iter().enumerate() {
-        let map = PositionMap::new(text, s);
-        let score = probes
-            .iter()
-            .filter(|p| {
-                p.name.is_some_and(|n| {
-                    map.to_char(p.start)
-                        .is_some_and(|c| name_matches(n, &chars, c))
-                })
-            })
-            .count();
-        if i == 0 || score > best.1 {
-            best = (s, score, i);
-        }
-    }
-    (best.0, best.1 > 0 && best.2 != 0)
 }
 
 #[cfg(test)]
@@ -312,37 +289,5 @@ mod tests {
         assert_eq!(m.to_char(1), Some(0));
         assert_eq!(m.to_char(6), Some(5));
         assert_eq!(m.len(), 6);
-    }
-
-    #[test]
-    fn names_decide_the_scheme() {
-        let raw = "Line one\r\nLine two\r\nCafé talk\r\n";
-        let text = RawText {
-            raw,
-            had_bom: false,
-        };
-        let n = norm(raw);
-        // ATLAS.ti-style: CRLF as one → "Café" at 18.
-        let probes = [Probe {
-            start: 18,
-            name: Some("Café talk"),
-        }];
-        let default = Scheme::for_origin(Some("QualCoder 3.5"));
-        let (s, decided) = choose(&text, &n, &probes, default);
-        assert!(s.crlf_as_one && decided);
-        // Counted as two → 20; the default already fits.
-        let probes = [Probe {
-            start: 20,
-            name: Some("Café talk…"),
-        }];
-        assert_eq!(choose(&text, &n, &probes, default), (default, false));
-        // No names: the tool's known habit.
-        let atlas = Scheme::for_origin(Some("ATLAS.ti for Windows 23.2.3"));
-        assert!(atlas.crlf_as_one);
-        let probes = [Probe {
-            start: 18,
-            name: None,
-        }];
-        assert_eq!(choose(&text, &n, &probes, atlas), (atlas, false));
     }
 }

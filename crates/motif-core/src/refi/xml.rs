@@ -342,12 +342,14 @@ impl Writer {
 
     /// `<name>text</name>` (the text exactly, escaped).
     pub fn text(&mut self, name: &str, text: &str) {
-        for _ in 0..self.depth {
-            self.out.push_str("  ");
-        }
-        self.out.push('<');
-        self.out.push_str(name);
-        self.out.push('>');
+        self.text_with(name, &[], text);
+    }
+
+    /// `<name attrs…>text</name>`.
+    pub fn text_with(&mut self, name: &str, attrs: &[(&str, Option<String>)], text: &str) {
+        self.tag(name, attrs, false);
+        // The tag ended the line; the text follows it directly.
+        self.out.pop();
         self.out.push_str(&escape_text(text));
         self.out.push_str("</");
         self.out.push_str(name);

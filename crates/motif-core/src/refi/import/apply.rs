@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
+use serde::Serialize;
+
 use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::fsio::atomic_write;
@@ -13,6 +15,7 @@ use crate::memo::{MemoTarget, append_memo, read_memo, write_memo};
 use crate::ops::{NewCoding, new_coding};
 use crate::project::{Attributes, Project, check_coder};
 use crate::refi::is_datetime;
+use crate::refi::reading::Basis;
 use crate::segments::{Placement, place};
 use crate::text::one_line;
 use crate::transcript::{Transcript, content_hash};
@@ -21,8 +24,29 @@ use super::codes::plan_codes;
 use super::names::transcript_id_from;
 use super::{ImportOptions, Package};
 
+/// How one source's positions were read, for the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct PositionReport {
+    /// The transcript the source became.
+    pub transcript: String,
+    /// The source's name in the file.
+    pub source: String,
+    /// `code-points` or `utf16`.
+    pub unit: &'static str,
+    /// A CRLF counted as one position (else two).
+    pub crlf_as_one: bool,
+    /// A leading BOM counted as one position.
+    pub bom_counted: bool,
+    /// What settled it.
+    pub basis: Basis,
+    /// Whether the evidence was clear-cut.
+    pub clear: bool,
+    /// Why, in a sentence.
+    pub why: String,
+}
+
 /// What an import did.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ImportReport {
     pub name: String,
     pub origin: Option<String>,
@@ -38,6 +62,11 @@ pub struct ImportReport {
     pub codings_already: usize,
     pub memos: usize,
     pub attributes: usize,
+    /// How each source's positions were read.
+    pub positions: Vec<PositionReport>,
+    /// What motif cannot represent, by name: kept in `refi-qda/` and
+    /// written back by `export qdpx`.
+    pub kept: Vec<String>,
     pub notices: Vec<String>,
 }
 
@@ -141,6 +170,16 @@ pub fn apply(project: &Project, pkg: &Package, opts: &ImportOptions) -> Result<I
         new_transcripts,
     } = plan_transcripts(project, pkg, taken, &mut report)?;
     for (s, id) in pkg.sources.iter().zip(&source_ids) {
+        report.positions.push(PositionReport {
+            transcript: id.clone(),
+            source: s.name.clone(),
+            unit: s.reading.unit(),
+            crlf_as_one: s.reading.scheme.crlf_as_one,
+            bom_counted: s.reading.scheme.bom,
+            basis: s.reading.basis,
+            clear: s.reading.clear,
+            why: s.reading.why.clone(),
+        });
         for m in &s.memo {
             memos.push((MemoTarget::Transcript(id.clone()), m.clone()));
         }
@@ -178,6 +217,18 @@ pub fn apply(project: &Project, pkg: &Package, opts: &ImportOptions) -> Result<I
             report.memos += 1;
         }
     }
+    let old_ids: HashSet<String> = book.codes().iter().map(|c| c.id.clone()).collect();
+    super::keep::keep(
+        project,
+        pkg,
+        &super::keep::Ids {
+            codes: &plan.ids,
+            old_codes: &old_ids,
+            book: &plan.book,
+            transcripts: &source_ids,
+        },
+    )?;
+    report.kept.clone_from(&pkg.unrepresented_names);
     let book = plan.book;
     for (coder, list) in &per_coder {
         let (added, already) = write_codings(project, coder, list, &transcripts, &book)?;

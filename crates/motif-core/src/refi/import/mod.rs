@@ -21,15 +21,19 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::super::import::MAX_TRANSCRIPT_BYTES;
+use super::reading::Reading;
 
 mod apply;
 mod codes;
+mod keep;
 mod names;
 mod read;
 mod reader;
 mod sources;
 
-pub use apply::{ImportReport, apply, apply_codebook, create_project, is_empty_project};
+pub use apply::{
+    ImportReport, PositionReport, apply, apply_codebook, create_project, is_empty_project,
+};
 pub use names::transcript_id_from;
 pub use read::{read_qdc, read_qdpx};
 
@@ -72,6 +76,12 @@ pub struct ImportedCode {
     pub example: Option<String>,
     /// `#rrggbb`.
     pub color: Option<String>,
+    /// The GUID exactly as written.
+    pub raw_guid: String,
+    /// `isCodable` (absent counts as codable).
+    pub codable: bool,
+    /// The colour attribute exactly as written, if any.
+    pub raw_color: Option<String>,
     pub memo: Option<String>,
     /// From motif's sidecar, when the GUID matches.
     pub sidecar_id: Option<String>,
@@ -83,6 +93,10 @@ pub struct ImportedCode {
 #[derive(Debug, Clone, Default)]
 pub struct ImportedSource {
     pub guid: String,
+    /// The GUID exactly as written (empty when the tool gave none).
+    pub raw_guid: String,
+    /// The `name` attribute exactly as written, if any.
+    pub raw_name: Option<String>,
     /// The name the tool gave it (the transcript id is derived from it).
     pub name: String,
     /// Normalized text (no BOM, LF line ends).
@@ -91,6 +105,8 @@ pub struct ImportedSource {
     pub memo: Vec<String>,
     /// Attributes (variable → value).
     pub attributes: BTreeMap<String, String>,
+    /// How its selections' positions were read.
+    pub reading: Reading,
 }
 
 /// A coding as read, in code points of the normalized text.
@@ -107,6 +123,41 @@ pub struct ImportedCoding {
     pub coder: String,
     pub time: Option<String>,
     pub memo: Option<String>,
+}
+
+/// A selection as written, at its code-point span, for
+/// [`crate::refi::kept`].
+#[derive(Debug, Clone, Default)]
+pub struct ImportedSelection {
+    /// Index in [`Package::sources`].
+    pub source: usize,
+    pub start: usize,
+    pub end: usize,
+    pub guid: String,
+    pub name: Option<String>,
+    pub creator: Option<String>,
+    pub created: Option<String>,
+}
+
+/// A user as written.
+#[derive(Debug, Clone, Default)]
+pub struct ImportedUser {
+    pub coder: String,
+    pub guid: String,
+    pub name: Option<String>,
+    pub id: Option<String>,
+}
+
+/// A set as written: members by canonical GUID.
+#[derive(Debug, Clone, Default)]
+pub struct ImportedSet {
+    pub guid: String,
+    pub name: String,
+    pub description: String,
+    pub codes: Vec<String>,
+    pub sources: Vec<String>,
+    /// Members motif does not hold: (element name, GUID as written).
+    pub other: Vec<(String, String)>,
 }
 
 /// Everything motif took from a `.qdpx` or `.qdc`, checked, in memory.
@@ -126,6 +177,19 @@ pub struct Package {
     pub project_memo: Vec<String>,
     /// Coders named by the file's users, in order.
     pub users: Vec<String>,
+    /// The users as written.
+    pub raw_users: Vec<ImportedUser>,
+    /// The selections as written.
+    pub selections: Vec<ImportedSelection>,
+    /// Sets (code groups, document sets).
+    pub sets: Vec<ImportedSet>,
+    /// What motif cannot represent, kept as read: `Sources`, `Links` and
+    /// `Graphs` elements holding it.
+    pub unrepresented: Vec<crate::refi::xml::Element>,
+    /// Names of what `unrepresented` holds.
+    pub unrepresented_names: Vec<String>,
+    /// Archive files the unrepresented sources refer to (name, bytes).
+    pub kept_files: Vec<(String, Vec<u8>)>,
     /// What the researcher should know (what was left out and why).
     pub notices: Vec<String>,
 }

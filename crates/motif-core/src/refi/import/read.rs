@@ -2,12 +2,12 @@
 //! in-memory [`Package`]: the archive, the sidecar, the project's users,
 //! codes, sources, variables and notes.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::refi::archive::Archive;
-use crate::refi::positions::Scheme;
+use crate::refi::reading::Habit;
 use crate::refi::xml::{self, Element};
 use crate::refi::{SIDECAR, Sidecar, normalize_guid};
 use crate::text::one_line;
@@ -104,7 +104,7 @@ fn read_project(
         used_notes: HashSet::new(),
         variables: HashMap::new(),
         notices: Vec::new(),
-        default_scheme: Scheme::for_origin(pkg.origin.as_deref()),
+        habit: Habit::of(pkg.origin.as_deref()),
     };
     read_users(&mut cx, root, pkg);
     // Notes first: everything else refers to them.
@@ -147,18 +147,94 @@ fn read_project(
             None => text.clone(),
         });
     }
-    for (what, label) in [("Sets", "set"), ("Links", "link"), ("Graphs", "graph")] {
-        if let Some(el) = root.child(what) {
-            let n = el.children.len();
-            if n > 0 {
-                cx.notices.push(format!(
-                    "{n} {label}(s) skipped: motif has no place for them"
-                ));
-            }
+    read_sets(root, pkg);
+    for (what, label) in [("Links", "link"), ("Graphs", "graph")] {
+        if let Some(el) = root.child(what)
+            && !el.children.is_empty()
+        {
+            keep(pkg, what, label, el.children.iter());
         }
     }
     pkg.notices.append(&mut cx.notices);
     Ok(())
+}
+
+/// Keeps elements motif cannot represent (children of `group`) as read,
+/// listing them by name.
+pub(super) fn keep<'a>(
+    pkg: &mut Package,
+    group: &str,
+    label: &str,
+    els: impl Iterator<Item = &'a Element>,
+) {
+    let at = pkg
+        .unrepresented
+        .iter()
+        .position(|g| g.name == group)
+        .unwrap_or_else(|| {
+            pkg.unrepresented.push(Element {
+                name: group.to_owned(),
+                ..Element::default()
+            });
+            pkg.unrepresented.len() - 1
+        });
+    for el in els {
+        let name = el
+            .attr_nonblank("name")
+            .map_or_else(|| el.attr("guid").unwrap_or("").to_owned(), one_line);
+        pkg.unrepresented_names.push(format!("{label} `{name}`"));
+        pkg.unrepresented[at].children.push(el.clone());
+    }
+}
+
+/// Sets: code groups and document sets, members by GUID.
+fn read_sets(root: &Element, pkg: &mut Package) {
+    let Some(sets) = root.child("Sets") else {
+        return;
+    };
+    for set in sets.children_named("Set") {
+        let Some(guid) = set.attr_nonblank("guid") else {
+            continue;
+        };
+        let mut out = super::ImportedSet {
+            guid: guid.to_owned(),
+            name: set.attr("name").unwrap_or("").to_owned(),
+            description: set.child_text("Description").unwrap_or("").to_owned(),
+            ..super::ImportedSet::default()
+        };
+        for m in &set.children {
+            let Some(target) = m.attr_nonblank("targetGUID") else {
+                continue;
+            };
+            let canonical = normalize_guid(target);
+            match (m.name.to_ascii_lowercase().as_str(), canonical) {
+                ("membercode", Some(g)) => out.codes.push(g),
+                ("membersource", Some(g)) if pkg.sources.iter().any(|s| s.guid == g) => {
+                    out.sources.push(g);
+                }
+                (_, _) if !m.is("Description") => {
+                    out.other.push((m.name.clone(), target.to_owned()));
+                }
+                _ => {}
+            }
+        }
+        // A document set is also an attribute of its members, so that
+        // reports can filter by it (`--attr "set: NAME=yes"`).
+        if !out.sources.is_empty() {
+            let column = crate::refi::kept::set_column(&out.name);
+            if !pkg.variables.contains(&column) {
+                pkg.variables.push(column.clone());
+            }
+            for s in pkg
+                .sources
+                .iter_mut()
+                .filter(|s| out.sources.contains(&s.guid))
+            {
+                s.attributes.insert(column.clone(), "yes".into());
+            }
+        }
+        pkg.sets.push(out);
+    }
 }
 
 /// Reads a `.qdc` codebook (a `project.qde` is accepted too, for its
@@ -216,7 +292,7 @@ pub fn read_qdc(file: &Path) -> Result<Package> {
         used_notes: HashSet::new(),
         variables: HashMap::new(),
         notices: Vec::new(),
-        default_scheme: Scheme::for_origin(None),
+        habit: Habit::of(None),
     };
     let mut pkg = Package {
         file: file.to_path_buf(),
@@ -279,6 +355,12 @@ fn read_users(cx: &mut Reader<'_>, root: &Element, pkg: &mut Package) {
             }
             taken.insert(name.clone());
             pkg.users.push(name.clone());
+            pkg.raw_users.push(super::ImportedUser {
+                coder: name.clone(),
+                guid: u.attr("guid").map(str::trim).unwrap_or_default().to_owned(),
+                name: u.attr("name").map(str::to_owned),
+                id: u.attr("id").map(str::to_owned),
+            });
             cx.users.insert(g, name);
         }
     }
@@ -327,7 +409,6 @@ fn read_variables(cx: &mut Reader<'_>, root: &Element, pkg: &mut Package) {
 /// The project's sources: text sources and the text of PDF sources are
 /// read; other kinds are counted in a notice.
 fn read_sources(cx: &mut Reader<'_>, root: &Element, pkg: &mut Package) -> Result<()> {
-    let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     if let Some(sources) = root.child("Sources") {
         for s in &sources.children {
             match s.name.to_ascii_lowercase().as_str() {
@@ -335,34 +416,50 @@ fn read_sources(cx: &mut Reader<'_>, root: &Element, pkg: &mut Package) -> Resul
                 "pdfsource" => {
                     if let Some(rep) = s.child("Representation") {
                         read_text_source(cx, rep, s.attr_nonblank("name"), pkg)?;
-                        if s.children_named("PDFSelection").next().is_some() {
-                            cx.notices.push(format!(
-                                "PDF `{}`: its text was imported; codings of page areas were not",
-                                one_line(s.attr("name").unwrap_or(""))
-                            ));
+                        // The PDF itself, with its page-area selections,
+                        // is kept without the text (now a transcript).
+                        let mut pdf = s.clone();
+                        pdf.children.retain(|c| !c.is("Representation"));
+                        if pdf.children_named("PDFSelection").next().is_some() {
+                            keep_source(cx, &pdf, "pdf", pkg)?;
                         }
                     } else {
-                        *skipped.entry("PDF".into()).or_default() += 1;
+                        keep_source(cx, s, "pdf", pkg)?;
                     }
                 }
                 other => {
                     let kind = other.trim_end_matches("source");
-                    *skipped
-                        .entry(if kind.is_empty() {
-                            other.to_owned()
-                        } else {
-                            kind.to_owned()
-                        })
-                        .or_default() += 1;
+                    let kind = if kind.is_empty() { other } else { kind };
+                    keep_source(cx, s, kind, pkg)?;
                 }
             }
         }
     }
-    for (kind, n) in skipped {
-        cx.notices.push(format!(
-            "{n} {kind} source(s) skipped: motif codes text transcripts only"
-        ));
+    Ok(())
+}
+
+/// Keeps a source motif cannot code (picture, audio, video, PDF) as read,
+/// with the archive files it refers to.
+fn keep_source(cx: &mut Reader<'_>, el: &Element, kind: &str, pkg: &mut Package) -> Result<()> {
+    let label = format!("{kind} source");
+    for (k, v) in &el.attrs {
+        if !k.to_ascii_lowercase().ends_with("path") {
+            continue;
+        }
+        let lower = v.trim().to_ascii_lowercase();
+        if !lower.starts_with("internal://") {
+            continue;
+        }
+        let what = format!("{label} `{}`", one_line(el.attr("name").unwrap_or("")));
+        let loc = cx.locate(v, &what)?;
+        if let super::reader::Location::Internal(name) = &loc
+            && let Some(bytes) = cx.fetch(&loc, super::MAX_DOCX_BYTES)?
+            && !pkg.kept_files.iter().any(|(n, _)| n == name)
+        {
+            pkg.kept_files.push((name.clone(), bytes));
+        }
     }
+    keep(pkg, "Sources", &label, std::iter::once(el));
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::import::normalize_newlines;
 use crate::refi::archive::{Archive, check_entry_name};
-use crate::refi::positions::Scheme;
+use crate::refi::reading::Habit;
 use crate::refi::xml::Element;
 use crate::refi::{normalize_guid, parse_refi_color, split_description};
 use crate::text::one_line;
@@ -26,7 +26,7 @@ pub(super) struct Reader<'a> {
     pub(super) used_notes: HashSet<String>,
     pub(super) variables: HashMap<String, String>,
     pub(super) notices: Vec<String>,
-    pub(super) default_scheme: Scheme,
+    pub(super) habit: Habit,
 }
 
 /// Where a source's text lives.
@@ -271,6 +271,15 @@ pub(super) fn read_codes(
         let side = sidecar.get(&guid);
         let index = out.len();
         out.push(ImportedCode {
+            raw_guid: el
+                .attr("guid")
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_owned(),
+            codable: !el
+                .attr("isCodable")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("false") || v.trim() == "0"),
+            raw_color: raw_color.map(str::to_owned),
             guid: guid.clone(),
             name,
             parent,

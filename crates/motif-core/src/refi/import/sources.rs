@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use crate::error::Result;
 use crate::import::{Legacy, decode, docx_text, normalize_newlines};
 use crate::refi::normalize_guid;
-use crate::refi::positions::{PositionMap, Probe, RawText, choose};
+use crate::refi::positions::{PositionMap, Probe, RawText, Scheme};
+use crate::refi::reading::{Basis, Reading, decide};
 use crate::refi::xml::Element;
 use crate::text::one_line;
 
@@ -29,6 +30,11 @@ struct RawSelection {
     pub(super) start: i64,
     pub(super) end: i64,
     pub(super) name: Option<String>,
+    /// The name attribute as written (an empty one too).
+    pub(super) raw_name: Option<String>,
+    pub(super) guid: String,
+    pub(super) creator: Option<String>,
+    pub(super) created: Option<String>,
     pub(super) codings: Vec<RawCoding>,
     pub(super) memo: Vec<String>,
 }
@@ -44,8 +50,14 @@ pub(super) fn read_text_source(
         .attr("guid")
         .and_then(normalize_guid)
         .unwrap_or_else(|| crate::refi::guid("imported-source", &pkg.sources.len().to_string()));
+    // A source without a name is named after its text file.
     let name = name_override
         .or_else(|| el.attr_nonblank("name"))
+        .or_else(|| {
+            el.attr_nonblank("plainTextPath")
+                .and_then(|p| p.rsplit(['/', '\\']).next())
+                .filter(|f| !f.trim().is_empty())
+        })
         .map_or_else(String::new, str::to_owned);
     let shown = if name.is_empty() {
         format!("source {guid}")
@@ -68,7 +80,7 @@ pub(super) fn read_text_source(
     let chars = normalized.chars().count();
     let selections = read_selections(cx, el, &shown);
     let text = RawText { raw: &raw, had_bom };
-    let map = position_map(
+    let (map, reading) = position_map(
         cx,
         &shown,
         &selections,
@@ -104,10 +116,17 @@ pub(super) fn read_text_source(
     }
     pkg.sources.push(ImportedSource {
         guid,
+        raw_guid: el
+            .attr("guid")
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_owned(),
+        raw_name: el.attr("name").map(str::to_owned),
         name: if name.is_empty() { String::new() } else { name },
         text: normalized,
         memo: transcript_memo,
         attributes,
+        reading,
     });
     Ok(())
 }
@@ -185,6 +204,10 @@ fn read_selections(cx: &mut Reader<'_>, el: &Element, shown: &str) -> Vec<RawSel
             continue;
         };
         let sel_user = sel.attr("creatingUser").map(str::to_owned);
+        let creator = sel_user
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| cx.coder(Some(u)));
         let sel_time = sel.attr("creationDateTime").map(str::to_owned);
         let mut memo: Vec<String> = sel
             .child_text("Description")
@@ -227,6 +250,14 @@ fn read_selections(cx: &mut Reader<'_>, el: &Element, shown: &str) -> Vec<RawSel
             start,
             end,
             name: sel.attr_nonblank("name").map(str::to_owned),
+            raw_name: sel.attr("name").map(str::to_owned),
+            guid: sel
+                .attr("guid")
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_owned(),
+            creator,
+            created: sel.attr("creationDateTime").map(str::to_owned),
             codings,
             memo,
         });
@@ -234,8 +265,10 @@ fn read_selections(cx: &mut Reader<'_>, el: &Element, shown: &str) -> Vec<RawSel
     selections
 }
 
-/// How this tool counted positions in a source: names decide when they
-/// can; a source read from a Word file is taken as counted in code points.
+/// How this tool counted positions in a source (see
+/// [`crate::refi::reading`]); a source read from a Word file is taken as
+/// counted in code points of motif's reading of it. A reading that is not
+/// clear-cut gets a notice.
 fn position_map(
     cx: &mut Reader<'_>,
     shown: &str,
@@ -244,7 +277,7 @@ fn position_map(
     text: &RawText<'_>,
     normalized: &str,
     chars: usize,
-) -> PositionMap {
+) -> (PositionMap, Reading) {
     if from_docx {
         if !selections.is_empty() {
             cx.notices.push(format!(
@@ -252,30 +285,40 @@ fn position_map(
                 selections.len()
             ));
         }
-        PositionMap::identity(chars)
-    } else {
-        let probes: Vec<Probe<'_>> = selections
-            .iter()
-            .filter_map(|s| {
-                usize::try_from(s.start).ok().map(|start| Probe {
-                    start,
-                    name: s.name.as_deref(),
-                })
-            })
-            .collect();
-        let (scheme, by_names) = choose(text, normalized, &probes, cx.default_scheme);
-        if by_names {
-            cx.notices.push(format!(
-                "{shown}: positions read as {} (the selection names match the text that way)",
-                scheme.describe()
-            ));
-        }
-        if text.ambiguous() {
-            PositionMap::new(text, scheme)
-        } else {
-            PositionMap::identity(chars)
-        }
+        let reading = Reading {
+            scheme: Scheme::default(),
+            basis: Basis::Assumed,
+            clear: selections.is_empty(),
+            why: "the text was read from a Word file; positions taken as code points of it".into(),
+        };
+        return (PositionMap::identity(chars), reading);
     }
+    let probes: Vec<Probe<'_>> = selections
+        .iter()
+        .filter_map(|s| {
+            let start = usize::try_from(s.start).ok()?;
+            let end = usize::try_from(s.end).ok()?;
+            Some(Probe {
+                start,
+                end,
+                name: s.name.as_deref(),
+            })
+        })
+        .collect();
+    let reading = decide(text, normalized, &probes, cx.habit);
+    if !reading.clear {
+        cx.notices.push(format!(
+            "{shown}: its positions could be counted more than one way; motif read them as {} because {} — check its codings (`motif segments --transcript ID`)",
+            reading.scheme.describe(),
+            reading.why
+        ));
+    }
+    let map = if text.ambiguous() {
+        PositionMap::new(text, reading.scheme)
+    } else {
+        PositionMap::identity(chars)
+    };
+    (map, reading)
 }
 
 /// Turns the selections into codings of the source (the next one in
@@ -313,6 +356,17 @@ fn place_selections(
                 s.end,
                 map.len()
             ));
+        }
+        if normalize_guid(&s.guid).is_some() {
+            pkg.selections.push(super::ImportedSelection {
+                source: index,
+                start,
+                end,
+                guid: s.guid.clone(),
+                name: s.raw_name.clone(),
+                creator: s.creator.clone(),
+                created: s.created.clone(),
+            });
         }
         if s.codings.is_empty() {
             if !s.memo.is_empty() {
