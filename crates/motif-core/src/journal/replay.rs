@@ -62,6 +62,13 @@ fn parse_line(raw: &[u8]) -> std::result::Result<(Record, usize), String> {
         .and_then(parse_record)
 }
 
+/// Whether a line is one of git's conflict markers.
+fn is_conflict_marker(raw: &[u8]) -> bool {
+    [&b"<<<<<<<"[..], b"|||||||", b"=======", b">>>>>>>"]
+        .iter()
+        .any(|m| raw.starts_with(m))
+}
+
 impl Journal {
     /// Reads whatever was appended since the last read (by this or another
     /// process) and replays it.
@@ -144,6 +151,15 @@ impl Journal {
         }
         match parsed {
             Ok((rec, _)) => self.apply_line(rec, self.lines),
+            Err(_) if is_conflict_marker(raw) => self.problems.push(Problem {
+                path: self.path.clone(),
+                line: self.lines,
+                message: "a git merge conflict marker (the journal was merged without the \
+                          project's .gitattributes); the records of both sides are read. Delete \
+                          the marker lines and run `motif git-setup` so that the next merge \
+                          keeps both sides on its own"
+                    .into(),
+            }),
             Err(e) => self.problems.push(Problem {
                 path: self.path.clone(),
                 line: self.lines,
@@ -180,7 +196,9 @@ impl Journal {
                 let inverse = match self.apply_op(op.clone()) {
                     Ok(inv) => inv,
                     Err(msg) => {
-                        self.problem(line, msg);
+                        if !msg.is_empty() {
+                            self.problem(line, msg);
+                        }
                         return;
                     }
                 };
@@ -196,6 +214,10 @@ impl Journal {
     /// id on the undo stack, and moves it to the redo stack.
     fn apply_undo(&mut self, batch: &str, line: usize) {
         let Some(pos) = self.done.iter().rposition(|b| b.id == batch) else {
+            if self.undone.iter().any(|b| b.id == batch) {
+                // Undone already: the same undo from two merged histories.
+                return;
+            }
             self.problem(
                 line,
                 format!("undo of batch {batch}, which is not on the undo stack; ignored"),
@@ -213,6 +235,10 @@ impl Journal {
     /// stack and moves it back to the undo stack with fresh inverses.
     fn apply_redo(&mut self, batch: &str, line: usize) {
         let Some(pos) = self.undone.iter().rposition(|b| b.id == batch) else {
+            if self.done.iter().any(|b| b.id == batch) {
+                // Applied already: the same redo from two merged histories.
+                return;
+            }
             self.problem(
                 line,
                 format!("redo of batch {batch}, which is not on the redo stack; ignored"),
@@ -220,6 +246,9 @@ impl Journal {
             return;
         };
         let mut b = self.undone.remove(pos);
+        if pos < self.redo_floor {
+            self.redo_floor -= 1;
+        }
         b.inverse.clear();
         for op in b.forward.clone() {
             if let Ok(inv) = self.apply_op(op) {
@@ -284,7 +313,9 @@ impl Journal {
                 b.inverse.push(inverse);
             }
             _ => {
-                self.undone.clear();
+                // A new batch ends what `redo` reaches; the batches stay
+                // for a `redo` record merged in from another machine.
+                self.redo_floor = self.undone.len();
                 self.done.push(Batch {
                     id: batch_id.into(),
                     time,
@@ -301,6 +332,13 @@ impl Journal {
             Op::Add(c) => {
                 let id = c.id.clone();
                 let n = self.next_seq;
+                if let Some((_, had)) = self.codings.get(&id)
+                    && **had == *c
+                {
+                    // The same record twice: a union merge of two
+                    // histories that both hold it. Applied once.
+                    return Err(String::new());
+                }
                 if !self.insert_live(n, c) {
                     return Err(format!("coding {id} is added twice; the second is ignored"));
                 }
