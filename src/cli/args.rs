@@ -187,6 +187,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Set an existing project up to merge in git without conflicts: write
+    /// .gitattributes and the codebook in its merge-friendly form.
+    #[command(
+        after_help = "Example:\n  motif git-setup && git add .gitattributes codebooks && git commit"
+    )]
+    GitSetup,
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  motif completions bash > ~/.local/share/bash-completion/completions/motif"

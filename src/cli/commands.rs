@@ -101,6 +101,7 @@ pub fn run(ctx: &Ctx) -> CmdResult {
         Command::Similar(args) => super::search::similar(ctx, args),
         Command::Index(args) => super::search::index(ctx, args),
         Command::Check { json } => check_cmd(ctx, *json),
+        Command::GitSetup => git_setup(ctx),
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut super::args::Cli::command(), "motif", &mut buf);
@@ -161,6 +162,27 @@ fn init(ctx: &Ctx, dir: Option<&Path>, name: Option<&str>) -> CmdResult {
         one_line(&p.config.name),
         dir.display()
     ));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn git_setup(ctx: &Ctx) -> CmdResult {
+    let p = ctx.project()?;
+    let done = motif_core::gitsetup::setup(&p)?;
+    let mut out = String::new();
+    out.push_str(if done.attributes {
+        "wrote .gitattributes: journals, memos and the codebook merge with git's union driver\n"
+    } else {
+        ".gitattributes already set up\n"
+    });
+    if done.codebook {
+        let _ = writeln!(
+            out,
+            "rewrote {} in its merge-friendly form (one `ID.FIELD` line per field)",
+            p.config.codebook
+        );
+    }
+    out.push_str("commit both before branching, so every branch merges the same way\n");
+    emit(&out);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -14,4 +14,5 @@ mod reports;
 mod safety;
 mod search;
 mod soak;
+mod team;
 mod util;

@@ -12,6 +12,7 @@ pub mod codebook;
 pub mod error;
 pub mod export;
 pub mod fsio;
+pub mod gitsetup;
 pub mod ids;
 pub mod import;
 pub mod journal;

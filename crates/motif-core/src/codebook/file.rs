@@ -184,13 +184,12 @@ pub(super) fn write(book: &Codebook) -> String {
          # id. Rename and move codes with `motif codes rename|move` or by editing\n\
          # `name` and `parent`. One line per field lets git merge changes to\n\
          # different codes on their own (docs/file-formats.md).\n\
-         [code]\n",
+         [code]\n\n",
     );
     for id in &book.order {
         let Some(c) = book.by_id.get(id).map(|&i| &book.codes[i]) else {
             continue;
         };
-        out.push('\n');
         let mut field = |k: &str, v: String| {
             let _ = writeln!(out, "{id}.{k} = {v}");
         };
@@ -218,6 +217,10 @@ pub(super) fn write(book: &Codebook) -> String {
             let list: Vec<String> = c.aliases.iter().map(|a| one_line_str(a)).collect();
             field("aliases", format!("[{}]", list.join(", ")));
         }
+        // A blank line after each code, the last one too: a code appended
+        // on one branch and a change to the last field of the last code on
+        // another are then apart, and git merges both.
+        out.push('\n');
     }
     out
 }
