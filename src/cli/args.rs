@@ -193,6 +193,14 @@ pub enum Command {
         after_help = "Example:\n  motif git-setup && git add .gitattributes codebooks && git commit"
     )]
     GitSetup,
+    /// List coders (codings, first and last activity), or rename one.
+    #[command(after_help = "Examples:\n  motif coders\n  motif coders rename Ana ana")]
+    Coders {
+        #[command(subcommand)]
+        action: Option<CodersAction>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script.
     #[command(
         after_help = "Example:\n  motif completions bash > ~/.local/share/bash-completion/completions/motif"
@@ -271,6 +279,12 @@ pub struct FormatArgs {
     /// One self-contained HTML page: codebook, frequency chart, quotes.
     #[arg(long)]
     pub html: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodersAction {
+    /// Rename a coder across journals (into an existing coder: joined).
+    Rename { old: String, new: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -409,3 +409,94 @@ fn the_same_code_renamed_two_ways_is_reported_by_name() {
         }
     }
 }
+
+fn coders(dir: &Path) -> Vec<(String, u64)> {
+    json(dir, &["coders", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["coder"].as_str().unwrap().to_owned(),
+                c["codings"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn names_differing_in_case_or_accents_are_one_coder_and_renames_lose_nothing() {
+    let team = Team::new();
+    let d = &team.base;
+    // `ana` has one coding; `Ana` and `Anà` are her.
+    code(d, "Ana", "The users file good bugs", "community/users");
+    motif(
+        d,
+        "x",
+        &[
+            "--coder",
+            "Anà",
+            "code",
+            "p01",
+            "--chars",
+            &chars_of(d, "Documentation"),
+            "docs",
+        ],
+    );
+    assert_eq!(coders(d), [("ana".to_owned(), 3)]);
+    code(d, "ben", "The maintainers answer them", "community");
+    let listed = json(d, &["coders", "--json"]);
+    let first = listed[0]["first"].as_str().unwrap();
+    let last = listed[0]["last"].as_str().unwrap();
+    assert!(first.len() == 20 && first <= last, "{listed}");
+    // Renaming ben to a spelling of ana joins the journals.
+    let out = motif(d, "x", &["coders", "rename", "ben", "ANA"]);
+    assert!(out.contains("renamed coder ben to ana"), "{out}");
+    assert_eq!(coders(d), [("ana".to_owned(), 4)]);
+    assert!(!d.join("codings/ben.jsonl").exists());
+    assert!(motif(d, "x", &["check"]).contains("everything is in order"));
+    // Undo still reaches ana's latest step (ben's coding, now hers).
+    motif(d, "ana", &["undo"]);
+    assert_eq!(coders(d), [("ana".to_owned(), 3)]);
+    // A plain rename moves the journal.
+    motif(d, "x", &["coders", "rename", "ana", "ana-m"]);
+    assert_eq!(coders(d), [("ana-m".to_owned(), 3)]);
+    let err = motif_err(d, &["coders", "rename", "nobody", "x"]);
+    assert!(err.contains("no coder `nobody`"), "{err}");
+}
+
+#[test]
+fn with_no_coder_set_nothing_is_written_and_the_message_says_how() {
+    let team = Team::new();
+    let d = &team.base;
+    let before = std::fs::read(d.join("codings/ana.jsonl")).unwrap();
+    let out = motif_cmd()
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .env_remove("USERNAME")
+        .env_remove("MOTIF_CODER")
+        .arg("--project")
+        .arg(d)
+        .args(["code", "p01", "--chars", "0-5", "docs"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--coder NAME") && err.contains("motif.toml") && err.contains("MOTIF_CODER"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(d.join("codings/ana.jsonl")).unwrap(), before);
+    assert_eq!(coders(d).len(), 1);
+    // MOTIF_CODER names the coder.
+    let out = motif_cmd()
+        .env_remove("USER")
+        .env("MOTIF_CODER", "cleo")
+        .arg("--project")
+        .arg(d)
+        .args(["code", "p01", "--chars", "0-5", "docs"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(coders(d).len(), 2);
+}

@@ -9,6 +9,7 @@ pub mod attributes;
 pub mod cache;
 pub mod check;
 pub mod codebook;
+pub mod coders;
 pub mod error;
 pub mod export;
 pub mod fsio;
