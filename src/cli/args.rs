@@ -125,9 +125,17 @@ pub enum Command {
     /// Remove codings that lie within a span (optionally only some codes).
     #[command(after_help = "Example:\n  motif uncode p03 --lines 12-14 frameworks")]
     Uncode {
-        transcript: String,
-        #[command(flatten)]
-        span: SpanArgs,
+        #[arg(required_unless_present = "id")]
+        transcript: Option<String>,
+        /// Code points, 0-based, end-exclusive (A-B).
+        #[arg(long, value_name = "A-B", conflicts_with = "lines", required_unless_present_any = ["lines", "id"])]
+        chars: Option<String>,
+        /// Lines, 1-based, both included (A-B); a leading speaker label is left out.
+        #[arg(long, value_name = "A-B")]
+        lines: Option<String>,
+        /// Remove the coding with this id (as `motif check` lists orphans).
+        #[arg(long, value_name = "ID", conflicts_with_all = ["transcript", "chars", "lines", "codes"])]
+        id: Option<String>,
         /// Only codings with these codes (default: all of yours in the span).
         codes: Vec<String>,
     },

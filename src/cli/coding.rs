@@ -120,6 +120,23 @@ pub fn uncode(ctx: &Ctx, tid: &str, span: &SpanArgs, codes: &[String]) -> CmdRes
     Ok(ExitCode::SUCCESS)
 }
 
+/// `motif uncode --id ID`.
+pub fn uncode_id(ctx: &Ctx, id: &str) -> CmdResult {
+    let mut session = ctx.session()?;
+    let c = session.uncode_id(id)?;
+    let coder = session.coder()?;
+    let book = session.codebook()?;
+    let code = book.by_id(&c.code).map_or("?", |k| k.path.as_str());
+    emit_saved(&format!(
+        "removed coding {} ({code} at {}-{} of `{}`) [{coder}]\n",
+        one_line(&c.id),
+        c.start,
+        c.end,
+        one_line(&c.transcript)
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `motif undo` and `motif redo`.
 pub fn undo_redo(ctx: &Ctx, undo: bool) -> CmdResult {
     let mut session = ctx.session()?;

@@ -71,9 +71,21 @@ pub fn run(ctx: &Ctx) -> CmdResult {
         Command::Code(args) => super::coding::code(ctx, args),
         Command::Uncode {
             transcript,
-            span,
+            chars,
+            lines,
             codes,
-        } => super::coding::uncode(ctx, transcript, span, codes),
+            id,
+        } => match (id, transcript) {
+            (Some(id), _) => super::coding::uncode_id(ctx, id),
+            (None, Some(t)) => {
+                let span = super::args::SpanArgs {
+                    chars: chars.clone(),
+                    lines: lines.clone(),
+                };
+                super::coding::uncode(ctx, t, &span, codes)
+            }
+            (None, None) => anyhow::bail!("give a transcript and a span, or --id ID"),
+        },
         Command::Undo => super::coding::undo_redo(ctx, true),
         Command::Redo => super::coding::undo_redo(ctx, false),
         Command::Segments {

@@ -500,3 +500,60 @@ fn with_no_coder_set_nothing_is_written_and_the_message_says_how() {
     assert!(out.status.success());
     assert_eq!(coders(d).len(), 2);
 }
+
+#[test]
+fn an_orphaned_coding_is_listed_with_its_id_and_removed_by_it_with_undo() {
+    let team = Team::new();
+    let d = &team.base;
+    code(d, "ana", "Documentation is where we lose people", "docs");
+    // The passage is rewritten: the coding's text is gone.
+    edit(
+        d,
+        "transcripts/p01.txt",
+        "Documentation is where we lose people.",
+        "Tutorials matter.",
+    );
+    let out = motif_cmd()
+        .env("USER", "ana")
+        .arg("--project")
+        .arg(d)
+        .args(["check", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let orphan = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "orphaned-coding")
+        .unwrap();
+    let id = orphan["coding"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(orphan["coding"]["coder"], "ana");
+    assert_eq!(
+        orphan["coding"]["quote"],
+        "Documentation is where we lose people"
+    );
+    assert!(
+        orphan["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("uncode --id {id}"))
+    );
+    // No span reaches it; its id does.
+    let out = motif(d, "ana", &["uncode", "--id", &id]);
+    assert!(out.contains(&format!("removed coding {id}")), "{out}");
+    let check = motif(d, "ana", &["check"]);
+    assert!(!check.contains("problem:"), "{check}");
+    let err = motif_err(d, &["--coder", "ana", "uncode", "--id", &id]);
+    assert!(err.contains(&format!("ana has no coding {id}")), "{err}");
+    // Undo brings it back, orphaned as before.
+    motif(d, "ana", &["undo"]);
+    let out = motif_cmd()
+        .arg("--project")
+        .arg(d)
+        .args(["check"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&id));
+}
