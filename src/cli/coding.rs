@@ -11,7 +11,7 @@ use motif_core::session::Target;
 use motif_core::text::one_line;
 use motif_core::transcript::Transcript;
 
-use super::args::{CodeArgs, SpanArgs};
+use super::args::CodeArgs;
 use super::output::{emit_saved, lines_label};
 use super::{CmdResult, Ctx};
 
@@ -99,8 +99,14 @@ pub fn code(ctx: &Ctx, args: &CodeArgs) -> CmdResult {
 }
 
 /// `motif uncode`.
-pub fn uncode(ctx: &Ctx, tid: &str, span: &SpanArgs, codes: &[String]) -> CmdResult {
-    let Some(spec) = span_of(span.chars.as_ref(), span.lines.as_ref())? else {
+pub fn uncode(
+    ctx: &Ctx,
+    tid: &str,
+    chars: Option<&String>,
+    lines: Option<&String>,
+    codes: &[String],
+) -> CmdResult {
+    let Some(spec) = span_of(chars, lines)? else {
         bail!("give the span with --chars A-B or --lines A-B");
     };
     let mut session = ctx.session()?;

@@ -21,25 +21,7 @@ use super::{CmdResult, Ctx};
 /// Dispatches to the command.
 pub fn run(ctx: &Ctx) -> CmdResult {
     let Some(cmd) = &ctx.cli.command else {
-        // In a terminal, the TUI; piped or redirected, the summary.
-        use std::io::IsTerminal;
-        if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-            let project = ctx.project()?;
-            let coder = match ctx.coder(&project) {
-                Ok(c) => c,
-                Err(_)
-                    if ctx.cli.coder.is_empty()
-                        && project.config.coder.is_none()
-                        && motif_core::session::default_coder().is_none() =>
-                {
-                    ask_coder(&project)?
-                }
-                Err(e) => return Err(e),
-            };
-            crate::tui::run(project, coder)?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        return summary(ctx);
+        return tui_or_summary(ctx);
     };
     match cmd {
         Command::Init { dir, name } => init(ctx, dir.as_deref(), name.as_deref()),
@@ -77,13 +59,7 @@ pub fn run(ctx: &Ctx) -> CmdResult {
             id,
         } => match (id, transcript) {
             (Some(id), _) => super::coding::uncode_id(ctx, id),
-            (None, Some(t)) => {
-                let span = super::args::SpanArgs {
-                    chars: chars.clone(),
-                    lines: lines.clone(),
-                };
-                super::coding::uncode(ctx, t, &span, codes)
-            }
+            (None, Some(t)) => super::coding::uncode(ctx, t, chars.as_ref(), lines.as_ref(), codes),
             (None, None) => anyhow::bail!("give a transcript and a span, or --id ID"),
         },
         Command::Undo => super::coding::undo_redo(ctx, true),
@@ -141,6 +117,30 @@ pub fn run(ctx: &Ctx) -> CmdResult {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// With no command: in a terminal, the TUI; piped or redirected, the
+/// summary.
+fn tui_or_summary(ctx: &Ctx) -> CmdResult {
+    // In a terminal, the TUI; piped or redirected, the summary.
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        let project = ctx.project()?;
+        let coder = match ctx.coder(&project) {
+            Ok(c) => c,
+            Err(_)
+                if ctx.cli.coder.is_empty()
+                    && project.config.coder.is_none()
+                    && motif_core::session::default_coder().is_none() =>
+            {
+                ask_coder(&project)?
+            }
+            Err(e) => return Err(e),
+        };
+        crate::tui::run(project, coder)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    summary(ctx)
 }
 
 /// With no command: a summary of the project.

@@ -193,8 +193,23 @@ fn two_coders_on_two_branches_merge_both_ways_without_conflict() {
         .as_str()
         .unwrap()
         .to_owned();
-    // Ana: adds a code, renames one, codes, appends to the project memo,
-    // fixes a line of the transcript outside any coding.
+    ana_and_ben_work(&team);
+    for (name, ours, theirs) in [
+        ("m1", "ana-work", "ben-work"),
+        ("m2", "ben-work", "ana-work"),
+    ] {
+        let (d, out) = team.merged(name, ours, theirs);
+        assert!(!out.contains("CONFLICT"), "{name}: {out}");
+        assert_merged(&d, name, &fw_id);
+    }
+}
+
+/// Ana adds a code, renames one, codes, appends to the project memo and
+/// fixes a line of the transcript outside any coding; Ben adds a code,
+/// moves one, redefines and recolours another by hand, codes, appends to
+/// the same memo and fixes another line; Ana codes on a second machine
+/// too (her journal grows on both branches).
+fn ana_and_ben_work(team: &Team) {
     let a = team.clone("a");
     motif(&a, "ana", &["codes", "add", "tools", "-d", "Tooling talk"]);
     motif(&a, "ana", &["codes", "rename", "frameworks", "libraries"]);
@@ -208,9 +223,6 @@ fn two_coders_on_two_branches_merge_both_ways_without_conflict() {
         "Anything else at all?",
     );
     team.commit_push(&a, "ana-work");
-    // Ben: adds a code, moves one, redefines and recolours another by
-    // hand, codes, appends to the same memo, fixes another line; and Ana
-    // codes on a second machine (her journal grows on both branches).
     let b = team.clone("b");
     motif(
         &b,
@@ -246,102 +258,93 @@ fn two_coders_on_two_branches_merge_both_ways_without_conflict() {
         "How did your whole team",
     );
     team.commit_push(&b, "ben-work");
+}
 
-    let mut colors = Vec::new();
-    for (name, ours, theirs) in [
-        ("m1", "ana-work", "ben-work"),
-        ("m2", "ben-work", "ana-work"),
-    ] {
-        let (d, out) = team.merged(name, ours, theirs);
-        assert!(!out.contains("CONFLICT"), "{name}: {out}");
-        let check = motif(&d, "tester", &["check"]);
-        assert!(!check.contains("problem:"), "{name}: {check}");
-        let codes = json(&d, &["codes", "--json"]);
-        let paths: Vec<&str> = codes
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["code"].as_str().unwrap())
-            .collect();
-        for want in [
-            "libraries",
-            "community",
-            "users",
-            "docs",
-            "tools",
-            "pain-points",
-        ] {
-            assert!(
-                paths.contains(&want),
-                "{name}: {want} missing from {paths:?}"
-            );
-        }
-        assert_eq!(
-            code_by_path(&codes, "libraries").unwrap()["id"],
-            fw_id.as_str()
-        );
-        let docs_code = code_by_path(&codes, "docs").unwrap();
-        assert_eq!(docs_code["color"], "#123456", "{name}");
-        assert!(
-            docs_code["description"]
-                .as_str()
-                .unwrap()
-                .starts_with("Documentation"),
-            "{name}"
-        );
-        // The two codes added on two branches have different colours.
-        let (t, p) = (
-            code_by_path(&codes, "tools").unwrap()["color"].clone(),
-            code_by_path(&codes, "pain-points").unwrap()["color"].clone(),
-        );
-        assert_ne!(t, p, "{name}");
-        colors.push((t, p));
-        // Every coding of both branches, on the merged transcript.
-        let segs = json(&d, &["segments", "--json"]);
-        let mut got: Vec<(String, String, String)> = segs
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| {
-                (
-                    s["coder"].as_str().unwrap().to_owned(),
-                    s["code"].as_str().unwrap().to_owned(),
-                    s["text"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        got.sort();
-        let mut want: Vec<(String, String, String)> = [
-            ("ana", "libraries", "it wasn't a decision"),
-            ("ana", "tools", "Everyone was already on PyTorch"),
-            ("ana", "users", "The users file good bugs"),
-            ("ana", "community", "The maintainers answer them"),
-            (
-                "ben",
-                "pain-points",
-                "Documentation is where we lose people",
-            ),
-            ("ben", "libraries", "it wasn't a decision"),
-        ]
+/// Everything both branches did is in the merged clone `d`.
+fn assert_merged(d: &Path, name: &str, fw_id: &str) {
+    let check = motif(d, "tester", &["check"]);
+    assert!(!check.contains("problem:"), "{name}: {check}");
+    let codes = json(d, &["codes", "--json"]);
+    let paths: Vec<&str> = codes
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
+        .map(|c| c["code"].as_str().unwrap())
         .collect();
-        want.sort();
-        assert_eq!(got, want, "{name}");
-        let memo = std::fs::read_to_string(d.join("memos/project.md")).unwrap();
-        for line in [
-            "Started coding wave 1.",
-            "Ana: tools recur.",
-            "Ben: docs are a pain point.",
-        ] {
-            assert!(memo.contains(line), "{name}: {memo}");
-        }
-        let text = std::fs::read_to_string(d.join("transcripts/p01.txt")).unwrap();
+    for want in [
+        "libraries",
+        "community",
+        "users",
+        "docs",
+        "tools",
+        "pain-points",
+    ] {
         assert!(
-            text.contains("whole team") && text.contains("else at all"),
-            "{name}"
+            paths.contains(&want),
+            "{name}: {want} missing from {paths:?}"
         );
     }
+    assert_eq!(code_by_path(&codes, "libraries").unwrap()["id"], fw_id);
+    let docs_code = code_by_path(&codes, "docs").unwrap();
+    assert_eq!(docs_code["color"], "#123456", "{name}");
+    assert!(
+        docs_code["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("Documentation"),
+        "{name}"
+    );
+    // The two codes added on two branches have different colours.
+    let (t, p) = (
+        code_by_path(&codes, "tools").unwrap()["color"].clone(),
+        code_by_path(&codes, "pain-points").unwrap()["color"].clone(),
+    );
+    assert_ne!(t, p, "{name}");
+    // Every coding of both branches, on the merged transcript.
+    let segs = json(d, &["segments", "--json"]);
+    let mut got: Vec<(String, String, String)> = segs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["coder"].as_str().unwrap().to_owned(),
+                s["code"].as_str().unwrap().to_owned(),
+                s["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want: Vec<(String, String, String)> = [
+        ("ana", "libraries", "it wasn't a decision"),
+        ("ana", "tools", "Everyone was already on PyTorch"),
+        ("ana", "users", "The users file good bugs"),
+        ("ana", "community", "The maintainers answer them"),
+        (
+            "ben",
+            "pain-points",
+            "Documentation is where we lose people",
+        ),
+        ("ben", "libraries", "it wasn't a decision"),
+    ]
+    .iter()
+    .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
+    .collect();
+    want.sort();
+    assert_eq!(got, want, "{name}");
+    let memo = std::fs::read_to_string(d.join("memos/project.md")).unwrap();
+    for line in [
+        "Started coding wave 1.",
+        "Ana: tools recur.",
+        "Ben: docs are a pain point.",
+    ] {
+        assert!(memo.contains(line), "{name}: {memo}");
+    }
+    let text = std::fs::read_to_string(d.join("transcripts/p01.txt")).unwrap();
+    assert!(
+        text.contains("whole team") && text.contains("else at all"),
+        "{name}"
+    );
 }
 
 #[test]

@@ -74,6 +74,22 @@ impl Report {
     }
 }
 
+/// What `check` says about an orphaned coding, and how to resolve it.
+fn orphan_message(c: &super::journal::Coding, code: &str) -> String {
+    format!(
+        "coding {} by {} ({code} at {}-{} of `{}`): its text “{}” is no longer in the transcript; it is kept in codings/{}.jsonl — re-code the passage and remove this one with `motif uncode --id {} --coder {}`, or restore the transcript",
+        c.id,
+        c.coder,
+        c.start,
+        c.end,
+        c.transcript,
+        super::text::one_line(super::text::take_chars(&c.anchor.quote, 60)),
+        c.coder,
+        c.id,
+        c.coder
+    )
+}
+
 /// Checks a loaded project.
 pub fn check(ws: &Workspace) -> Report {
     let mut items = Vec::new();
@@ -103,19 +119,7 @@ pub fn check(ws: &Workspace) -> Report {
         push(
             Level::Problem,
             "orphaned-coding",
-            format!(
-                "coding {} by {} ({} at {}-{} of `{}`): its text “{}” is no longer in the transcript; it is kept in codings/{}.jsonl — re-code the passage and remove this one with `motif uncode --id {} --coder {}`, or restore the transcript",
-                c.id,
-                c.coder,
-                code_name(&c.code),
-                c.start,
-                c.end,
-                c.transcript,
-                super::text::one_line(super::text::take_chars(&c.anchor.quote, 60)),
-                c.coder,
-                c.id,
-                c.coder
-            ),
+            orphan_message(c, &code_name(&c.code)),
             Some(c),
         );
     }

@@ -292,7 +292,7 @@ fn entry_id(
 }
 
 /// An entry's colour as written (`#rrggbb` once normalized).
-fn entry_color(c: toml::Spanned<String>) -> std::result::Result<String, ErrAt> {
+fn entry_color(c: &toml::Spanned<String>) -> std::result::Result<String, ErrAt> {
     let at = c.span().start;
     parse_color(c.get_ref()).ok_or_else(|| {
         (
@@ -464,7 +464,7 @@ impl Codebook {
             let color = match e.color {
                 Some(c) => {
                     explicit_colors.insert(id.clone());
-                    entry_color(c).map_err(|(at, m)| err_at(at, m))?
+                    entry_color(&c).map_err(|(at, m)| err_at(at, m))?
                 }
                 None => String::new(),
             };

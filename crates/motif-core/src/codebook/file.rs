@@ -14,6 +14,10 @@ use std::fmt::Write as _;
 
 use super::{Codebook, Entry, ErrAt, FileForm};
 
+/// Keyed codes by id: their name, and their parent's id with where it is
+/// written.
+type Named = HashMap<String, (String, Option<(String, usize)>)>;
+
 /// A code as read, before the checks of [`Codebook::parse`]: where it is
 /// written (its place in the file), its id and full path.
 pub(super) struct Raw {
@@ -71,7 +75,7 @@ pub(super) fn entries(form: FileForm, text: &str) -> Result<Vec<Raw>, ErrAt> {
             entry,
         });
     }
-    let mut named: HashMap<String, (String, Option<(String, usize)>)> = HashMap::new();
+    let mut named: Named = HashMap::new();
     let mut keyed = Vec::new();
     for (id, mut entry) in form.code {
         let Some(name) = entry.name.take() else {
@@ -119,7 +123,7 @@ pub(super) fn entries(form: FileForm, text: &str) -> Result<Vec<Raw>, ErrAt> {
 /// The full path of keyed code `id`: its parents' names, from the root.
 fn keyed_path(
     id: &str,
-    named: &HashMap<String, (String, Option<(String, usize)>)>,
+    named: &Named,
     array_paths: &HashMap<String, String>,
 ) -> Result<String, ErrAt> {
     let mut parts: Vec<&str> = Vec::new();

@@ -353,9 +353,9 @@ impl Journal {
                     }
                     Ok(Op::Add(c))
                 }
-                None => Err(format!(
-                    "removal of coding {id}, which does not exist; ignored"
-                )),
+                // Removed already (by both sides of a merged history, say):
+                // nothing to do, nothing lost.
+                None => Err(String::new()),
             },
             Op::Memo(id, memo) => {
                 match self.change(&id, |c| std::mem::replace(&mut c.memo, memo)) {
