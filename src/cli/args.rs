@@ -125,9 +125,17 @@ pub enum Command {
     /// Remove codings that lie within a span (optionally only some codes).
     #[command(after_help = "Example:\n  motif uncode p03 --lines 12-14 frameworks")]
     Uncode {
-        transcript: String,
-        #[command(flatten)]
-        span: SpanArgs,
+        #[arg(required_unless_present = "id")]
+        transcript: Option<String>,
+        /// Code points, 0-based, end-exclusive (A-B).
+        #[arg(long, value_name = "A-B", conflicts_with = "lines", required_unless_present_any = ["lines", "id"])]
+        chars: Option<String>,
+        /// Lines, 1-based, both included (A-B); a leading speaker label is left out.
+        #[arg(long, value_name = "A-B")]
+        lines: Option<String>,
+        /// Remove the coding with this id (as `motif check` lists orphans).
+        #[arg(long, value_name = "ID", conflicts_with_all = ["transcript", "chars", "lines", "codes"])]
+        id: Option<String>,
         /// Only codings with these codes (default: all of yours in the span).
         codes: Vec<String>,
     },
@@ -189,6 +197,20 @@ pub enum Command {
     /// Integrity report: orphaned codings, changed transcripts, unknown codes.
     #[command(after_help = "Example:\n  motif check --json")]
     Check {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set an existing project up to merge in git without conflicts: write
+    /// .gitattributes and the codebook in its merge-friendly form.
+    #[command(
+        after_help = "Example:\n  motif git-setup && git add .gitattributes codebooks && git commit"
+    )]
+    GitSetup,
+    /// List coders (codings, first and last activity), or rename one.
+    #[command(after_help = "Examples:\n  motif coders\n  motif coders rename Ana ana")]
+    Coders {
+        #[command(subcommand)]
+        action: Option<CodersAction>,
         #[arg(long)]
         json: bool,
     },
@@ -270,6 +292,12 @@ pub struct FormatArgs {
     /// One self-contained HTML page: codebook, frequency chart, quotes.
     #[arg(long)]
     pub html: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodersAction {
+    /// Rename a coder across journals (into an existing coder: joined).
+    Rename { old: String, new: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,7 +11,7 @@ use motif_core::session::Target;
 use motif_core::text::one_line;
 use motif_core::transcript::Transcript;
 
-use super::args::{CodeArgs, SpanArgs};
+use super::args::CodeArgs;
 use super::output::{emit_saved, lines_label};
 use super::{CmdResult, Ctx};
 
@@ -99,8 +99,14 @@ pub fn code(ctx: &Ctx, args: &CodeArgs) -> CmdResult {
 }
 
 /// `motif uncode`.
-pub fn uncode(ctx: &Ctx, tid: &str, span: &SpanArgs, codes: &[String]) -> CmdResult {
-    let Some(spec) = span_of(span.chars.as_ref(), span.lines.as_ref())? else {
+pub fn uncode(
+    ctx: &Ctx,
+    tid: &str,
+    chars: Option<&String>,
+    lines: Option<&String>,
+    codes: &[String],
+) -> CmdResult {
+    let Some(spec) = span_of(chars, lines)? else {
         bail!("give the span with --chars A-B or --lines A-B");
     };
     let mut session = ctx.session()?;
@@ -117,6 +123,23 @@ pub fn uncode(ctx: &Ctx, tid: &str, span: &SpanArgs, codes: &[String]) -> CmdRes
         );
     }
     emit_saved(&out);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `motif uncode --id ID`.
+pub fn uncode_id(ctx: &Ctx, id: &str) -> CmdResult {
+    let mut session = ctx.session()?;
+    let c = session.uncode_id(id)?;
+    let coder = session.coder()?;
+    let book = session.codebook()?;
+    let code = book.by_id(&c.code).map_or("?", |k| k.path.as_str());
+    emit_saved(&format!(
+        "removed coding {} ({code} at {}-{} of `{}`) [{coder}]\n",
+        one_line(&c.id),
+        c.start,
+        c.end,
+        one_line(&c.transcript)
+    ));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -14,22 +14,14 @@ use motif_core::text::{one_line, sanitize};
 use motif_core::transcript::Transcript;
 use motif_core::workspace::Workspace;
 
-use super::args::{Command, ExportWhat};
+use super::args::{CodersAction, Command, ExportWhat};
 use super::output::{emit, json, num};
 use super::{CmdResult, Ctx};
 
 /// Dispatches to the command.
 pub fn run(ctx: &Ctx) -> CmdResult {
     let Some(cmd) = &ctx.cli.command else {
-        // In a terminal, the TUI; piped or redirected, the summary.
-        use std::io::IsTerminal;
-        if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-            let project = ctx.project()?;
-            let coder = ctx.coder(&project)?;
-            crate::tui::run(project, coder)?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        return summary(ctx);
+        return tui_or_summary(ctx);
     };
     match cmd {
         Command::Init { dir, name } => init(ctx, dir.as_deref(), name.as_deref()),
@@ -61,9 +53,15 @@ pub fn run(ctx: &Ctx) -> CmdResult {
         Command::Code(args) => super::coding::code(ctx, args),
         Command::Uncode {
             transcript,
-            span,
+            chars,
+            lines,
             codes,
-        } => super::coding::uncode(ctx, transcript, span, codes),
+            id,
+        } => match (id, transcript) {
+            (Some(id), _) => super::coding::uncode_id(ctx, id),
+            (None, Some(t)) => super::coding::uncode(ctx, t, chars.as_ref(), lines.as_ref(), codes),
+            (None, None) => anyhow::bail!("give a transcript and a span, or --id ID"),
+        },
         Command::Undo => super::coding::undo_redo(ctx, true),
         Command::Redo => super::coding::undo_redo(ctx, false),
         Command::Segments {
@@ -102,6 +100,11 @@ pub fn run(ctx: &Ctx) -> CmdResult {
         Command::Index(args) => super::search::index(ctx, args),
         Command::Play(args) => super::play::play(ctx, args),
         Command::Check { json } => check_cmd(ctx, *json),
+        Command::GitSetup => git_setup(ctx),
+        Command::Coders { action, json } => match action {
+            None => coders_list(ctx, *json),
+            Some(CodersAction::Rename { old, new }) => coders_rename(ctx, old, new),
+        },
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut super::args::Cli::command(), "motif", &mut buf);
@@ -115,6 +118,30 @@ pub fn run(ctx: &Ctx) -> CmdResult {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// With no command: in a terminal, the TUI; piped or redirected, the
+/// summary.
+fn tui_or_summary(ctx: &Ctx) -> CmdResult {
+    // In a terminal, the TUI; piped or redirected, the summary.
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        let project = ctx.project()?;
+        let coder = match ctx.coder(&project) {
+            Ok(c) => c,
+            Err(_)
+                if ctx.cli.coder.is_empty()
+                    && project.config.coder.is_none()
+                    && motif_core::session::default_coder().is_none() =>
+            {
+                ask_coder(&project)?
+            }
+            Err(e) => return Err(e),
+        };
+        crate::tui::run(project, coder)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    summary(ctx)
 }
 
 /// With no command: a summary of the project.
@@ -162,6 +189,106 @@ fn init(ctx: &Ctx, dir: Option<&Path>, name: Option<&str>) -> CmdResult {
         one_line(&p.config.name),
         dir.display()
     ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Before the TUI starts, with no coder set anywhere: asks who is coding
+/// (the name is used for this session; the message says how to keep it).
+fn ask_coder(project: &Project) -> anyhow::Result<String> {
+    use std::io::{BufRead as _, Write as _};
+    let known = project.coders()?;
+    loop {
+        let mut err = std::io::stderr();
+        if known.is_empty() {
+            write!(err, "who is coding? Your name for your codings: ")?;
+        } else {
+            write!(
+                err,
+                "who is coding? Your name for your codings (coders so far: {}): ",
+                sanitize(&known.join(", "), false)
+            )?;
+        }
+        err.flush()?;
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line)? == 0 {
+            anyhow::bail!("{}", motif_core::session::NO_CODER);
+        }
+        let name = line.trim();
+        match motif_core::project::check_coder(name) {
+            Ok(()) => {
+                let name = motif_core::coders::existing_spelling(project, name)?
+                    .unwrap_or_else(|| name.to_owned());
+                eprintln!(
+                    "coding as {name}; `export MOTIF_CODER={name}` (or --coder) skips this question"
+                );
+                return Ok(name);
+            }
+            Err(e) => eprintln!("{}", sanitize(&e.to_string(), false)),
+        }
+    }
+}
+
+fn coders_list(ctx: &Ctx, as_json: bool) -> CmdResult {
+    let list = motif_core::coders::list(&ctx.project()?)?;
+    if as_json {
+        emit(&json(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if list.is_empty() {
+        emit("no coder has coded yet\n");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::new();
+    for c in &list {
+        let _ = writeln!(
+            out,
+            "{}  {} coding(s)  first {}  last {}",
+            sanitize(&c.coder, false),
+            num(c.codings),
+            c.first
+                .as_deref()
+                .map_or("-".into(), |t| sanitize(t, false)),
+            c.last.as_deref().map_or("-".into(), |t| sanitize(t, false)),
+        );
+    }
+    emit(&out);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn coders_rename(ctx: &Ctx, old: &str, new: &str) -> CmdResult {
+    let r = motif_core::coders::rename(&ctx.project()?, old, new)?;
+    let how = if r.joined {
+        format!(", joined with the codings {} had", r.to)
+    } else {
+        String::new()
+    };
+    emit(&format!(
+        "renamed coder {} to {}: codings/{}.jsonl now holds every record{how}\n",
+        sanitize(&r.from, false),
+        sanitize(&r.to, false),
+        sanitize(&r.to, false)
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn git_setup(ctx: &Ctx) -> CmdResult {
+    let p = ctx.project()?;
+    let done = motif_core::gitsetup::setup(&p)?;
+    let mut out = String::new();
+    out.push_str(if done.attributes {
+        "wrote .gitattributes: journals, memos and the codebook merge with git's union driver\n"
+    } else {
+        ".gitattributes already set up\n"
+    });
+    if done.codebook {
+        let _ = writeln!(
+            out,
+            "rewrote {} in its merge-friendly form (one `ID.FIELD` line per field)",
+            p.config.codebook
+        );
+    }
+    out.push_str("commit both before branching, so every branch merges the same way\n");
+    emit(&out);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -50,7 +50,7 @@ fn codings_follow_rename_move_and_merge() {
     // The codebook file stays valid TOML that a person can read.
     let text = p.read("codebooks/codebook.toml");
     assert!(
-        text.contains("path = \"thème\"") && text.contains("aliases = ["),
+        text.contains(".name = \"thème\"") && text.contains(".aliases = ["),
         "{text}"
     );
 }

@@ -16,4 +16,5 @@ mod reports;
 mod safety;
 mod search;
 mod soak;
+mod team;
 mod util;

@@ -598,27 +598,38 @@ fn read_codebook(root: &Path) -> BTreeSet<FileCode> {
     let text = std::fs::read_to_string(&path).unwrap();
     let table: toml::Table = toml::from_str(&text)
         .unwrap_or_else(|e| panic!("{} does not parse: {e}\n{text}", path.display()));
-    let Some(codes) = table.get("codes") else {
-        return BTreeSet::new();
+    let aliases_of = |c: &toml::Value| -> BTreeSet<String> {
+        c.get("aliases")
+            .and_then(|a| a.as_array())
+            .map(|a| {
+                a.iter()
+                    .map(|x| x.as_str().expect("alias").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
     };
-    codes
-        .as_array()
-        .expect("codes is an array")
-        .iter()
-        .map(|c| {
+    let mut out = BTreeSet::new();
+    // The keyed form motif writes: `ID.name`, `ID.parent` (an id).
+    if let Some(keyed) = table.get("code").and_then(|c| c.as_table()) {
+        let name = |id: &str| keyed[id]["name"].as_str().expect("name").to_owned();
+        for (id, c) in keyed {
+            let mut path = name(id);
+            let mut at = c;
+            while let Some(parent) = at.get("parent").and_then(|p| p.as_str()) {
+                path = format!("{}/{path}", name(parent));
+                at = &keyed[parent];
+            }
+            out.insert((id.clone(), path, aliases_of(c)));
+        }
+    }
+    // The earlier array form, `[[codes]]` with `id` and `path`.
+    if let Some(codes) = table.get("codes") {
+        for c in codes.as_array().expect("codes is an array") {
             let field = |k: &str| c[k].as_str().expect("string field").to_owned();
-            let aliases = c
-                .get("aliases")
-                .and_then(|a| a.as_array())
-                .map(|a| {
-                    a.iter()
-                        .map(|x| x.as_str().expect("alias").to_owned())
-                        .collect()
-                })
-                .unwrap_or_default();
-            (field("id"), field("path"), aliases)
-        })
-        .collect()
+            out.insert((field("id"), field("path"), aliases_of(c)));
+        }
+    }
+    out
 }
 
 /// Replaces a file the way careful editors do (write a copy, rename it

@@ -26,6 +26,37 @@ pub struct Item {
     pub level: Level,
     pub kind: &'static str,
     pub message: String,
+    /// For an item about one coding (orphaned, on a missing transcript or
+    /// an unknown code): which, for scripts (`motif uncode --id ID
+    /// --coder CODER` removes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coding: Option<CodingRef>,
+}
+
+/// The coding an [`Item`] is about, as it was coded.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodingRef {
+    pub id: String,
+    pub coder: String,
+    pub transcript: String,
+    pub start: usize,
+    pub end: usize,
+    pub code: String,
+    pub quote: String,
+}
+
+impl CodingRef {
+    fn of(c: &super::journal::Coding) -> CodingRef {
+        CodingRef {
+            id: c.id.to_string(),
+            coder: c.coder.to_string(),
+            transcript: c.transcript.to_string(),
+            start: c.start,
+            end: c.end,
+            code: c.code.to_string(),
+            quote: c.anchor.quote.to_string(),
+        }
+    }
 }
 
 /// The whole report.
@@ -43,22 +74,39 @@ impl Report {
     }
 }
 
+/// What `check` says about an orphaned coding, and how to resolve it.
+fn orphan_message(c: &super::journal::Coding, code: &str) -> String {
+    format!(
+        "coding {} by {} ({code} at {}-{} of `{}`): its text “{}” is no longer in the transcript; it is kept in codings/{}.jsonl — re-code the passage and remove this one with `motif uncode --id {} --coder {}`, or restore the transcript",
+        c.id,
+        c.coder,
+        c.start,
+        c.end,
+        c.transcript,
+        super::text::one_line(super::text::take_chars(&c.anchor.quote, 60)),
+        c.coder,
+        c.id,
+        c.coder
+    )
+}
+
 /// Checks a loaded project.
 pub fn check(ws: &Workspace) -> Report {
     let mut items = Vec::new();
-    let mut push = |level, kind, message: String| {
+    let mut push = |level, kind, message: String, about: Option<&super::journal::Coding>| {
         items.push(Item {
             level,
             kind,
             message,
+            coding: about.map(CodingRef::of),
         });
     };
     for e in &ws.unreadable {
-        push(Level::Problem, "unreadable-transcript", e.to_string());
+        push(Level::Problem, "unreadable-transcript", e.to_string(), None);
     }
     for j in &ws.journals {
         for p in &j.problems {
-            push(Level::Problem, "journal", p.to_string());
+            push(Level::Problem, "journal", p.to_string(), None);
         }
     }
     let (segs, unplaced) = ws.segments(&Filter::default());
@@ -71,17 +119,8 @@ pub fn check(ws: &Workspace) -> Report {
         push(
             Level::Problem,
             "orphaned-coding",
-            format!(
-                "coding {} by {} ({} at {}-{} of `{}`): its text “{}” is no longer in the transcript; it is kept in codings/{}.jsonl — re-code the passage and `motif uncode` the old span, or restore the transcript",
-                c.id,
-                c.coder,
-                code_name(&c.code),
-                c.start,
-                c.end,
-                c.transcript,
-                super::text::one_line(super::text::take_chars(&c.anchor.quote, 60)),
-                c.coder
-            ),
+            orphan_message(c, &code_name(&c.code)),
+            Some(c),
         );
     }
     for c in &unplaced.no_transcript {
@@ -92,6 +131,7 @@ pub fn check(ws: &Workspace) -> Report {
                 "coding {} by {} refers to transcript `{}`, which is not in transcripts/",
                 c.id, c.coder, c.transcript
             ),
+            Some(c),
         );
     }
     for c in &unplaced.unknown_code {
@@ -106,6 +146,7 @@ pub fn check(ws: &Workspace) -> Report {
                 c.code,
                 ws.book.path.display()
             ),
+            Some(c),
         );
     }
     let moved: BTreeSet<&str> = segs
@@ -124,6 +165,7 @@ pub fn check(ws: &Workspace) -> Report {
             format!(
                 "transcript `{t}` changed since it was coded; {n} coding(s) were re-attached to their quotes"
             ),
+            None,
         );
     }
     for id in ws.attributes.rows.keys() {
@@ -132,6 +174,7 @@ pub fn check(ws: &Workspace) -> Report {
                 Level::Note,
                 "attributes",
                 format!("attributes.csv has a row for `{id}`, which is not a transcript"),
+                None,
             );
         }
     }

@@ -9,7 +9,6 @@
 //! written to the file the next time motif saves the codebook.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -17,11 +16,23 @@ use serde::Deserialize;
 use super::error::{Error, IoContext, Result};
 use super::fsio::atomic_write;
 
-/// Colours given to codes that have none, in turn.
-pub const PALETTE: [&str; 12] = [
+mod file;
+mod merge;
+
+/// Colours given to codes that have none written: each takes the one its
+/// id's hash points at, or the next one no other code has
+/// ([`Codebook::reindex`]).
+pub const PALETTE: [&str; 24] = [
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-    "#9c755f", "#bab0ac", "#86bcb6", "#d37295",
+    "#9c755f", "#bab0ac", "#86bcb6", "#d37295", "#2f5f8a", "#b8651b", "#a83b3d", "#4f8f8a",
+    "#3d7a35", "#b39a1f", "#7e4f73", "#c76b78", "#6b4f3f", "#7f7a76", "#a0cbe8", "#8cd17d",
 ];
+
+/// The palette slot a code's id points at.
+fn palette_slot(id: &str) -> usize {
+    let h = blake3::hash(id.as_bytes());
+    usize::from(h.as_bytes()[0]) % PALETTE.len()
+}
 
 /// One code of the codebook.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,20 +115,38 @@ pub struct Codebook {
     by_id: HashMap<String, usize>,
     by_path: HashMap<String, usize>,
     alias: HashMap<String, String>,
+    /// Ids in the order the codes are written in the file (the order they
+    /// were made): it decides the order of siblings and is kept when codes
+    /// are renamed or moved, so that such a change touches one line.
+    order: Vec<String>,
+    /// Codes whose colour is written in the file; the others get one
+    /// derived from their id ([`Codebook::reindex`]).
+    explicit_colors: HashSet<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileForm {
+    /// The form motif writes: one table of codes by id, every line
+    /// `ID.FIELD = VALUE` (see `file.rs`).
+    #[serde(default)]
+    code: HashMap<String, Entry>,
+    /// The earlier form, still read: an array of tables with paths.
     #[serde(default)]
     codes: Vec<toml::Spanned<Entry>>,
 }
 
+/// One code as written, in either form: the array form (`[[codes]]`)
+/// gives `path` (and optionally `id`), the keyed form gives `name` and
+/// `parent` (the parent's id), its id being the key. New fields go here
+/// and serve both forms.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Entry {
     id: Option<toml::Spanned<String>>,
-    path: toml::Spanned<String>,
+    path: Option<toml::Spanned<String>>,
+    name: Option<toml::Spanned<String>>,
+    parent: Option<toml::Spanned<String>>,
     #[serde(default)]
     description: String,
     include: Option<String>,
@@ -262,24 +291,29 @@ fn entry_id(
     }
 }
 
-/// An entry's colour: the one written (`#rrggbb`), or the palette's for
-/// entry number `i`.
-fn entry_color(
-    color: Option<toml::Spanned<String>>,
-    i: usize,
-) -> std::result::Result<String, ErrAt> {
-    match color {
-        Some(c) => {
-            let at = c.span().start;
-            parse_color(c.get_ref()).ok_or_else(|| {
-                (
-                    at,
-                    format!("`{}` is not a colour; write it as #rrggbb", c.get_ref()),
-                )
-            })
-        }
-        None => Ok(PALETTE[i % PALETTE.len()].to_owned()),
+/// An entry's colour as written (`#rrggbb` once normalized).
+fn entry_color(c: &toml::Spanned<String>) -> std::result::Result<String, ErrAt> {
+    let at = c.span().start;
+    parse_color(c.get_ref()).ok_or_else(|| {
+        (
+            at,
+            format!("`{}` is not a colour; write it as #rrggbb", c.get_ref()),
+        )
+    })
+}
+
+/// Two codes with one path: what a merge of two branches that each added
+/// a code of the same name gives, and how to make them one.
+fn twice_message(path: &str, first: &str, second: &str) -> String {
+    if first == second {
+        return format!("the code `{path}` is defined twice");
     }
+    format!(
+        "the code `{path}` is defined twice (ids `{first}` and `{second}`), probably added on two \
+         branches: keep one by deleting the lines that start with `{second}.` and adding \
+         `{first}.aliases = [\"{second}\"]` so that codings on `{second}` follow `{first}`, or \
+         give one another name (`{second}.name = ...`)"
+    )
 }
 
 /// An entry's shortcut, if it has one: a single visible key that no
@@ -390,9 +424,12 @@ impl Codebook {
         }
     }
 
-    /// Parses codebook TOML; errors name the file, line and column.
+    /// Parses codebook TOML (either form, see `file.rs`); errors name the
+    /// file, line and column, and what a merge left (conflict markers, a
+    /// field written twice) names the code and both versions.
     pub fn parse(text: &str, path: &Path) -> Result<Codebook> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        merge::check(text, path)?;
         let err_at = |at: usize, msg: String| {
             let (l, c) = line_col(text, at);
             Error::parse(path, Some(l), Some(c), msg)
@@ -401,32 +438,36 @@ impl Codebook {
             let at = e.span().map_or(0, |s| s.start);
             err_at(at, e.message().trim().to_owned())
         })?;
+        let raw = file::entries(form, text).map_err(|(at, m)| err_at(at, m))?;
         let mut codes = Vec::new();
+        let mut explicit_colors = HashSet::new();
         let mut seen_ids: HashMap<String, usize> = HashMap::new();
-        let mut seen_paths: HashSet<String> = HashSet::new();
+        let mut seen_paths: HashMap<String, String> = HashMap::new();
         let mut seen_keys: HashMap<char, String> = HashMap::new();
         let mut path_spans: HashMap<String, usize> = HashMap::new();
-        for (i, entry) in form.codes.into_iter().enumerate() {
-            let entry_at = entry.span().start;
-            let e = entry.into_inner();
-            let path_at = e.path.span().start;
-            let code_path = e.path.into_inner();
-            check_path(&code_path).map_err(|m| err_at(path_at, m))?;
-            if !seen_paths.insert(code_path.clone()) {
-                return Err(err_at(
-                    path_at,
-                    format!("the code `{code_path}` is defined twice"),
-                ));
+        for r in raw {
+            let e = r.entry;
+            let code_path = r.path;
+            check_path(&code_path).map_err(|m| err_at(r.path_at, m))?;
+            let id = entry_id(r.id, &code_path).map_err(|(at, m)| err_at(at, m))?;
+            if let Some(other) = seen_paths.get(&code_path) {
+                return Err(err_at(r.path_at, twice_message(&code_path, other, &id)));
             }
-            path_spans.insert(code_path.clone(), path_at);
-            let id = entry_id(e.id, &code_path).map_err(|(at, m)| err_at(at, m))?;
-            if seen_ids.insert(id.clone(), entry_at).is_some() {
+            seen_paths.insert(code_path.clone(), id.clone());
+            path_spans.insert(code_path.clone(), r.path_at);
+            if seen_ids.insert(id.clone(), r.at).is_some() {
                 return Err(err_at(
-                    entry_at,
+                    r.at,
                     format!("two codes share the id `{id}`; ids must be unique"),
                 ));
             }
-            let color = entry_color(e.color, i).map_err(|(at, m)| err_at(at, m))?;
+            let color = match e.color {
+                Some(c) => {
+                    explicit_colors.insert(id.clone());
+                    entry_color(&c).map_err(|(at, m)| err_at(at, m))?
+                }
+                None => String::new(),
+            };
             let key =
                 entry_key(e.key, &code_path, &mut seen_keys).map_err(|(at, m)| err_at(at, m))?;
             codes.push(Code {
@@ -441,19 +482,74 @@ impl Codebook {
                 aliases: e.aliases,
             });
         }
-        check_parents(&codes, &seen_paths, &path_spans).map_err(|(at, m)| err_at(at, m))?;
+        let paths: HashSet<String> = seen_paths.into_keys().collect();
+        check_parents(&codes, &paths, &path_spans).map_err(|(at, m)| err_at(at, m))?;
         check_aliases(&codes, &seen_ids, &path_spans).map_err(|(at, m)| err_at(at, m))?;
         let mut book = Codebook {
             path: path.to_path_buf(),
+            order: codes.iter().map(|c| c.id.clone()).collect(),
             codes,
+            explicit_colors,
             ..Codebook::default()
         };
         book.reindex()?;
         Ok(book)
     }
 
-    /// Puts codes in tree order and rebuilds the lookups.
+    /// Gives each code without a colour written one of its own: in the
+    /// order codes were made, each takes its id's palette slot, or the next
+    /// slot no code uses yet (while any is free). A code added later never
+    /// changes the colour of an earlier one, and two codes added on two
+    /// branches get different colours once merged.
+    fn derive_colors(&mut self) {
+        let mut used: HashSet<String> = self
+            .codes
+            .iter()
+            .filter(|c| self.explicit_colors.contains(&c.id))
+            .map(|c| c.color.clone())
+            .collect();
+        let at: HashMap<&str, usize> = self
+            .codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        let mut pending: Vec<usize> = self
+            .order
+            .iter()
+            .filter(|id| !self.explicit_colors.contains(*id))
+            .filter_map(|id| at.get(id.as_str()).copied())
+            .collect();
+        // Codes not in the file order yet (none, normally) come last.
+        for (i, c) in self.codes.iter().enumerate() {
+            if !self.explicit_colors.contains(&c.id) && !pending.contains(&i) {
+                pending.push(i);
+            }
+        }
+        for i in pending {
+            let first = palette_slot(&self.codes[i].id);
+            let slot = (0..PALETTE.len())
+                .map(|k| (first + k) % PALETTE.len())
+                .find(|&k| !used.contains(PALETTE[k]))
+                .unwrap_or(first);
+            used.insert(PALETTE[slot].to_owned());
+            PALETTE[slot].clone_into(&mut self.codes[i].color);
+        }
+    }
+
+    /// Puts codes in tree order (siblings in file order), gives colours to
+    /// those without one, and rebuilds the lookups.
     fn reindex(&mut self) -> Result<()> {
+        let place: HashMap<&str, usize> = self
+            .order
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        self.codes
+            .sort_by_key(|c| place.get(c.id.as_str()).copied().unwrap_or(usize::MAX));
+        drop(place);
+        self.derive_colors();
         let mut children: HashMap<Option<String>, Vec<usize>> = HashMap::new();
         for (i, c) in self.codes.iter().enumerate() {
             children
@@ -625,15 +721,20 @@ impl Codebook {
         }
         self.check_key(key, None)?;
         let color = match color {
-            Some(c) => parse_color(c).ok_or_else(|| {
+            Some(c) => Some(parse_color(c).ok_or_else(|| {
                 Error::invalid(format!("`{c}` is not a colour; write it as #rrggbb"))
-            })?,
-            None => PALETTE[self.codes.len() % PALETTE.len()].to_owned(),
+            })?),
+            None => None,
         };
         let mut id = super::ids::new_id()[..8].to_owned();
-        while self.by_id(&id).is_some() {
+        while self.by_id(&id).is_some() || self.alias.contains_key(&id) {
             super::ids::new_id()[..8].clone_into(&mut id);
         }
+        if color.is_some() {
+            self.explicit_colors.insert(id.clone());
+        }
+        self.order.push(id.clone());
+        let color = color.unwrap_or_default();
         self.codes.push(Code {
             id: id.clone(),
             path: path.to_owned(),
@@ -753,6 +854,7 @@ impl Codebook {
         }
         let pos = self.position(&src.id).expect("source");
         let removed = self.codes.remove(pos);
+        self.forget(&removed.id);
         // The index of positions is stale until `reindex`: look again.
         let d = self
             .codes
@@ -781,8 +883,34 @@ impl Codebook {
         }
         let pos = self.position(&code.id).expect("code");
         let removed = self.codes.remove(pos);
+        self.forget(&removed.id);
         self.reindex()?;
         Ok(removed)
+    }
+
+    /// Drops a removed code from the file order and the written colours.
+    fn forget(&mut self, id: &str) {
+        self.order.retain(|o| o != id);
+        self.explicit_colors.remove(id);
+    }
+
+    /// Sets a code's colour (`None`: back to the one derived from its id).
+    pub fn set_color(&mut self, spec: &str, color: Option<&str>) -> Result<()> {
+        let id = self.resolve(spec)?.id.clone();
+        match color {
+            Some(c) => {
+                let c = parse_color(c).ok_or_else(|| {
+                    Error::invalid(format!("`{c}` is not a colour; write it as #rrggbb"))
+                })?;
+                let i = self.position(&id).expect("code");
+                self.codes[i].color = c;
+                self.explicit_colors.insert(id);
+            }
+            None => {
+                self.explicit_colors.remove(&id);
+            }
+        }
+        self.reindex()
     }
 
     /// Sets or clears a code's description.
@@ -802,37 +930,10 @@ impl Codebook {
         Ok(())
     }
 
-    /// The codebook as TOML, in tree order.
+    /// The codebook as TOML, in the keyed form (see `file.rs`), codes in
+    /// the order they were made.
     pub fn to_toml(&self) -> String {
-        let mut out = String::from(
-            "# motif codebook. Each [[codes]] table is one code; `path` places it in the\n\
-             # tree (names joined with /). Keep `id`: codings refer to it. Rename and move\n\
-             # codes with `motif codes rename|move` or by editing `path` (children too).\n",
-        );
-        for c in &self.codes {
-            out.push_str("\n[[codes]]\n");
-            let _ = writeln!(out, "id = {}", toml_str(&c.id));
-            let _ = writeln!(out, "path = {}", toml_str(&c.path));
-            let _ = writeln!(out, "description = {}", toml_str(&c.description));
-            for (k, v) in [
-                ("include", &c.include),
-                ("exclude", &c.exclude),
-                ("example", &c.example),
-            ] {
-                if let Some(v) = v {
-                    let _ = writeln!(out, "{k} = {}", toml_str(v));
-                }
-            }
-            let _ = writeln!(out, "color = {}", toml_str(&c.color));
-            if let Some(k) = c.key {
-                let _ = writeln!(out, "key = {}", toml_str(&k.to_string()));
-            }
-            if !c.aliases.is_empty() {
-                let list: Vec<String> = c.aliases.iter().map(|a| toml_str(a)).collect();
-                let _ = writeln!(out, "aliases = [{}]", list.join(", "));
-            }
-        }
-        out
+        file::write(self)
     }
 
     /// Writes the codebook atomically.
@@ -846,11 +947,6 @@ impl Codebook {
         let text = std::fs::read_to_string(&self.path).at(&self.path)?;
         Codebook::parse(&text, &self.path)
     }
-}
-
-/// A TOML string literal (basic string, or multi-line for long text).
-fn toml_str(s: &str) -> String {
-    toml::Value::String(s.to_owned()).to_string()
 }
 
 #[cfg(test)]
@@ -1021,5 +1117,75 @@ description = "Users who contribute."
         let text = b.to_toml();
         let again = Codebook::parse(&text, Path::new("c.toml")).unwrap();
         assert_eq!(again.codes(), b.codes());
+    }
+
+    #[test]
+    fn saved_in_the_keyed_form_one_line_per_field_in_the_order_made() {
+        let mut b = book();
+        b.rename("standardization", "standards").unwrap();
+        b.move_to("fw", Some("community")).unwrap();
+        let text = b.to_toml();
+        // Every code line names its code; the first code stays first.
+        let fields: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#') && *l != "[code]")
+            .collect();
+        assert!(fields[0].starts_with("std.name = \"standards\""), "{text}");
+        assert!(fields.iter().all(|l| l.split_once('.').is_some()), "{text}");
+        assert!(
+            text.contains("fw.parent = \"") && !text.contains("path ="),
+            "{text}"
+        );
+        let again = Codebook::parse(&text, Path::new("c.toml")).unwrap();
+        assert_eq!(again.codes(), b.codes());
+        assert_eq!(again.by_id("fw").unwrap().path, "community/frameworks");
+    }
+
+    #[test]
+    fn what_a_union_merge_of_two_added_codes_gives_is_read() {
+        // Both branches appended a code; the union interleaves their lines.
+        let text = "[code]\n\na.name = \"x\"\na.description = \"\"\n\nb.name = \"y\"\nc.name = \"z\"\nb.parent = \"a\"\nc.description = \"\"\n";
+        let b = Codebook::parse(text, Path::new("c.toml")).unwrap();
+        let paths: Vec<&str> = b.codes().iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(paths, ["x", "x/y", "z"]);
+        // Codes without a colour written get distinct ones.
+        let colors: HashSet<&str> = b.codes().iter().map(|c| c.color.as_str()).collect();
+        assert_eq!(colors.len(), 3);
+    }
+
+    #[test]
+    fn added_codes_get_colours_no_other_code_has() {
+        let mut b = book();
+        for i in 0..20 {
+            b.add(&format!("c{i}"), "", None, None).unwrap();
+        }
+        let before: Vec<String> = b.codes().iter().map(|c| c.color.clone()).collect();
+        let colors: HashSet<&str> = b.codes().iter().map(|c| c.color.as_str()).collect();
+        assert_eq!(colors.len(), b.len());
+        // A code added later changes no earlier code's colour.
+        b.add("late", "", None, None).unwrap();
+        let after: Vec<String> = b
+            .codes()
+            .iter()
+            .filter(|c| c.path != "late")
+            .map(|c| c.color.clone())
+            .collect();
+        assert_eq!(before, after);
+        b.set_color("late", Some("#123456")).unwrap();
+        let again = Codebook::parse(&b.to_toml(), Path::new("c.toml")).unwrap();
+        assert_eq!(again.by_path("late").unwrap().color, "#123456");
+        assert_eq!(again.codes(), b.codes());
+    }
+
+    #[test]
+    fn two_codes_of_one_name_from_two_branches_say_how_to_make_them_one() {
+        let text = "[code]\n\na.name = \"x\"\n\nb.name = \"x\"\n";
+        let e = Codebook::parse(text, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("ids `a` and `b`") && e.contains("a.aliases = [\"b\"]"),
+            "{e}"
+        );
     }
 }

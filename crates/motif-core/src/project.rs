@@ -244,6 +244,7 @@ impl Project {
             gi.push_str(".motif/\n");
             atomic_write(&ignore, gi.as_bytes())?;
         }
+        super::gitsetup::write_attributes(root, &config.codebook)?;
         let p = Project {
             root: root.to_path_buf(),
             config,

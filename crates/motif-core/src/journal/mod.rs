@@ -70,6 +70,11 @@ pub struct Journal {
     next_seq: u64,
     done: Vec<Batch>,
     undone: Vec<Batch>,
+    /// The batches of `undone` below this place were undone before a
+    /// newer batch was written: `redo` no longer reaches them, but a
+    /// `redo` record naming one (from a history merged in from another
+    /// machine) still re-applies it.
+    redo_floor: usize,
     /// Whether `done` and `undone` hold the undo and redo stacks: always,
     /// except in a journal opened for reading that was restored from its
     /// snapshot.
@@ -149,6 +154,7 @@ impl Journal {
             next_seq: 0,
             done: Vec::new(),
             undone: Vec::new(),
+            redo_floor: 0,
             history: true,
             read_only: false,
             needs_history: false,
@@ -296,6 +302,6 @@ impl Journal {
 
     /// The batch `redo` would re-apply (see [`Journal::undo_target`]).
     pub fn redo_target(&self) -> Option<&Batch> {
-        self.undone.last()
+        self.undone[self.redo_floor.min(self.undone.len())..].last()
     }
 }

@@ -152,6 +152,13 @@ impl<R: Read> LineReader<R> {
     }
 }
 
+/// Whether a line is one of git's conflict markers.
+fn is_conflict_marker(raw: &[u8]) -> bool {
+    [&b"<<<<<<<"[..], b"|||||||", b"=======", b">>>>>>>"]
+        .iter()
+        .any(|m| raw.starts_with(m))
+}
+
 impl Journal {
     /// Reads whatever was appended since the last read (by this or another
     /// process) and replays it.
@@ -254,6 +261,17 @@ impl Journal {
         }
         match parsed {
             Ok((rec, _)) => self.apply_line(rec, self.lines),
+            Err(_) if matches!(raw, RawLine::Text(t) if is_conflict_marker(t)) => {
+                self.problems.push(Problem {
+                    path: self.path.clone(),
+                    line: self.lines,
+                    message: "a git merge conflict marker (the journal was merged without the \
+                          project's .gitattributes); the records of both sides are read. Delete \
+                          the marker lines and run `motif git-setup` so that the next merge \
+                          keeps both sides on its own"
+                        .into(),
+                });
+            }
             Err(e) => self.problems.push(Problem {
                 path: self.path.clone(),
                 line: self.lines,
@@ -290,7 +308,9 @@ impl Journal {
                 let inverse = match self.apply_op(op.clone()) {
                     Ok(inv) => inv,
                     Err(msg) => {
-                        self.problem(line, msg);
+                        if !msg.is_empty() {
+                            self.problem(line, msg);
+                        }
                         return;
                     }
                 };
@@ -306,6 +326,10 @@ impl Journal {
     /// id on the undo stack, and moves it to the redo stack.
     fn apply_undo(&mut self, batch: &str, line: usize) {
         let Some(pos) = self.done.iter().rposition(|b| b.id == batch) else {
+            if self.undone.iter().any(|b| b.id == batch) {
+                // Undone already: the same undo from two merged histories.
+                return;
+            }
             self.problem(
                 line,
                 format!("undo of batch {batch}, which is not on the undo stack; ignored"),
@@ -323,6 +347,10 @@ impl Journal {
     /// stack and moves it back to the undo stack with fresh inverses.
     fn apply_redo(&mut self, batch: &str, line: usize) {
         let Some(pos) = self.undone.iter().rposition(|b| b.id == batch) else {
+            if self.done.iter().any(|b| b.id == batch) {
+                // Applied already: the same redo from two merged histories.
+                return;
+            }
             self.problem(
                 line,
                 format!("redo of batch {batch}, which is not on the redo stack; ignored"),
@@ -330,6 +358,9 @@ impl Journal {
             return;
         };
         let mut b = self.undone.remove(pos);
+        if pos < self.redo_floor {
+            self.redo_floor -= 1;
+        }
         b.inverse.clear();
         for op in b.forward.clone() {
             if let Ok(inv) = self.apply_op(op) {
@@ -394,7 +425,9 @@ impl Journal {
                 b.inverse.push(inverse);
             }
             _ => {
-                self.undone.clear();
+                // A new batch ends what `redo` reaches; the batches stay
+                // for a `redo` record merged in from another machine.
+                self.redo_floor = self.undone.len();
                 self.done.push(Batch {
                     id: batch_id.into(),
                     time,
@@ -411,6 +444,13 @@ impl Journal {
             Op::Add(c) => {
                 let id = c.id.clone();
                 let n = self.next_seq;
+                if let Some((_, had)) = self.codings.get(&id)
+                    && **had == *c
+                {
+                    // The same record twice: a union merge of two
+                    // histories that both hold it. Applied once.
+                    return Err(String::new());
+                }
                 if !self.insert_live(n, c) {
                     return Err(format!("coding {id} is added twice; the second is ignored"));
                 }
@@ -425,9 +465,9 @@ impl Journal {
                     }
                     Ok(Op::Add(c))
                 }
-                None => Err(format!(
-                    "removal of coding {id}, which does not exist; ignored"
-                )),
+                // Removed already (by both sides of a merged history, say):
+                // nothing to do, nothing lost.
+                None => Err(String::new()),
             },
             Op::Memo(id, memo) => {
                 match self.change(&id, |c| std::mem::replace(&mut c.memo, memo)) {

@@ -78,6 +78,7 @@ impl Journal {
             w.usize(p.line);
             w.str(&p.message);
         }
+        w.usize(self.redo_floor);
         for stack in [&self.done, &self.undone] {
             w.usize(stack.len());
             for b in stack {
@@ -176,6 +177,7 @@ impl Journal {
             self.history = false;
             return Some(());
         }
+        self.redo_floor = r.usize()?;
         for undone in [false, true] {
             let n = r.count(4)?;
             let mut stack = Vec::with_capacity(n);

@@ -655,3 +655,94 @@ fn a_whole_last_record_without_its_newline_counts_and_the_next_write_ends_its_li
     assert_eq!(j.len(), 3);
     assert!(j.problems.is_empty(), "{:?}", j.problems);
 }
+
+/// The ids of the current codings of the journal in file `p`, sorted, and
+/// its problems.
+fn ids_at(p: &std::path::Path) -> (Vec<String>, Vec<Problem>) {
+    let j = Journal::open(p, &p.with_extension("lock"), "ana").unwrap();
+    let mut ids: Vec<String> = j.codings().iter().map(|c| c.id.to_string()).collect();
+    ids.sort();
+    (ids, j.problems.clone())
+}
+
+/// What `git merge` with `merge=union` makes of two histories appended
+/// to one journal (the same coder on two machines): the common part, then
+/// one side's lines, then the other's — in either order, with lines both
+/// sides hold (a record cherry-picked, an undo made on both) repeated.
+#[test]
+fn a_union_of_two_appended_histories_replays_both_in_either_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.jsonl");
+    let mut j = Journal::open(&base, &base.with_extension("lock"), "ana").unwrap();
+    add(&mut j, &["a"]);
+    add(&mut j, &["b"]);
+    let common = std::fs::read(&base).unwrap();
+    // Machine 1: undoes b, adds c. Machine 2: undoes b, redoes it, adds d;
+    // then undoes d and redoes it after machine 1's c arrives.
+    let side = |name: &str, steps: &dyn Fn(&mut Journal)| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, &common).unwrap();
+        let mut j = Journal::open(&p, &p.with_extension("lock"), "ana").unwrap();
+        steps(&mut j);
+        std::fs::read(&p).unwrap()[common.len()..].to_vec()
+    };
+    let one = side("one.jsonl", &|j| {
+        undo(j);
+        add(j, &["c"]);
+    });
+    let mut two = Vec::new();
+    let two_all = side("two.jsonl", &|j| {
+        undo(j);
+        redo(j);
+        add(j, &["d"]);
+        undo(j);
+    });
+    let p2 = dir.path().join("two.jsonl");
+    let mut j2 = Journal::open(&p2, &p2.with_extension("lock"), "ana").unwrap();
+    redo(&mut j2);
+    let two_redo = std::fs::read(&p2).unwrap()[common.len() + two_all.len()..].to_vec();
+    two.extend_from_slice(&two_all);
+    for (name, parts) in [
+        ("12", vec![&one, &two, &two_redo]),
+        ("21", vec![&two, &one, &two_redo]),
+        ("dup", vec![&one, &one, &two, &two_redo]),
+    ] {
+        let p = dir.path().join(format!("merged-{name}.jsonl"));
+        let mut bytes = common.clone();
+        for part in parts {
+            bytes.extend_from_slice(part);
+        }
+        std::fs::write(&p, bytes).unwrap();
+        let (ids, problems) = ids_at(&p);
+        // b: undone on machine 1, undone and redone on machine 2 — the
+        // file's last word on it decides (machine 2's redo comes after
+        // machine 1's undo in "12" and "dup", before it in "21").
+        let want: &[&str] = if name == "21" {
+            &["a", "c", "d"]
+        } else {
+            &["a", "b", "c", "d"]
+        };
+        assert_eq!(ids, want, "{name}");
+        assert!(problems.is_empty(), "{name}: {problems:?}");
+    }
+}
+
+#[test]
+fn conflict_markers_in_a_journal_are_named_and_both_sides_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ana.jsonl");
+    let mut j = Journal::open(&p, &p.with_extension("lock"), "ana").unwrap();
+    add(&mut j, &["a"]);
+    let one = std::fs::read_to_string(&p).unwrap();
+    add(&mut j, &["b"]);
+    let both = std::fs::read_to_string(&p).unwrap();
+    let b_line = &both[one.len()..];
+    let text = format!("{one}<<<<<<< HEAD\n{b_line}=======\n{b_line}>>>>>>> other\n");
+    std::fs::write(&p, text).unwrap();
+    let (ids, problems) = ids_at(&p);
+    assert_eq!(ids, ["a", "b"]);
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert!(problems[0].message.contains("git merge conflict marker"));
+    assert!(problems[0].message.contains("motif git-setup"));
+    assert_eq!(problems[0].line, 2);
+}

@@ -247,6 +247,22 @@ impl Session {
         })
     }
 
+    /// Removes the acting coder's coding `id`, wherever it is (an orphaned
+    /// coding too, which no span reaches); undo brings it back.
+    pub fn uncode_id(&mut self, id: &str) -> Result<crate::journal::Coding> {
+        let journal = self.journal()?;
+        if journal.get(id).is_none() {
+            return Err(crate::error::Error::invalid(format!(
+                "{} has no coding {}; `motif check` lists orphaned codings with their ids, \
+                 `motif segments --json` every coding's id",
+                journal.coder,
+                crate::text::one_line(id)
+            )));
+        }
+        let mut gone = ops::remove_ids(journal, &[id.to_owned()], true)?;
+        Ok(gone.remove(0))
+    }
+
     /// Undoes the acting coder's last step (`None`: nothing to undo).
     pub fn undo(&mut self) -> Result<Option<Batch>> {
         let (journal, book) = self.journal_and_codebook()?;

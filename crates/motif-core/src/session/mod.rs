@@ -55,6 +55,19 @@ pub struct Session {
     max_codings: usize,
 }
 
+/// Why nothing is written when no coder is named anywhere.
+pub const NO_CODER: &str = "who is coding? No coder is set and neither USER nor LOGNAME is: \
+     pass --coder NAME, set `coder = \"NAME\"` in motif.toml (for everyone using this copy), \
+     or set MOTIF_CODER=NAME; nothing was written";
+
+/// The coder named by the environment: `MOTIF_CODER`, else the login
+/// name (`USER`, `LOGNAME`, `USERNAME`); `None` when none is set.
+pub fn default_coder() -> Option<String> {
+    ["MOTIF_CODER", "USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+}
+
 impl Session {
     /// Opens `project` for `coder` (`None`: the project's or the user's
     /// default, decided when a use case needs a coder).
@@ -76,22 +89,23 @@ impl Session {
     }
 
     /// The acting coder: the one named, else the project's `coder`, else
-    /// the user's login name; checked as a coder name.
+    /// the user's login name; checked as a coder name. A name that differs
+    /// from an existing coder's only in case or accents is that coder
+    /// (its existing spelling). With no name anywhere, nothing is written:
+    /// the error says how to set one.
     pub fn coder(&self) -> Result<String> {
         let name = self
             .named_coder
             .clone()
             .or_else(|| self.project.config.coder.clone())
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("LOGNAME").ok())
-            .or_else(|| std::env::var("USERNAME").ok())
-            .unwrap_or_else(|| "coder".into());
+            .or_else(default_coder)
+            .ok_or_else(|| Error::invalid(NO_CODER))?;
         check_coder(&name).map_err(|e| {
             Error::invalid(format!(
                 "{e}; pass --coder NAME or set `coder` in motif.toml"
             ))
         })?;
-        Ok(name)
+        Ok(crate::coders::existing_spelling(&self.project, &name)?.unwrap_or(name))
     }
 
     /// The codebook, loaded on first use.
