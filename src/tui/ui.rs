@@ -269,11 +269,7 @@ fn status_line(buf: &mut Buffer, app: &App, area: Rect) {
     let mut info = String::new();
     if let (Some((s, e)), Some(t)) = (app.selection_range(), app.transcript()) {
         let (l1, l2) = t.lines_of(s, e);
-        let _ = write!(
-            info,
-            "{l1}–{l2} · {} words",
-            motif_core::text::word_count(&t.text[s..e])
-        );
+        let _ = write!(info, "{l1}–{l2} · {} words", t.words_in(s, e));
     }
     if let Some(c) = app.last_code.as_ref().and_then(|id| app.book.by_id(id)) {
         if !info.is_empty() {

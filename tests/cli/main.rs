@@ -9,6 +9,7 @@ mod codebook;
 mod coding;
 mod contracts;
 mod import;
+mod layouts;
 mod refi;
 mod reports;
 mod safety;

@@ -20,7 +20,7 @@ use super::shared::SharedStr;
 
 /// Bumped whenever the layout of any cache file, or the logic that derives
 /// what a cache holds (turn detection, the text index), changes.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 const MAGIC: &[u8; 8] = b"motif-c\0";
 const CHECKSUM_LEN: usize = 32;

@@ -15,6 +15,8 @@ pub mod fsio;
 pub mod ids;
 pub mod import;
 pub mod journal;
+pub mod layouts;
+pub mod markdown;
 pub mod memo;
 pub mod ops;
 pub mod ordered;

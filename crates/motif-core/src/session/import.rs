@@ -208,7 +208,7 @@ fn imported(r: &Ready, journals: &[crate::journal::Journal]) -> Imported {
         id: r.id.clone(),
         source: r.source.clone(),
         words: t.words(),
-        speaker_turns: t.turns.iter().filter(|x| x.speaker.is_some()).count(),
+        speaker_turns: t.speaker_turns(),
         speakers: t.speakers(),
         notices: r.decoded.notices.clone(),
         replaced,
