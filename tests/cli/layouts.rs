@@ -50,121 +50,134 @@ fn stamps(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// A fixture, its speakers, its speaker turns, and its first and last
+/// time (none: untimed).
+type Case = (
+    &'static str,
+    &'static [&'static str],
+    u64,
+    Option<(&'static str, &'static str)>,
+);
+
+const CASES: &[Case] = &[
+    (
+        "otter.txt",
+        &["Speaker 1", "João Silva"],
+        4,
+        Some(("00:00:03", "00:00:24")),
+    ),
+    (
+        "rev.txt",
+        &["Interviewer", "Zoë Adams"],
+        4,
+        Some(("00:00:02", "00:00:17")),
+    ),
+    (
+        "temi.txt",
+        &["Speaker 1", "Speaker 2"],
+        4,
+        Some(("00:00:01", "00:00:14")),
+    ),
+    (
+        "trint.txt",
+        &["Ana Moreno", "Kenji Sato"],
+        4,
+        Some(("00:00:04", "00:01:18")),
+    ),
+    (
+        "sonix.txt",
+        &["Ana Moreno", "Kenji Sato"],
+        4,
+        Some(("00:00:04", "00:01:18")),
+    ),
+    (
+        "descript.txt",
+        &["Interviewer", "Dana"],
+        4,
+        Some(("00:00:00", "00:00:12")),
+    ),
+    (
+        "zoom.txt",
+        &["Ana Lima", "José Núñez"],
+        3,
+        Some(("10:15:32", "10:15:40")),
+    ),
+    (
+        "teams.txt",
+        &["Ana Lima", "José Núñez"],
+        3,
+        Some(("00:00:03", "00:01:02")),
+    ),
+    (
+        "nvivo-transcription.txt",
+        &["Interviewer", "Respondent 1"],
+        4,
+        Some(("00:00:05", "00:00:23")),
+    ),
+    (
+        "maxqda-f4.txt",
+        &["I", "B"],
+        4,
+        Some(("00:00:00", "00:00:15")),
+    ),
+    ("bracket-names.txt", &["Moderator", "Priya"], 5, None),
+    ("q-and-a.txt", &["Q", "A"], 4, None),
+    ("mixed-case.txt", &["Interviewer", "Sam"], 6, None),
+    ("interview.md", &["Interviewer", "Ana"], 4, None),
+    ("short-interview.docx", &["Interviewer", "Sam"], 2, None),
+    (
+        "table-interview.docx",
+        &["Interviewer", "Lukas Müller"],
+        4,
+        Some(("00:00:03", "00:00:24")),
+    ),
+    ("table-two-columns.docx", &["Interviewer", "Amara"], 4, None),
+];
+
 #[test]
 fn vendor_layouts_get_their_speakers_turns_and_times() {
-    // (fixture, speakers, speaker turns, first and last time or none)
-    let cases: &[(&str, &[&str], u64, Option<(&str, &str)>)] = &[
-        (
-            "otter.txt",
-            &["Speaker 1", "João Silva"],
-            4,
-            Some(("00:00:03", "00:00:24")),
-        ),
-        (
-            "rev.txt",
-            &["Interviewer", "Zoë Adams"],
-            4,
-            Some(("00:00:02", "00:00:17")),
-        ),
-        (
-            "temi.txt",
-            &["Speaker 1", "Speaker 2"],
-            4,
-            Some(("00:00:01", "00:00:14")),
-        ),
-        (
-            "trint.txt",
-            &["Ana Moreno", "Kenji Sato"],
-            4,
-            Some(("00:00:04", "00:01:18")),
-        ),
-        (
-            "sonix.txt",
-            &["Ana Moreno", "Kenji Sato"],
-            4,
-            Some(("00:00:04", "00:01:18")),
-        ),
-        (
-            "descript.txt",
-            &["Interviewer", "Dana"],
-            4,
-            Some(("00:00:00", "00:00:12")),
-        ),
-        (
-            "zoom.txt",
-            &["Ana Lima", "José Núñez"],
-            3,
-            Some(("10:15:32", "10:15:40")),
-        ),
-        (
-            "teams.txt",
-            &["Ana Lima", "José Núñez"],
-            3,
-            Some(("00:00:03", "00:01:02")),
-        ),
-        (
-            "nvivo-transcription.txt",
-            &["Interviewer", "Respondent 1"],
-            4,
-            Some(("00:00:05", "00:00:23")),
-        ),
-        (
-            "maxqda-f4.txt",
-            &["I", "B"],
-            4,
-            Some(("00:00:00", "00:00:15")),
-        ),
-        ("bracket-names.txt", &["Moderator", "Priya"], 5, None),
-        ("q-and-a.txt", &["Q", "A"], 4, None),
-        ("mixed-case.txt", &["Interviewer", "Sam"], 6, None),
-        ("interview.md", &["Interviewer", "Ana"], 4, None),
-        ("short-interview.docx", &["Interviewer", "Sam"], 2, None),
-        (
-            "table-interview.docx",
-            &["Interviewer", "Lukas Müller"],
-            4,
-            Some(("00:00:03", "00:00:24")),
-        ),
-        ("table-two-columns.docx", &["Interviewer", "Amara"], 4, None),
-    ];
-    for &(name, want, turns, times) in cases {
-        let p = Proj::new();
-        let (out, text, row) = import(&p, name);
-        assert_eq!(speakers(&row), want, "{name}: {text}");
-        assert_eq!(row["turns"], turns, "{name}: {text}");
-        assert!(
-            out.contains(&format!(" {turns} speaker turns")),
-            "{name}: import said {out}"
-        );
-        let found = stamps(&text);
-        match times {
-            Some((first, last)) => {
-                assert_eq!(
-                    found.len() as u64,
-                    turns,
-                    "{name}: every turn timed: {text}"
-                );
-                assert_eq!(found.first().map(String::as_str), Some(first), "{name}");
-                assert_eq!(found.last().map(String::as_str), Some(last), "{name}");
-            }
-            None => assert!(found.is_empty(), "{name}: {text}"),
+    for case in CASES {
+        check(case);
+    }
+}
+
+fn check(&(name, want, turns, times): &Case) {
+    let p = Proj::new();
+    let (out, text, row) = import(&p, name);
+    assert_eq!(speakers(&row), want, "{name}: {text}");
+    assert_eq!(row["turns"], turns, "{name}: {text}");
+    assert!(
+        out.contains(&format!(" {turns} speaker turns")),
+        "{name}: import said {out}"
+    );
+    let found = stamps(&text);
+    match times {
+        Some((first, last)) => {
+            assert_eq!(
+                found.len() as u64,
+                turns,
+                "{name}: every turn timed: {text}"
+            );
+            assert_eq!(found.first().map(String::as_str), Some(first), "{name}");
+            assert_eq!(found.last().map(String::as_str), Some(last), "{name}");
         }
-        // Importing the stored text again reads it the same way.
-        let again = Proj::new();
-        let stored = p.path(&format!(
+        None => assert!(found.is_empty(), "{name}: {text}"),
+    }
+    // Importing the stored text again reads it the same way.
+    let again = Proj::new();
+    let stored = p.path(&format!(
+        "transcripts/{}.txt",
+        name.rsplit_once('.').unwrap().0
+    ));
+    again.ok(&["import", stored.to_str().unwrap()]);
+    assert_eq!(
+        again.read(&format!(
             "transcripts/{}.txt",
             name.rsplit_once('.').unwrap().0
-        ));
-        again.ok(&["import", stored.to_str().unwrap()]);
-        assert_eq!(
-            again.read(&format!(
-                "transcripts/{}.txt",
-                name.rsplit_once('.').unwrap().0
-            )),
-            text,
-            "{name}: the stored form is read as it is"
-        );
-    }
+        )),
+        text,
+        "{name}: the stored form is read as it is"
+    );
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod coding;
 mod contracts;
 mod import;
 mod layouts;
+mod preview;
 mod refi;
 mod reports;
 mod safety;

@@ -595,7 +595,10 @@ pub fn docx_xml_text(xml: &[u8]) -> std::result::Result<String, String> {
             },
             Ok(Event::End(e)) => match e.local_name().as_ref() {
                 "t" => in_text = false,
-                "p" => body.paragraph(std::mem::take(&mut current)),
+                "p" => {
+                    body.paragraph(&current);
+                    current.clear();
+                }
                 "tc" if body.depth == 1 => body.end_cell(),
                 "tr" if body.depth == 1 => body.end_row(),
                 "tbl" => body.end_table(),
@@ -638,7 +641,7 @@ struct DocxBody {
 }
 
 impl DocxBody {
-    fn paragraph(&mut self, p: String) {
+    fn paragraph(&mut self, p: &str) {
         let p = p.trim_end().to_owned();
         if p.trim().is_empty() {
             return;
@@ -922,9 +925,9 @@ mod tests {
         for row in rows {
             xml.push_str("<w:tr>");
             for cell in *row {
-                xml.push_str(&format!(
-                    "<w:tc><w:p><w:r><w:t>{cell}</w:t></w:r></w:p></w:tc>"
-                ));
+                xml.push_str("<w:tc><w:p><w:r><w:t>");
+                xml.push_str(cell);
+                xml.push_str("</w:t></w:r></w:p></w:tc>");
             }
             xml.push_str("</w:tr>");
         }

@@ -14,7 +14,7 @@
 //! - a heading line with the speaker and a time, the turn's text on the
 //!   next line: `Speaker 1  0:03` (Otter, Teams), `Name (00:00:02):` (Rev,
 //!   Temi), `Name [00:00:02]`, `[Name] 10:15:32` (Zoom), `00:00:05 Name` or
-//!   `[00:00:05] Name` (NVivo transcription, Trint);
+//!   `[00:00:05] Name` (`NVivo` transcription, Trint);
 //! - inline: `Name (00:00:02): text` (Rev), `Name [00:00:02]: text`,
 //!   `Name: [00:00:02] text` (Sonix), `[Name] text`;
 //! - a timestamp alone on the line above a turn (`[00:00:28:53]`, NASA's
@@ -112,6 +112,55 @@ pub fn canonical(text: &str) -> Canonical {
     let (text, f4) = f4_stamps(text);
     let lines: Vec<&str> = text.split('\n').collect();
     let kinds: Vec<Line> = lines.iter().map(|l| classify(l.trim_end())).collect();
+    let Counts {
+        headings,
+        timed_inline,
+        stamps,
+        bracket_names,
+    } = count(&lines, &kinds);
+    let brackets = bracket_names.values().map(|(n, _)| n).sum::<usize>();
+    let drops = kinds.iter().any(|k| matches!(k, Line::Drop));
+    if headings < 2 && timed_inline < 2 && stamps < 2 && brackets < 2 && !drops {
+        return Canonical {
+            layout: f4.then_some("MAXQDA/f4 timestamps"),
+            text: text.into_owned(),
+        };
+    }
+    let out = rewrite(
+        &lines,
+        &kinds,
+        headings,
+        timed_inline,
+        stamps,
+        &bracket_names,
+    );
+    let layout = if headings >= 2 {
+        "speaker and time headings"
+    } else if timed_inline >= 2 {
+        "speaker (time): text"
+    } else if stamps >= 2 {
+        "timestamps above turns"
+    } else if brackets >= 2 {
+        "[speaker] text"
+    } else {
+        "text"
+    };
+    Canonical {
+        text: tidy_end(out),
+        layout: Some(if f4 { "MAXQDA/f4 timestamps" } else { layout }),
+    }
+}
+
+/// How often each layout occurs in a text.
+struct Counts {
+    headings: usize,
+    timed_inline: usize,
+    stamps: usize,
+    /// Bracket labels that recur, by lower-cased name: (lines, capital).
+    bracket_names: HashMap<String, (usize, bool)>,
+}
+
+fn count(lines: &[&str], kinds: &[Line]) -> Counts {
     // Each layout counts only where it recurs.
     let mut headings = 0;
     let mut timed_inline = 0;
@@ -140,15 +189,24 @@ pub fn canonical(text: &str) -> Canonical {
         }
     }
     bracket_names.retain(|_, (n, capital)| *n >= 2 && *capital);
-    let brackets = bracket_names.values().map(|(n, _)| n).sum::<usize>();
-    let drops = kinds.iter().any(|k| matches!(k, Line::Drop));
-    if headings < 2 && timed_inline < 2 && stamps < 2 && brackets < 2 && !drops {
-        return Canonical {
-            layout: f4.then_some("MAXQDA/f4 timestamps"),
-            text: text.into_owned(),
-        };
+    Counts {
+        headings,
+        timed_inline,
+        stamps,
+        bracket_names,
     }
-    let mut out = String::with_capacity(text.len());
+}
+
+/// The lines with the recurring layouts rewritten.
+fn rewrite(
+    lines: &[&str],
+    kinds: &[Line],
+    headings: usize,
+    timed_inline: usize,
+    stamps: usize,
+    bracket_names: &HashMap<String, (usize, bool)>,
+) -> String {
+    let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
@@ -202,21 +260,7 @@ pub fn canonical(text: &str) -> Canonical {
         }
         i += 1;
     }
-    let layout = if headings >= 2 {
-        "speaker and time headings"
-    } else if timed_inline >= 2 {
-        "speaker (time): text"
-    } else if stamps >= 2 {
-        "timestamps above turns"
-    } else if brackets >= 2 {
-        "[speaker] text"
-    } else {
-        "text"
-    };
-    Canonical {
-        text: tidy_end(out),
-        layout: Some(if f4 { "MAXQDA/f4 timestamps" } else { layout }),
-    }
+    out
 }
 
 /// One line ending, no trailing blank lines (a dropped footer leaves some).
@@ -367,6 +411,39 @@ fn f4_stamps(text: &str) -> (std::borrow::Cow<'_, str>, bool) {
     (std::borrow::Cow::Owned(out), true)
 }
 
+/// Hard-wrapped prose joined into paragraphs (`import --reflow`): the
+/// lines of each block (blocks are separated by blank lines) become one
+/// line, except that a line starting a turn (`NAME:` or a timestamp at
+/// its start) starts a new line.
+pub fn reflow(text: &str) -> String {
+    static TURN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(r"^(?:\[?{TS}\]?[ \t]|(?:{NAME})[ \t]*:[ \t])")).expect("turn regex")
+    });
+    let mut out = String::with_capacity(text.len());
+    let mut in_block = false;
+    for line in text.split('\n') {
+        let t = line.trim();
+        if t.is_empty() {
+            if in_block {
+                out.push('\n');
+            }
+            out.push('\n');
+            in_block = false;
+            continue;
+        }
+        if in_block {
+            if TURN.is_match(t) {
+                out.push('\n');
+            } else {
+                out.push(' ');
+            }
+        }
+        out.push_str(if in_block { t } else { line.trim_end() });
+        in_block = true;
+    }
+    tidy_end(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,5 +524,14 @@ mod tests {
         assert_eq!(seconds("01:00:00:00"), Some(86_400));
         assert_eq!(seconds("00:61"), None);
         assert_eq!(clock("101:00:00"), "101:00:00");
+    }
+
+    #[test]
+    fn reflow_joins_wrapped_lines_but_not_turns() {
+        let s = "He came from Vajinny, but my\nmammy was borned in Wilmington.\n\nANA: One line\nwrapped here.\nBEN: Next turn.\n";
+        assert_eq!(
+            reflow(s),
+            "He came from Vajinny, but my mammy was borned in Wilmington.\n\nANA: One line wrapped here.\nBEN: Next turn.\n"
+        );
     }
 }

@@ -21,6 +21,7 @@ pub mod memo;
 pub mod ops;
 pub mod ordered;
 pub mod project;
+pub mod readings;
 pub mod refi;
 pub mod search;
 pub mod segments;

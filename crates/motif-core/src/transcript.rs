@@ -94,6 +94,25 @@ impl Transcript {
         (t, hit)
     }
 
+    /// Builds a transcript whose speakers are found as `how` says (no
+    /// cache: an override is rare and its turns differ from the text's
+    /// detected ones).
+    pub fn with_speakers(id: impl Into<String>, text: String, how: &Speakers) -> Self {
+        if how.is_auto() {
+            return Transcript::new(id, text);
+        }
+        let hash = content_hash(&text);
+        let index = TextIndex::new(&text);
+        let turns = detect_turns_with(&text, how);
+        Transcript {
+            id: id.into(),
+            text,
+            hash,
+            index,
+            turns,
+        }
+    }
+
     /// Length in code points.
     pub fn char_len(&self) -> usize {
         self.index.char_len()
@@ -271,18 +290,34 @@ impl MetaCache {
     }
 
     /// Whether the cache holds exactly the transcripts `ts`.
-    pub fn covers_exactly(&self, ts: &[Transcript]) -> bool {
-        ts.len() == self.entries.len() && ts.iter().all(|t| self.entries.contains_key(&t.hash))
+    /// Whether the cache holds exactly the transcripts of `ts` that
+    /// `keep` selects.
+    pub fn covers_exactly(&self, ts: &[Transcript], keep: &dyn Fn(&Transcript) -> bool) -> bool {
+        ts.iter().filter(|t| keep(t)).count() == self.entries.len()
+            && ts
+                .iter()
+                .filter(|t| keep(t))
+                .all(|t| self.entries.contains_key(&t.hash))
     }
 
     /// Writes the index and turns of `ts` to `path`, replacing what was
     /// there, with the stamps of the files among them that hold plain
     /// normalized text (`plain`, by transcript id). Failing to write a
     /// cache changes nothing.
-    pub fn save(path: &Path, ts: &[Transcript], plain: &HashMap<String, FileStamp>) {
+    /// Only the transcripts `keep` selects are written (those whose
+    /// speakers were detected, not set by the researcher).
+    pub fn save(
+        path: &Path,
+        ts: &[Transcript],
+        plain: &HashMap<String, FileStamp>,
+        keep: &dyn Fn(&Transcript) -> bool,
+    ) {
         let mut w = Writer::new();
         let mut seen = std::collections::HashSet::new();
-        let unique: Vec<&Transcript> = ts.iter().filter(|t| seen.insert(&t.hash)).collect();
+        let unique: Vec<&Transcript> = ts
+            .iter()
+            .filter(|t| keep(t) && seen.insert(&t.hash))
+            .collect();
         w.usize(unique.len());
         for t in unique {
             w.str(&t.hash);
@@ -387,6 +422,54 @@ struct Label<'a> {
 /// recurs — the text is a short exchange of at least two names. Labels must also start at least one paragraph in five, so a
 /// `NOTE:` in a long narrative is never a speaker.
 pub fn detect_turns(text: &str) -> Vec<Turn> {
+    detect_turns_with(text, &Speakers::Auto)
+}
+
+/// How speakers are found in a transcript: detected (the default), or as
+/// the researcher said at import (`--speakers`, `--no-speakers`,
+/// `--speaker-pattern`), remembered in the project's `import.toml`.
+#[derive(Debug, Clone, Default)]
+pub enum Speakers {
+    #[default]
+    Auto,
+    /// Only these labels (any case) are speakers.
+    Only(Vec<String>),
+    /// No speakers: paragraphs only.
+    Off,
+    /// A line whose start matches names its speaker (group `speaker`) and
+    /// maybe its time (group `time`).
+    Pattern(Regex),
+}
+
+impl Speakers {
+    /// A `--speaker-pattern`: a regular expression with a named group
+    /// `speaker` (and optionally `time`), matched at a line's start.
+    pub fn pattern(p: &str) -> std::result::Result<Speakers, String> {
+        let shown = super::text::one_line(p);
+        let re = Regex::new(&format!("^(?:{p})")).map_err(|e| {
+            format!("the speaker pattern `{shown}` is not a valid regular expression: {e}")
+        })?;
+        if !re.capture_names().any(|n| n == Some("speaker")) {
+            return Err(format!(
+                "the speaker pattern `{shown}` has no group named `speaker`; write one like `(?P<speaker>[A-Z]+)> ` (and optionally `(?P<time>...)`)"
+            ));
+        }
+        Ok(Speakers::Pattern(re))
+    }
+
+    /// Whether speakers are detected (no override).
+    pub fn is_auto(&self) -> bool {
+        matches!(self, Speakers::Auto)
+    }
+}
+
+/// [`detect_turns`] with speakers found as `how` says.
+pub fn detect_turns_with(text: &str, how: &Speakers) -> Vec<Turn> {
+    match how {
+        Speakers::Off => return paragraphs(text),
+        Speakers::Pattern(re) => return pattern_turns(text, re),
+        Speakers::Auto | Speakers::Only(_) => {}
+    }
     let mut candidates = Vec::new();
     let mut labels: HashMap<String, Label<'_>> = HashMap::new();
     let mut blocks = 0usize;
@@ -429,12 +512,23 @@ pub fn detect_turns(text: &str) -> Vec<Turn> {
         }
         line_start += line.len();
     }
-    accept_labels(&mut labels, blocks);
+    let only = match how {
+        Speakers::Only(names) => Some(names),
+        _ => None,
+    };
+    if let Some(names) = only {
+        for (key, e) in &mut labels {
+            e.accepted = names.iter().any(|n| n.to_lowercase() == *key);
+        }
+    } else {
+        accept_labels(&mut labels, blocks);
+    }
     let accepted: Vec<Candidate> = candidates
         .into_iter()
         .filter_map(|mut c| {
             let speaker_ok = c.label.is_some_and(|l| {
-                c.time.is_some() || labels.get(&l.to_lowercase()).is_some_and(|e| e.accepted)
+                (c.time.is_some() && only.is_none())
+                    || labels.get(&l.to_lowercase()).is_some_and(|e| e.accepted)
             });
             if !speaker_ok {
                 c.time.as_ref()?;
@@ -451,6 +545,15 @@ pub fn detect_turns(text: &str) -> Vec<Turn> {
             Some(c)
         })
         .collect();
+    let first_spelling: HashMap<String, &str> =
+        labels.iter().map(|(k, e)| (k.clone(), e.first)).collect();
+    build_turns(text, &accepted, &first_spelling)
+}
+
+/// Turns from the accepted turn starts (each running to the next one),
+/// text before the first as paragraphs; speakers shown by their first
+/// spelling (`names`, by lower-cased label).
+fn build_turns(text: &str, accepted: &[Candidate<'_>], names: &HashMap<String, &str>) -> Vec<Turn> {
     if accepted.is_empty() {
         return paragraphs(text);
     }
@@ -464,9 +567,10 @@ pub fn detect_turns(text: &str) -> Vec<Turn> {
         let limit = accepted.get(i + 1).map_or(text.len(), |n| n.line_start);
         let end = c.line_start + text[c.line_start..limit].trim_end().len();
         let speaker = c.label.map(|l| {
-            labels
+            names
                 .get(&l.to_lowercase())
-                .map_or(l, |e| e.first)
+                .copied()
+                .unwrap_or(l)
                 .to_owned()
         });
         turns.push(Turn {
@@ -478,6 +582,32 @@ pub fn detect_turns(text: &str) -> Vec<Turn> {
         });
     }
     turns
+}
+
+/// Turns where lines match a `--speaker-pattern` at their start.
+fn pattern_turns(text: &str, re: &Regex) -> Vec<Turn> {
+    let mut accepted = Vec::new();
+    let mut names: HashMap<String, &str> = HashMap::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches('\n');
+        if let Some(c) = re.captures(content)
+            && let Some(sp) = c.name("speaker").map(|m| m.as_str().trim())
+            && !sp.is_empty()
+        {
+            names.entry(sp.to_lowercase()).or_insert(sp);
+            let end = c.get(0).map_or(0, |m| m.end());
+            let ws = content[end..].len() - content[end..].trim_start().len();
+            accepted.push(Candidate {
+                line_start,
+                body_start: line_start + end + ws,
+                time: c.name("time").map(|m| m.as_str().to_owned()),
+                label: Some(sp),
+            });
+        }
+        line_start += line.len();
+    }
+    build_turns(text, &accepted, &names)
 }
 
 /// Decides which labels are speakers (see [`detect_turns`]); `blocks` is
@@ -620,7 +750,9 @@ mod tests {
             "He said:\nsaid: 'Yes.'\n\nWritten by:\nJ. Frost\n\nWritten by:\nA. B.\n\nNOTE: a letter.\n\n",
         );
         for i in 0..10 {
-            text.push_str(&format!("Paragraph {i} of the story.\n\n"));
+            text.push_str("Paragraph ");
+            text.push_str(&i.to_string());
+            text.push_str(" of the story.\n\n");
         }
         text.push_str("say: 'No.'\n\nsay: 'Maybe.'\n");
         let t = Transcript::new("x", text);
@@ -648,5 +780,28 @@ mod tests {
         assert_eq!(t.words_in(a, b), 3);
         // A span inside a label counts nothing.
         assert_eq!(t.words_in(1, 8), 0);
+    }
+
+    #[test]
+    fn overrides_decide_the_speakers() {
+        let text = "ANA: hi\nBEN: yo\nANA: so\nNOTE: aside\n\nNOTE: again\n";
+        let only = detect_turns_with(text, &Speakers::Only(vec!["ana".into(), "Ben".into()]));
+        let sp: Vec<_> = only.iter().filter_map(|t| t.speaker.as_deref()).collect();
+        assert_eq!(sp, ["ANA", "BEN", "ANA"]);
+        assert!(
+            detect_turns_with(text, &Speakers::Off)
+                .iter()
+                .all(|t| t.speaker.is_none())
+        );
+        let re = Speakers::pattern(r"(?P<time>\d+:\d+) (?P<speaker>\w+)>").unwrap();
+        let p = "1:02 ana> hello\nmore\n1:09 Ben> bye\n";
+        let turns = detect_turns_with(p, &re);
+        assert_eq!(turns.len(), 2);
+        assert_eq!(turns[0].speaker.as_deref(), Some("ana"));
+        assert_eq!(turns[0].time.as_deref(), Some("1:02"));
+        assert_eq!(&p[turns[0].body_start..turns[0].end], "hello\nmore");
+        let e = Speakers::pattern(r"(\w+)>").unwrap_err();
+        assert!(e.contains("no group named `speaker`"), "{e}");
+        assert!(Speakers::pattern("(").unwrap_err().contains("not a valid"));
     }
 }
