@@ -55,7 +55,7 @@ pub enum Command {
         #[arg(long)]
         name: Option<String>,
     },
-    /// Add transcripts (.txt, .md, .vtt, .srt, .docx; folders are walked).
+    /// Add transcripts (.txt, .md, .vtt, .srt, .docx, .pdf; folders are walked).
     #[command(
         after_help = "Examples:\n  motif import interview-07.docx zoom-call.vtt\n  motif import ~/wave2 --into wave2 --attr wave=2\n  motif import p03.txt --replace\n  motif import otter-export.txt --preview\n  motif import notes.txt --speakers Interviewer,Sam"
     )]

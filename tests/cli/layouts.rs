@@ -15,6 +15,7 @@ fn import(p: &Proj, name: &str) -> (String, String, Value) {
         fixture(&format!("import/{name}")).to_str().unwrap(),
     ]);
     let id = name.rsplit_once('.').unwrap().0;
+    let id = id.rsplit('/').next().unwrap();
     let text = p.read(&format!("transcripts/{id}.txt"));
     let list = p.json(&["transcripts", "--json"]);
     let row = list
@@ -270,4 +271,24 @@ fn labels_and_timestamps_are_not_words_anywhere() {
             .any(|x| x["word"] == "zoë" || x["word"] == "00"),
         "{w}"
     );
+}
+
+#[test]
+fn a_text_pdf_imports_with_its_speakers_without_running_headers() {
+    let p = Proj::new();
+    let (out, text, row) = import(&p, "pdf/interview.pdf");
+    assert_eq!(speakers(&row), ["Interviewer", "Sam Okafor"], "{text}");
+    assert_eq!(row["turns"], 6, "{text}");
+    assert!(out.contains("imported interview from"), "{out}");
+    assert!(
+        text.starts_with("Interviewer: Thanks for joining. How did the café group start?"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Sam Okafor: Not at all. It is how I relax."),
+        "{text}"
+    );
+    for running in ["Northside Transcription", "Page 1", "Page 2"] {
+        assert!(!text.contains(running), "{running} left in {text}");
+    }
 }

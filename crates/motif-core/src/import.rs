@@ -20,6 +20,7 @@ pub enum Format {
     Vtt,
     Srt,
     Docx,
+    Pdf,
 }
 
 impl Format {
@@ -32,6 +33,7 @@ impl Format {
             "vtt" => Some(Format::Vtt),
             "srt" => Some(Format::Srt),
             "docx" => Some(Format::Docx),
+            "pdf" => Some(Format::Pdf),
             _ => None,
         }
     }
@@ -57,6 +59,7 @@ impl Format {
             Format::Vtt => "webvtt",
             Format::Srt => "subrip",
             Format::Docx => "docx",
+            Format::Pdf => "pdf",
         }
     }
 }
@@ -188,7 +191,7 @@ fn binary(path: &Path) -> Error {
         path,
         None,
         None,
-        "this is a binary file, not a text transcript (import .txt, .md, .vtt, .srt or .docx)",
+        "this is a binary file, not a text transcript (import .txt, .md, .vtt, .srt, .docx or .pdf)",
     )
 }
 
@@ -270,7 +273,7 @@ pub fn read_transcript(path: &Path) -> Result<Decoded> {
             path,
             None,
             None,
-            "motif imports .txt, .md, .vtt, .srt and .docx files",
+            "motif imports .txt, .md, .vtt, .srt, .docx and .pdf files",
         )
     })?;
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -283,13 +286,16 @@ pub fn read_transcript_bytes(bytes: &[u8], format: Format, path: &Path) -> Resul
     let decoded = if format == Format::Docx {
         let text = docx_text(bytes, path)?;
         decode(text.as_bytes(), path, Legacy::Refuse)?
+    } else if format == Format::Pdf {
+        let text = crate::pdf::pdf_text(bytes, path)?;
+        decode(text.as_bytes(), path, Legacy::Refuse)?
     } else {
         decode(bytes, path, Legacy::Windows1252)?
     };
     let (text, layout) = match format {
         Format::Vtt => (subtitles(&decoded.text, path, true)?, None),
         Format::Srt => (subtitles(&decoded.text, path, false)?, None),
-        Format::Text | Format::Docx => {
+        Format::Text | Format::Docx | Format::Pdf => {
             let c = crate::layouts::canonical(&decoded.text);
             (c.text, c.layout)
         }

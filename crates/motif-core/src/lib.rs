@@ -20,6 +20,7 @@ pub mod markdown;
 pub mod memo;
 pub mod ops;
 pub mod ordered;
+pub mod pdf;
 pub mod project;
 pub mod readings;
 pub mod refi;

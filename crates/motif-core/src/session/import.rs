@@ -354,7 +354,7 @@ pub(crate) fn import_plan(paths: &[PathBuf], into: Option<&str>) -> Result<Vec<(
             walk(path, path, &mut found)?;
             if found.is_empty() {
                 return Err(Error::invalid(format!(
-                    "{}: no .txt, .md, .vtt, .srt or .docx files in this folder",
+                    "{}: no .txt, .md, .vtt, .srt, .docx or .pdf files in this folder",
                     path.display()
                 )));
             }
@@ -364,7 +364,7 @@ pub(crate) fn import_plan(paths: &[PathBuf], into: Option<&str>) -> Result<Vec<(
         } else {
             if Format::of(path).is_none() {
                 return Err(Error::invalid(format!(
-                    "{}: motif imports .txt, .md, .vtt, .srt and .docx files; convert this file to one of them",
+                    "{}: motif imports .txt, .md, .vtt, .srt, .docx and .pdf files; convert this file to one of them",
                     path.display()
                 )));
             }
