@@ -106,7 +106,11 @@ fn assert_is_turn(text: &str, h: &Value) {
     );
     assert_eq!(
         h["speaker"].as_str().unwrap(),
-        line_start.trim_end_matches(": ")
+        line_start
+            .trim_end_matches(": ")
+            .rsplit("] ")
+            .next()
+            .unwrap()
     );
 }
 
