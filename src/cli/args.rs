@@ -55,24 +55,11 @@ pub enum Command {
         #[arg(long)]
         name: Option<String>,
     },
-    /// Add transcripts (.txt, .md, .vtt, .srt, .docx; folders are walked).
+    /// Add transcripts (.txt, .md, .vtt, .srt, .docx, .pdf; folders are walked).
     #[command(
-        after_help = "Examples:\n  motif import interview-07.docx zoom-call.vtt\n  motif import ~/wave2 --into wave2 --attr wave=2\n  motif import p03.txt --replace"
+        after_help = "Examples:\n  motif import interview-07.docx zoom-call.vtt\n  motif import ~/wave2 --into wave2 --attr wave=2\n  motif import p03.txt --replace\n  motif import otter-export.txt --preview\n  motif import notes.txt --speakers Interviewer,Sam"
     )]
-    Import {
-        /// Files or folders to import.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Put the transcripts in this subfolder (their ids start with it).
-        #[arg(long, value_name = "FOLDER")]
-        into: Option<String>,
-        /// Replace transcripts that already exist (codings re-attach by quote).
-        #[arg(long)]
-        replace: bool,
-        /// Set an attribute on every imported transcript (KEY=VALUE).
-        #[arg(long = "attr", value_name = "KEY=VALUE")]
-        attrs: Vec<String>,
-    },
+    Import(super::import::ImportArgs),
     /// Import a REFI-QDA project (.qdpx) exported by another QDA tool, or by motif.
     #[command(
         name = "import-qdpx",

@@ -25,12 +25,7 @@ pub fn run(ctx: &Ctx) -> CmdResult {
     };
     match cmd {
         Command::Init { dir, name } => init(ctx, dir.as_deref(), name.as_deref()),
-        Command::Import {
-            paths,
-            into,
-            replace,
-            attrs,
-        } => super::import::import(ctx, paths, into.as_deref(), *replace, attrs),
+        Command::Import(args) => super::import::import(ctx, args),
         Command::ImportQdpx(args) => super::refi::import_qdpx(ctx, args),
         Command::ImportQdc(args) => super::refi::import_qdc(ctx, args),
         Command::Export {

@@ -45,7 +45,7 @@ pub fn transcripts(ctx: &Ctx, as_json: bool) -> CmdResult {
                 id: t.id.clone(),
                 words: t.words(),
                 chars: t.char_len(),
-                turns: t.turns.len(),
+                turns: t.speaker_turns(),
                 speakers: t.speakers(),
                 attributes: ws.attributes.of(&t.id),
                 codings: mine.len(),

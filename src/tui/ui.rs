@@ -272,7 +272,7 @@ fn status_line(buf: &mut Buffer, app: &App, area: Rect) {
         let _ = write!(
             info,
             "{l1}–{l2} · {}",
-            motif_core::text::counted(motif_core::text::word_count(&t.text[s..e]), "word", "words")
+            motif_core::text::counted(t.words_in(s, e), "word", "words")
         );
     }
     if let Some(c) = app.last_code.as_ref().and_then(|id| app.book.by_id(id)) {

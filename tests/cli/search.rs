@@ -85,6 +85,7 @@ fn scan(text: &str, re: &str) -> BTreeSet<(usize, usize)> {
 }
 
 /// A hit is a whole speaker turn's words: it starts right after `NAME: `
+/// (after `[hh:mm:ss] NAME: ` when the turn is timed)
 /// and ends where the turn ends.
 fn assert_is_turn(text: &str, h: &Value) {
     let s = h["start"].as_u64().unwrap() as usize;
@@ -92,7 +93,10 @@ fn assert_is_turn(text: &str, h: &Value) {
     let before: String = text.chars().take(s).collect();
     let line_start = before.rsplit('\n').next().unwrap();
     assert!(
-        Regex::new(r"^[A-Z0-9 ]+: $").unwrap().is_match(line_start),
+        // Import puts a stamp written above a turn in front of its label.
+        Regex::new(r"^(?:\[[0-9:]+\] )?[A-Z0-9 ]+: $")
+            .unwrap()
+            .is_match(line_start),
         "hit does not start after a speaker label: {line_start:?}"
     );
     let after: String = text.chars().skip(e).take(3).collect();
@@ -102,7 +106,11 @@ fn assert_is_turn(text: &str, h: &Value) {
     );
     assert_eq!(
         h["speaker"].as_str().unwrap(),
-        line_start.trim_end_matches(": ")
+        line_start
+            .trim_end_matches(": ")
+            .rsplit("] ")
+            .next()
+            .unwrap()
     );
 }
 

@@ -16,9 +16,11 @@ pub const MAX_TRANSCRIPT_BYTES: usize = 64 * 1024 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
+    Markdown,
     Vtt,
     Srt,
     Docx,
+    Pdf,
 }
 
 impl Format {
@@ -26,10 +28,12 @@ impl Format {
     pub fn of(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
-            "txt" | "md" | "markdown" => Some(Format::Text),
+            "txt" => Some(Format::Text),
+            "md" | "markdown" => Some(Format::Markdown),
             "vtt" => Some(Format::Vtt),
             "srt" => Some(Format::Srt),
             "docx" => Some(Format::Docx),
+            "pdf" => Some(Format::Pdf),
             _ => None,
         }
     }
@@ -41,6 +45,23 @@ pub struct Decoded {
     pub text: String,
     /// Things the researcher should know (e.g. "decoded as Windows-1252").
     pub notices: Vec<String>,
+    /// The vendor layout that was rewritten into motif's form, if any
+    /// ([`crate::layouts`]).
+    pub layout: Option<&'static str>,
+}
+
+impl Format {
+    /// The name of the format, as `import --preview` shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Markdown => "markdown",
+            Format::Vtt => "webvtt",
+            Format::Srt => "subrip",
+            Format::Docx => "docx",
+            Format::Pdf => "pdf",
+        }
+    }
 }
 
 /// Which byte encodings [`decode`] may fall back to.
@@ -108,7 +129,11 @@ pub fn decode(bytes: &[u8], path: &Path, legacy: Legacy) -> Result<Decoded> {
             "the transcript is empty; there is nothing to code",
         ));
     }
-    Ok(Decoded { text, notices })
+    Ok(Decoded {
+        text,
+        notices,
+        layout: None,
+    })
 }
 
 /// Whether `bytes` look like UTF-16 without a byte-order mark, and which
@@ -151,6 +176,7 @@ pub fn decode_owned(bytes: Vec<u8>, path: &Path, legacy: Legacy) -> Result<Decod
                 return Ok(Decoded {
                     text,
                     notices: Vec::new(),
+                    layout: None,
                 });
             }
             Ok(text) => return decode(text.as_bytes(), path, legacy),
@@ -165,7 +191,7 @@ fn binary(path: &Path) -> Error {
         path,
         None,
         None,
-        "this is a binary file, not a text transcript (import .txt, .md, .vtt, .srt or .docx)",
+        "this is a binary file, not a text transcript (import .txt, .md, .vtt, .srt, .docx or .pdf)",
     )
 }
 
@@ -247,7 +273,7 @@ pub fn read_transcript(path: &Path) -> Result<Decoded> {
             path,
             None,
             None,
-            "motif imports .txt, .md, .vtt, .srt and .docx files",
+            "motif imports .txt, .md, .vtt, .srt, .docx and .pdf files",
         )
     })?;
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -257,19 +283,40 @@ pub fn read_transcript(path: &Path) -> Result<Decoded> {
 /// Turns the bytes of a file in `format` into normalized transcript text;
 /// `path` is only named in messages. [`read_transcript`] after the read.
 pub fn read_transcript_bytes(bytes: &[u8], format: Format, path: &Path) -> Result<Decoded> {
-    if format == Format::Docx {
+    let decoded = if format == Format::Docx {
         let text = docx_text(bytes, path)?;
-        return decode(text.as_bytes(), path, Legacy::Refuse);
-    }
-    let decoded = decode(bytes, path, Legacy::Windows1252)?;
-    let text = match format {
-        Format::Text | Format::Docx => decoded.text,
-        Format::Vtt => subtitles(&decoded.text, path, true)?,
-        Format::Srt => subtitles(&decoded.text, path, false)?,
+        decode(text.as_bytes(), path, Legacy::Refuse)?
+    } else if format == Format::Pdf {
+        let text = crate::pdf::pdf_text(bytes, path)?;
+        decode(text.as_bytes(), path, Legacy::Refuse)?
+    } else {
+        decode(bytes, path, Legacy::Windows1252)?
     };
+    let (text, layout) = match format {
+        Format::Vtt => (subtitles(&decoded.text, path, true)?, None),
+        Format::Srt => (subtitles(&decoded.text, path, false)?, None),
+        Format::Text | Format::Docx | Format::Pdf => {
+            let c = crate::layouts::canonical(&decoded.text);
+            (c.text, c.layout)
+        }
+        Format::Markdown => {
+            let c = crate::layouts::canonical(&crate::markdown::to_text(&decoded.text));
+            (c.text, c.layout)
+        }
+    };
+    // What the readers made must still be a transcript.
+    if text.trim().is_empty() {
+        return Err(Error::parse(
+            path,
+            None,
+            None,
+            "the transcript is empty; there is nothing to code",
+        ));
+    }
     Ok(Decoded {
         text,
         notices: decoded.notices,
+        layout,
     })
 }
 
@@ -479,11 +526,18 @@ fn looks_like_name(s: &str) -> bool {
             .all(|c| c.is_alphanumeric() || " .'’_-()".contains(c))
 }
 
+/// Removes HTML-like tags (`<i>`, `<font …>`) and the SSA/ASS override
+/// blocks subtitle tools write (`{\an8}`, `{\i1}`).
 fn strip_tags(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut in_tag = false;
-    for c in s.chars() {
+    let mut in_override = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
+            '{' if !in_tag && chars.peek() == Some(&'\\') => in_override = true,
+            '}' if in_override => in_override = false,
+            _ if in_override => {}
             '<' => in_tag = true,
             '>' if in_tag => in_tag = false,
             _ if !in_tag => out.push(c),
@@ -526,7 +580,7 @@ pub fn docx_xml_text(xml: &[u8]) -> std::result::Result<String, String> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut buf = Vec::new();
-    let mut paragraphs: Vec<String> = Vec::new();
+    let mut body = DocxBody::default();
     let mut current = String::new();
     let mut in_text = false;
     loop {
@@ -537,17 +591,23 @@ pub fn docx_xml_text(xml: &[u8]) -> std::result::Result<String, String> {
             Ok(Event::Start(e)) => match e.local_name().as_ref() {
                 "t" => in_text = true,
                 "p" => current.clear(),
+                "tbl" => body.depth += 1,
                 _ => {}
             },
             Ok(Event::Empty(e)) => match e.local_name().as_ref() {
                 "tab" => current.push('\t'),
                 "br" | "cr" => current.push('\n'),
-                "p" => paragraphs.push(String::new()),
                 _ => {}
             },
             Ok(Event::End(e)) => match e.local_name().as_ref() {
                 "t" => in_text = false,
-                "p" => paragraphs.push(std::mem::take(&mut current)),
+                "p" => {
+                    body.paragraph(&current);
+                    current.clear();
+                }
+                "tc" if body.depth == 1 => body.end_cell(),
+                "tr" if body.depth == 1 => body.end_row(),
+                "tbl" => body.end_table(),
                 _ => {}
             },
             Ok(Event::Text(t)) if in_text => {
@@ -568,15 +628,109 @@ pub fn docx_xml_text(xml: &[u8]) -> std::result::Result<String, String> {
         }
         buf.clear();
     }
-    // Drop empty paragraphs at the ends; keep one blank line between blocks.
-    let blocks: Vec<String> = paragraphs
-        .into_iter()
-        .map(|p| p.trim_end().to_owned())
-        .filter(|p| !p.trim().is_empty())
-        .collect();
-    let mut text = blocks.join("\n\n");
+    // Drop empty paragraphs; keep one blank line between blocks.
+    let mut text = body.blocks.join("\n\n");
     text.push('\n');
     Ok(text)
+}
+
+/// The blocks of a Word document as they are read: paragraphs, and
+/// tables turned into turns or rows (see [`table_blocks`]).
+#[derive(Default)]
+struct DocxBody {
+    blocks: Vec<String>,
+    /// Table nesting; a nested table's text goes into the outer cell.
+    depth: usize,
+    rows: Vec<Vec<String>>,
+    row: Vec<String>,
+    cell: Vec<String>,
+}
+
+impl DocxBody {
+    fn paragraph(&mut self, p: &str) {
+        let p = p.trim_end().to_owned();
+        if p.trim().is_empty() {
+            return;
+        }
+        if self.depth == 0 {
+            self.blocks.push(p);
+        } else {
+            self.cell.push(p);
+        }
+    }
+
+    fn end_cell(&mut self) {
+        self.row.push(std::mem::take(&mut self.cell).join("\n"));
+    }
+
+    fn end_row(&mut self) {
+        let row = std::mem::take(&mut self.row);
+        if row.iter().any(|c| !c.trim().is_empty()) {
+            self.rows.push(row);
+        }
+    }
+
+    fn end_table(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+        if self.depth == 0 {
+            let rows = std::mem::take(&mut self.rows);
+            self.blocks.extend(table_blocks(rows));
+        }
+    }
+}
+
+/// A transcript table's rows as blocks: `[time] Speaker: text` when the
+/// columns are time, speaker, text; `Speaker: text` when they are
+/// speaker, text (in at least half the rows, and two); otherwise — and
+/// for the rows that do not fit, like a header — one paragraph per row,
+/// cells separated by tabs. No cell's text is dropped.
+fn table_blocks(rows: Vec<Vec<String>>) -> Vec<String> {
+    let is_time =
+        |s: &str| crate::layouts::seconds(s.trim().trim_matches(['[', ']', '(', ')'])).is_some();
+    let is_name = |s: &str| {
+        let s = s.trim();
+        looks_like_name(s) && s.chars().next().is_some_and(char::is_alphabetic)
+    };
+    let timed = |r: &Vec<String>| {
+        let cells: Vec<&String> = r.iter().filter(|c| !c.trim().is_empty()).collect();
+        cells.len() == 3 && is_time(cells[0]) && is_name(cells[1])
+    };
+    let named = |r: &Vec<String>| {
+        let cells: Vec<&String> = r.iter().filter(|c| !c.trim().is_empty()).collect();
+        cells.len() == 2 && is_name(cells[0]) && !is_time(cells[0])
+    };
+    let enough = |n: usize| n >= 2 && n * 2 >= rows.len();
+    let use_timed = enough(rows.iter().filter(|r| timed(r)).count());
+    // Speaker and text: a speaker must speak twice (a two-column table of
+    // facts is no dialogue).
+    let mut speakers: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for r in rows.iter().filter(|r| named(r)) {
+        let first = r
+            .iter()
+            .find(|c| !c.trim().is_empty())
+            .map_or("", |c| c.trim());
+        *speakers.entry(first.to_lowercase()).or_default() += 1;
+    }
+    let use_named = !use_timed
+        && speakers.values().any(|&n| n >= 2)
+        && enough(rows.iter().filter(|r| named(r)).count());
+    rows.into_iter()
+        .map(|r| {
+            let cells: Vec<&str> = r
+                .iter()
+                .map(|c| c.trim())
+                .filter(|c| !c.is_empty())
+                .collect();
+            if use_timed && timed(&r) {
+                let t = cells[0].trim_matches(['[', ']', '(', ')']);
+                format!("[{}] {}: {}", crate::layouts::clock(t), cells[1], cells[2])
+            } else if use_named && named(&r) {
+                format!("{}: {}", cells[0].trim_end_matches(':'), cells[1])
+            } else {
+                cells.join("\t")
+            }
+        })
+        .collect()
 }
 
 /// Resolves the five predefined XML entities and character references;
@@ -768,5 +922,58 @@ mod tests {
     fn docx_refuses_doctype() {
         let xml = br#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><w:document xmlns:w="x"><w:p><w:r><w:t>&a;</w:t></w:r></w:p></w:document>"#;
         assert!(docx_xml_text(xml).unwrap_err().contains("DTD"));
+    }
+
+    fn table(rows: &[&[&str]]) -> String {
+        let mut xml = String::from(
+            r#"<w:document xmlns:w="x"><w:body><w:p><w:r><w:t>Interview 4</w:t></w:r></w:p><w:tbl>"#,
+        );
+        for row in rows {
+            xml.push_str("<w:tr>");
+            for cell in *row {
+                xml.push_str("<w:tc><w:p><w:r><w:t>");
+                xml.push_str(cell);
+                xml.push_str("</w:t></w:r></w:p></w:tc>");
+            }
+            xml.push_str("</w:tr>");
+        }
+        xml.push_str("</w:tbl></w:body></w:document>");
+        docx_xml_text(xml.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn docx_tables_become_turns_or_rows() {
+        assert_eq!(
+            table(&[
+                &["Time", "Speaker", "Text"],
+                &["00:00:02", "Interviewer", "Hello, Zoë."],
+                &["0:09", "Zoë", "Hi — 北京."],
+            ]),
+            "Interview 4\n\nTime\tSpeaker\tText\n\n[00:00:02] Interviewer: Hello, Zoë.\n\n[00:00:09] Zoë: Hi — 北京.\n"
+        );
+        assert_eq!(
+            table(&[
+                &["Interviewer", "Hello."],
+                &["Sam", "Hi."],
+                &["Interviewer", "So?"]
+            ]),
+            "Interview 4\n\nInterviewer: Hello.\n\nSam: Hi.\n\nInterviewer: So?\n"
+        );
+        assert_eq!(
+            table(&[
+                &["Budget", "2019", "£4,000"],
+                &["Staff", "3 people, mostly remote", "x"]
+            ]),
+            "Interview 4\n\nBudget\t2019\t£4,000\n\nStaff\t3 people, mostly remote\tx\n"
+        );
+    }
+
+    #[test]
+    fn subtitle_style_overrides_go() {
+        let srt = "1\n00:00:01,000 --> 00:00:02,000\n{\\an8}<i>Ana: Olá</i>\n";
+        assert_eq!(
+            subtitles(srt, Path::new("x.srt"), false).unwrap(),
+            "[00:00:01] Ana: Olá\n"
+        );
     }
 }

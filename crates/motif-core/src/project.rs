@@ -85,6 +85,8 @@ pub fn user_config_file() -> Option<PathBuf> {
 pub struct Project {
     pub root: PathBuf,
     pub config: Config,
+    /// How import was told to read transcripts (`import.toml`).
+    pub readings: super::readings::Readings,
 }
 
 /// Whether `name` is safe as a file name motif makes from a researcher's
@@ -188,6 +190,7 @@ impl Project {
         let project = Project {
             root: root.to_path_buf(),
             config,
+            readings: super::readings::Readings::load(root)?,
         };
         // `.motif/` holds locks, caches and the search index: something
         // else there would fail every command with a bare OS error.
@@ -248,6 +251,7 @@ impl Project {
         let p = Project {
             root: root.to_path_buf(),
             config,
+            readings: super::readings::Readings::default(),
         };
         p.save_config()?;
         Ok(p)
@@ -450,7 +454,11 @@ impl Project {
                 self.transcripts_dir().display()
             ))
         })?;
-        load_transcript(id, &path)
+        Ok(Transcript::with_speakers(
+            id,
+            read_transcript_text(&path)?,
+            self.readings.speakers_of(id),
+        ))
     }
 
     /// Loads every transcript; the ones that cannot be read are returned
@@ -465,7 +473,19 @@ impl Project {
         let cache = MetaCache::load(&cache_path);
         let loaded = super::ordered::map_in_parts(files.len(), 1, |i| {
             let (id, path) = &files[i];
-            load_with(id, path, &cache)
+            let how = self.readings.speakers_of(id);
+            if how.is_auto() {
+                load_with(id, path, &cache)
+            } else {
+                // Read as the researcher said: never from or into the
+                // cache, which holds the turns detected in a text.
+                Ok(Loaded {
+                    transcript: Transcript::with_speakers(id, read_transcript_text(path)?, how),
+                    cached: true,
+                    trusted: true,
+                    stamp: None,
+                })
+            }
         });
         let mut ok = Vec::new();
         let mut bad = Vec::new();
@@ -485,8 +505,9 @@ impl Project {
                 Err(e) => bad.push(e),
             }
         }
-        if !all_hit || !all_trusted || !cache.covers_exactly(&ok) {
-            MetaCache::save(&cache_path, &ok, &plain);
+        let detected = |t: &Transcript| self.readings.speakers_of(&t.id).is_auto();
+        if !all_hit || !all_trusted || !cache.covers_exactly(&ok, &detected) {
+            MetaCache::save(&cache_path, &ok, &plain, &detected);
         }
         Ok((ok, bad))
     }

@@ -11,7 +11,6 @@ use super::cache::{self, Reader, Writer};
 use super::codebook::Codebook;
 use super::project::Project;
 use super::segments::Segment;
-use super::text::word_count;
 use super::transcript::Transcript;
 
 /// One code's row of the frequencies export.
@@ -231,7 +230,8 @@ impl SpanWords {
                 n
             } else {
                 self.computed = true;
-                word_count(t.slice_chars(span.0, span.1).unwrap_or(""))
+                t.byte_range(span.0, span.1)
+                    .map_or(0, |(a, b)| t.words_in(a, b))
             };
             counts.now.insert(span, n);
             total += n;

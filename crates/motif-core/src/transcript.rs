@@ -3,10 +3,16 @@
 //!
 //! A turn starts at a line that begins with `NAME:`, optionally after a
 //! timestamp (`[00:04:31]` or `00:04:31`); it runs until the next turn.
-//! A label only counts as a speaker when it comes after a timestamp or
-//! recurs in the transcript, so a sentence like `Honestly: no.` is not
-//! taken for a speaker. Without any speakers, paragraphs (blocks separated
-//! by blank lines) take the place of turns.
+//! This is motif's canonical stored form: import rewrites vendor layouts
+//! into it ([`crate::layouts`]). A label only counts as a speaker when the
+//! text's structure supports it (see [`detect_turns`]), so a sentence like
+//! `Honestly: no.` or a `NOTE:` in a narrative is not taken for a
+//! speaker. Without any speakers, paragraphs (blocks separated by blank
+//! lines) take the place of turns.
+//!
+//! Words and turns are counted here, once, for every command: the words
+//! of a text are those of its turns' bodies (speaker labels and
+//! timestamps are not words), and its turns are its speaker turns.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -45,7 +51,7 @@ pub struct Transcript {
 
 static TURN_START: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?m)^(?:\[?(\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)\]?[ \t]+)?(?:(\p{L}[\p{L}\p{M}\p{N} .'’_()-]{0,39}?)[ \t]*:(?:[ \t]+|$))?",
+        r"(?m)^(?:\[?(\d{1,3}:\d{2}(?::\d{2})?(?:[.,]\d+)?)\]?[ \t]+)?(?:(\p{L}[\p{L}\p{M}\p{N} .'’_()/-]{0,39}?)[ \t]*:(?:[ \t]+|$))?",
     )
     .expect("turn regex")
 });
@@ -88,14 +94,64 @@ impl Transcript {
         (t, hit)
     }
 
+    /// Builds a transcript whose speakers are found as `how` says (no
+    /// cache: an override is rare and its turns differ from the text's
+    /// detected ones).
+    pub fn with_speakers(id: impl Into<String>, text: String, how: &Speakers) -> Self {
+        if how.is_auto() {
+            return Transcript::new(id, text);
+        }
+        let hash = content_hash(&text);
+        let index = TextIndex::new(&text);
+        let turns = detect_turns_with(&text, how);
+        Transcript {
+            id: id.into(),
+            text,
+            hash,
+            index,
+            turns,
+        }
+    }
+
     /// Length in code points.
     pub fn char_len(&self) -> usize {
         self.index.char_len()
     }
 
-    /// Number of words.
+    /// Number of words: those of every turn's body, so speaker labels and
+    /// timestamps are not words (the one definition every command uses).
     pub fn words(&self) -> usize {
-        word_count(&self.text)
+        self.turns
+            .iter()
+            .map(|t| word_count(&self.text[t.body_start.min(t.end)..t.end]))
+            .sum()
+    }
+
+    /// Number of words in byte range `a..b`, leaving out the speaker
+    /// labels and timestamps that lie in it (as [`Transcript::words`]).
+    pub fn words_in(&self, a: usize, b: usize) -> usize {
+        let mut n = 0;
+        let mut from = a;
+        let first = self.turns.partition_point(|t| t.body_start <= a);
+        for t in &self.turns[first..] {
+            if t.start >= b {
+                break;
+            }
+            if t.start > from {
+                n += word_count(&self.text[from..t.start]);
+            }
+            from = from.max(t.body_start);
+        }
+        if from < b {
+            n += word_count(&self.text[from..b]);
+        }
+        n
+    }
+
+    /// Number of speaker turns (turns with a speaker label): the count
+    /// import reports and `transcripts` lists.
+    pub fn speaker_turns(&self) -> usize {
+        self.turns.iter().filter(|t| t.speaker.is_some()).count()
     }
 
     /// Distinct speakers in order of first appearance.
@@ -234,18 +290,34 @@ impl MetaCache {
     }
 
     /// Whether the cache holds exactly the transcripts `ts`.
-    pub fn covers_exactly(&self, ts: &[Transcript]) -> bool {
-        ts.len() == self.entries.len() && ts.iter().all(|t| self.entries.contains_key(&t.hash))
+    /// Whether the cache holds exactly the transcripts of `ts` that
+    /// `keep` selects.
+    pub fn covers_exactly(&self, ts: &[Transcript], keep: &dyn Fn(&Transcript) -> bool) -> bool {
+        ts.iter().filter(|t| keep(t)).count() == self.entries.len()
+            && ts
+                .iter()
+                .filter(|t| keep(t))
+                .all(|t| self.entries.contains_key(&t.hash))
     }
 
     /// Writes the index and turns of `ts` to `path`, replacing what was
     /// there, with the stamps of the files among them that hold plain
     /// normalized text (`plain`, by transcript id). Failing to write a
     /// cache changes nothing.
-    pub fn save(path: &Path, ts: &[Transcript], plain: &HashMap<String, FileStamp>) {
+    /// Only the transcripts `keep` selects are written (those whose
+    /// speakers were detected, not set by the researcher).
+    pub fn save(
+        path: &Path,
+        ts: &[Transcript],
+        plain: &HashMap<String, FileStamp>,
+        keep: &dyn Fn(&Transcript) -> bool,
+    ) {
         let mut w = Writer::new();
         let mut seen = std::collections::HashSet::new();
-        let unique: Vec<&Transcript> = ts.iter().filter(|t| seen.insert(&t.hash)).collect();
+        let unique: Vec<&Transcript> = ts
+            .iter()
+            .filter(|t| keep(t) && seen.insert(&t.hash))
+            .collect();
         w.usize(unique.len());
         for t in unique {
             w.str(&t.hash);
@@ -318,46 +390,145 @@ pub fn content_hash(text: &str) -> String {
     blake3::hash(text.as_bytes()).to_hex().to_string()
 }
 
-struct Candidate {
+struct Candidate<'a> {
     line_start: usize,
     body_start: usize,
     time: Option<String>,
-    label: Option<String>,
+    label: Option<&'a str>,
+}
+
+/// The labels of a text, one entry per name whatever its case.
+#[derive(Default)]
+struct Label<'a> {
+    /// The first spelling, which names the speaker.
+    first: &'a str,
+    /// Lines that start with it.
+    lines: usize,
+    /// Whether one spelling starts with a capital (or a letter without
+    /// case): `said:` and `follows:` are prose.
+    capital: bool,
+    /// Whether one spelling is all capitals (`BEN`, `李娜`).
+    caps: bool,
+    accepted: bool,
 }
 
 /// Finds speaker turns (or paragraphs) in normalized text.
+///
+/// A label (`NAME:` at a line's start, with something said after it) is a
+/// speaker only when the text's structure supports it: it follows a
+/// timestamp, or its name recurs (in any case; one speaker per name, the
+/// first spelling shown) and is written with a capital somewhere, or it
+/// is written in capitals among names that recur, or — when no name
+/// recurs — the text is a short exchange of at least two names. Labels must also start at least one paragraph in five, so a
+/// `NOTE:` in a long narrative is never a speaker.
 pub fn detect_turns(text: &str) -> Vec<Turn> {
+    detect_turns_with(text, &Speakers::Auto)
+}
+
+/// How speakers are found in a transcript: detected (the default), or as
+/// the researcher said at import (`--speakers`, `--no-speakers`,
+/// `--speaker-pattern`), remembered in the project's `import.toml`.
+#[derive(Debug, Clone, Default)]
+pub enum Speakers {
+    #[default]
+    Auto,
+    /// Only these labels (any case) are speakers.
+    Only(Vec<String>),
+    /// No speakers: paragraphs only.
+    Off,
+    /// A line whose start matches names its speaker (group `speaker`) and
+    /// maybe its time (group `time`).
+    Pattern(Regex),
+}
+
+impl Speakers {
+    /// A `--speaker-pattern`: a regular expression with a named group
+    /// `speaker` (and optionally `time`), matched at a line's start.
+    pub fn pattern(p: &str) -> std::result::Result<Speakers, String> {
+        let shown = super::text::one_line(p);
+        let re = Regex::new(&format!("^(?:{p})")).map_err(|e| {
+            format!("the speaker pattern `{shown}` is not a valid regular expression: {e}")
+        })?;
+        if !re.capture_names().any(|n| n == Some("speaker")) {
+            return Err(format!(
+                "the speaker pattern `{shown}` has no group named `speaker`; write one like `(?P<speaker>[A-Z]+)> ` (and optionally `(?P<time>...)`)"
+            ));
+        }
+        Ok(Speakers::Pattern(re))
+    }
+
+    /// Whether speakers are detected (no override).
+    pub fn is_auto(&self) -> bool {
+        matches!(self, Speakers::Auto)
+    }
+}
+
+/// [`detect_turns`] with speakers found as `how` says.
+pub fn detect_turns_with(text: &str, how: &Speakers) -> Vec<Turn> {
+    match how {
+        Speakers::Off => return paragraphs(text),
+        Speakers::Pattern(re) => return pattern_turns(text, re),
+        Speakers::Auto | Speakers::Only(_) => {}
+    }
     let mut candidates = Vec::new();
-    let mut label_counts: HashMap<&str, usize> = HashMap::new();
+    let mut labels: HashMap<String, Label<'_>> = HashMap::new();
+    let mut blocks = 0usize;
+    let mut blank = true;
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
+        let is_blank = line.trim().is_empty();
+        if blank && !is_blank {
+            blocks += 1;
+        }
+        blank = is_blank;
         // A turn's label ends with a colon near the line start (at most a
         // timestamp and 40 characters in); most lines need no regex.
         let near_start = line.as_bytes().iter().take(200).any(|&b| b == b':');
         if let Some(c) = near_start.then(|| TURN_START.captures(line)).flatten() {
             let time = c.get(1).map(|m| m.as_str().to_owned());
-            let label = c.get(2).map(|m| m.as_str().trim_end());
+            let end = c.get(0).map_or(0, |m| m.end());
+            // A label with nothing said after it (`Written by:`) is a heading.
+            let label = c
+                .get(2)
+                .map(|m| m.as_str().trim_end())
+                .filter(|_| time.is_some() || !line[end..].trim().is_empty());
             if time.is_some() || label.is_some() {
                 if let Some(l) = label {
-                    *label_counts.entry(l).or_default() += 1;
+                    let e = labels.entry(l.to_lowercase()).or_default();
+                    if e.lines == 0 {
+                        e.first = l;
+                    }
+                    e.lines += 1;
+                    e.capital |= crate::layouts::starts_capital(l);
+                    e.caps |= !l.chars().any(char::is_lowercase);
                 }
                 candidates.push(Candidate {
                     line_start,
-                    body_start: line_start + c.get(0).map_or(0, |m| m.end()),
+                    body_start: line_start + end,
                     time,
-                    label: label.map(str::to_owned),
+                    label,
                 });
             }
         }
         line_start += line.len();
     }
+    let only = match how {
+        Speakers::Only(names) => Some(names),
+        _ => None,
+    };
+    if let Some(names) = only {
+        for (key, e) in &mut labels {
+            e.accepted = names.iter().any(|n| n.to_lowercase() == *key);
+        }
+    } else {
+        accept_labels(&mut labels, blocks);
+    }
     let accepted: Vec<Candidate> = candidates
         .into_iter()
         .filter_map(|mut c| {
-            let speaker_ok = c.label.as_deref().is_some_and(|l| {
-                c.time.is_some()
-                    || label_counts.get(l).copied().unwrap_or(0) >= 2
-                    || (l.chars().any(char::is_alphabetic) && !l.chars().any(char::is_lowercase))
+            let speaker_ok = c.label.is_some_and(|l| {
+                (c.time.is_some() && only.is_none())
+                    || labels.get(&l.to_lowercase()).is_some_and(|e| e.accepted)
             });
             if !speaker_ok {
                 c.time.as_ref()?;
@@ -374,6 +545,15 @@ pub fn detect_turns(text: &str) -> Vec<Turn> {
             Some(c)
         })
         .collect();
+    let first_spelling: HashMap<String, &str> =
+        labels.iter().map(|(k, e)| (k.clone(), e.first)).collect();
+    build_turns(text, &accepted, &first_spelling)
+}
+
+/// Turns from the accepted turn starts (each running to the next one),
+/// text before the first as paragraphs; speakers shown by their first
+/// spelling (`names`, by lower-cased label).
+fn build_turns(text: &str, accepted: &[Candidate<'_>], names: &HashMap<String, &str>) -> Vec<Turn> {
     if accepted.is_empty() {
         return paragraphs(text);
     }
@@ -386,8 +566,15 @@ pub fn detect_turns(text: &str) -> Vec<Turn> {
     for (i, c) in accepted.iter().enumerate() {
         let limit = accepted.get(i + 1).map_or(text.len(), |n| n.line_start);
         let end = c.line_start + text[c.line_start..limit].trim_end().len();
+        let speaker = c.label.map(|l| {
+            names
+                .get(&l.to_lowercase())
+                .copied()
+                .unwrap_or(l)
+                .to_owned()
+        });
         turns.push(Turn {
-            speaker: c.label.clone(),
+            speaker,
             time: c.time.clone(),
             start: c.line_start,
             body_start: c.body_start.min(end.max(c.line_start)),
@@ -395,6 +582,54 @@ pub fn detect_turns(text: &str) -> Vec<Turn> {
         });
     }
     turns
+}
+
+/// Turns where lines match a `--speaker-pattern` at their start.
+fn pattern_turns(text: &str, re: &Regex) -> Vec<Turn> {
+    let mut accepted = Vec::new();
+    let mut names: HashMap<String, &str> = HashMap::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches('\n');
+        if let Some(c) = re.captures(content)
+            && let Some(sp) = c.name("speaker").map(|m| m.as_str().trim())
+            && !sp.is_empty()
+        {
+            names.entry(sp.to_lowercase()).or_insert(sp);
+            let end = c.get(0).map_or(0, |m| m.end());
+            let ws = content[end..].len() - content[end..].trim_start().len();
+            accepted.push(Candidate {
+                line_start,
+                body_start: line_start + end + ws,
+                time: c.name("time").map(|m| m.as_str().to_owned()),
+                label: Some(sp),
+            });
+        }
+        line_start += line.len();
+    }
+    build_turns(text, &accepted, &names)
+}
+
+/// Decides which labels are speakers (see [`detect_turns`]); `blocks` is
+/// the number of paragraphs of the text.
+fn accept_labels(labels: &mut HashMap<String, Label<'_>>, blocks: usize) {
+    let recurring = labels.values().any(|e| e.capital && e.lines >= 2);
+    let named = labels.values().filter(|e| e.capital).count();
+    let label_lines: usize = labels.values().filter(|e| e.capital).map(|e| e.lines).sum();
+    let exchange = !recurring && named >= 2 && label_lines * 2 >= blocks;
+    for e in labels.values_mut() {
+        e.accepted = e.capital && (e.lines >= 2 || exchange || (recurring && e.caps));
+    }
+    let accepted_lines: usize = labels
+        .values()
+        .filter(|e| e.accepted)
+        .map(|e| e.lines)
+        .sum();
+    if accepted_lines * 5 < blocks {
+        for e in labels.values_mut() {
+            e.accepted = false;
+        }
+    }
 }
 
 /// Blocks of text separated by blank lines.
@@ -490,9 +725,83 @@ mod tests {
     fn transcript_slices_by_code_points() {
         let t = Transcript::new("x", "ÉMILE: café ☕ ok\n".to_owned());
         assert_eq!(t.slice_chars(7, 13), Some("café ☕"));
-        assert_eq!(t.speakers(), vec!["ÉMILE".to_owned()]); // capitals: a speaker
-        let once = Transcript::new("y", "Émile: once\n".to_owned());
-        assert!(once.speakers().is_empty()); // said once, no timestamp: not a speaker
+        // One label said once, no timestamp: no structure, not a speaker.
+        assert!(t.speakers().is_empty());
+        let twice = Transcript::new("y", "ÉMILE: once\nJO: hi\n".to_owned());
+        assert_eq!(twice.speakers(), ["ÉMILE", "JO"]); // a short exchange
         assert_eq!(t.char_len(), 17);
+    }
+
+    #[test]
+    fn labels_in_any_case_are_one_speaker_shown_as_first_written() {
+        let text = "Interviewer: Hi.\n\nSam: Hello.\n\ninterviewer: And?\n\nINTERVIEWER: Go on.\n\nsam: Well.\n";
+        let t = Transcript::new("x", text.to_owned());
+        assert_eq!(t.speakers(), ["Interviewer", "Sam"]);
+        assert_eq!(t.speaker_turns(), 5);
+        assert_eq!(t.turns[2].speaker.as_deref(), Some("Interviewer"));
+        assert_eq!(&text[t.turns[2].body_start..t.turns[2].end], "And?");
+    }
+
+    #[test]
+    fn prose_labels_are_not_speakers() {
+        // Lower-case verbs, a heading with nothing after it, one NOTE in a
+        // long narrative.
+        let mut text = String::from(
+            "He said:\nsaid: 'Yes.'\n\nWritten by:\nJ. Frost\n\nWritten by:\nA. B.\n\nNOTE: a letter.\n\n",
+        );
+        for i in 0..10 {
+            text.push_str("Paragraph ");
+            text.push_str(&i.to_string());
+            text.push_str(" of the story.\n\n");
+        }
+        text.push_str("say: 'No.'\n\nsay: 'Maybe.'\n");
+        let t = Transcript::new("x", text);
+        assert!(t.speakers().is_empty(), "{:?}", t.speakers());
+        assert_eq!(t.speaker_turns(), 0);
+    }
+
+    #[test]
+    fn q_and_a() {
+        let t = Transcript::new("x", "Q: Where?\nA: Here.\nQ: When?\nA: Now.\n".to_owned());
+        assert_eq!(t.speakers(), ["Q", "A"]);
+        assert_eq!(t.speaker_turns(), 4);
+    }
+
+    #[test]
+    fn words_leave_out_labels_and_timestamps() {
+        let text =
+            "[00:00:01] ANA LIMA: one two\n\n[00:00:05] BEN: three\nfour\n\nANA LIMA: five\n";
+        let t = Transcript::new("x", text.to_owned());
+        assert_eq!(t.words(), 5);
+        assert_eq!(t.words_in(0, text.len()), 5);
+        // A span from inside one body across the next label.
+        let a = text.find("two").unwrap();
+        let b = text.find("four").unwrap() + 4;
+        assert_eq!(t.words_in(a, b), 3);
+        // A span inside a label counts nothing.
+        assert_eq!(t.words_in(1, 8), 0);
+    }
+
+    #[test]
+    fn overrides_decide_the_speakers() {
+        let text = "ANA: hi\nBEN: yo\nANA: so\nNOTE: aside\n\nNOTE: again\n";
+        let only = detect_turns_with(text, &Speakers::Only(vec!["ana".into(), "Ben".into()]));
+        let sp: Vec<_> = only.iter().filter_map(|t| t.speaker.as_deref()).collect();
+        assert_eq!(sp, ["ANA", "BEN", "ANA"]);
+        assert!(
+            detect_turns_with(text, &Speakers::Off)
+                .iter()
+                .all(|t| t.speaker.is_none())
+        );
+        let re = Speakers::pattern(r"(?P<time>\d+:\d+) (?P<speaker>\w+)>").unwrap();
+        let p = "1:02 ana> hello\nmore\n1:09 Ben> bye\n";
+        let turns = detect_turns_with(p, &re);
+        assert_eq!(turns.len(), 2);
+        assert_eq!(turns[0].speaker.as_deref(), Some("ana"));
+        assert_eq!(turns[0].time.as_deref(), Some("1:02"));
+        assert_eq!(&p[turns[0].body_start..turns[0].end], "hello\nmore");
+        let e = Speakers::pattern(r"(\w+)>").unwrap_err();
+        assert!(e.contains("no group named `speaker`"), "{e}");
+        assert!(Speakers::pattern("(").unwrap_err().contains("not a valid"));
     }
 }

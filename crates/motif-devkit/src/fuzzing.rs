@@ -50,8 +50,8 @@ pub const JOURNAL_TRANSCRIPT: (&str, &str) = (
 ///
 /// The first byte picks the format: `v` `WebVTT`, `s` `SubRip`, `d` a
 /// `.docx` file, `x` a `.docx` built from a container of named parts (the
-/// first is `word/document.xml`), anything else text; the rest is the
-/// file.
+/// first is `word/document.xml`), `m` Markdown, `p` a PDF, anything else
+/// text; the rest is the file.
 pub fn import(data: &[u8]) {
     let Some((&kind, rest)) = data.split_first() else {
         return;
@@ -60,6 +60,8 @@ pub fn import(data: &[u8]) {
         b'v' => (Format::Vtt, "vtt"),
         b's' => (Format::Srt, "srt"),
         b'd' | b'x' => (Format::Docx, "docx"),
+        b'm' => (Format::Markdown, "md"),
+        b'p' => (Format::Pdf, "pdf"),
         _ => (Format::Text, "txt"),
     };
     let path = PathBuf::from(format!("interview.{ext}"));

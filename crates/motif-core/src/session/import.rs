@@ -13,8 +13,9 @@ use crate::attributes;
 use crate::error::{Error, Result};
 use crate::import::{Decoded, Format, read_transcript};
 use crate::project::check_transcript_id;
+use crate::readings::{Reading, Readings};
 use crate::segments::{Placement, place};
-use crate::transcript::Transcript;
+use crate::transcript::{Speakers, Transcript};
 
 /// What `motif import` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +28,28 @@ pub struct ImportOptions {
     pub replace: bool,
     /// Attributes to set on every imported transcript, `NAME=VALUE`.
     pub attrs: Vec<String>,
+    /// How to read the files (`--speakers`, `--no-speakers`,
+    /// `--speaker-pattern`, `--reflow`); the default reading means "as
+    /// remembered for the id in `import.toml`, else detected".
+    pub reading: Reading,
+}
+
+/// What `import --preview` shows of one file.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub id: String,
+    pub source: PathBuf,
+    /// The format read, and the vendor layout rewritten, if any.
+    pub format: String,
+    /// Each speaker with its number of turns, in order of appearance.
+    pub speakers: Vec<(String, usize)>,
+    /// Speaker turns (as import reports and `transcripts` lists them).
+    pub turns: usize,
+    pub words: usize,
+    /// Whether its turns carry times.
+    pub timed: bool,
+    /// The first turns: speaker, time, the start of what was said.
+    pub first: Vec<(Option<String>, Option<String>, String)>,
 }
 
 /// One imported transcript.
@@ -46,6 +69,8 @@ pub struct Imported {
     /// The transcript was already there with exactly this text (an import
     /// run again): nothing was written.
     pub unchanged: bool,
+    /// The format read (as `--preview` shows it).
+    pub format: String,
 }
 
 /// What an import did.
@@ -82,11 +107,14 @@ impl Session {
             .iter()
             .map(|a| attributes::parse_assignment(a))
             .collect::<Result<_>>()?;
+        options.reading.speakers().map_err(Error::invalid)?;
         let plan = import_plan(&options.paths, options.into.as_deref())?;
         // One import at a time; first finish or clean up a killed one.
         let _lock = self.project.file_lock("import")?;
         let recovered = staging::recover(&self.project)?;
-        let ready = self.read_all(&plan, options.replace, progress)?;
+        // What other imports remembered since this session opened.
+        let readings = Readings::load(&self.project.root)?;
+        let ready = self.read_all(&plan, options, &readings, progress)?;
         let journals = if ready.iter().any(|r| r.existing.is_some()) {
             self.project.journals()?
         } else {
@@ -116,11 +144,37 @@ impl Session {
             staged.ids = ready.iter().map(|r| r.id.clone()).collect();
             staged.attrs = attrs;
         }
+        // The readings asked for, remembered with the texts.
+        if !options.reading.is_default() {
+            let changes: Vec<(String, Reading)> = ready
+                .iter()
+                .map(|r| (r.id.clone(), r.reading.clone()))
+                .collect();
+            if let Some(text) = readings.with_changes(&changes) {
+                let dest = Readings::path(&self.project.root);
+                let tmp = staging::stage(&dest, &batch, ready.len(), text.as_bytes())?;
+                staged
+                    .moves
+                    .push((self.relative(&tmp), self.relative(&dest)));
+            }
+        }
         // All or nothing: the texts are on disk; now the plan, then the
         // renames and the attributes.
         report.attributes_set = staging::commit(&self.project, &staged)?;
         progress(ImportStage::Writing, ready.len(), ready.len(), "");
         Ok(report)
+    }
+
+    /// What importing would read, writing nothing: each file's id, format,
+    /// speakers with their turns, words, times and first turns. Refused
+    /// as the import would be (a bad file, a collision without
+    /// `--replace`).
+    pub fn preview(&self, options: &ImportOptions) -> Result<Vec<Preview>> {
+        options.reading.speakers().map_err(Error::invalid)?;
+        let plan = import_plan(&options.paths, options.into.as_deref())?;
+        let readings = Readings::load(&self.project.root)?;
+        let ready = self.read_all(&plan, options, &readings, &mut |_, _, _, _| {})?;
+        Ok(ready.iter().map(preview).collect())
     }
 
     /// `path` relative to the project root (as the plan records it).
@@ -134,9 +188,11 @@ impl Session {
     fn read_all(
         &self,
         plan: &[(String, PathBuf)],
-        replace: bool,
+        options: &ImportOptions,
+        readings: &Readings,
         progress: &mut dyn FnMut(ImportStage, usize, usize, &str),
     ) -> Result<Vec<Ready>> {
+        let replace = options.replace;
         let mut ready = Vec::new();
         let mut seen: HashMap<&str, &Path> = HashMap::new();
         let result = (|| {
@@ -152,7 +208,22 @@ impl Session {
                     )));
                 }
                 let existing = self.project.transcript_file(id);
-                let decoded = read_transcript(path)?;
+                // As asked, else as remembered for this id.
+                let reading = if options.reading.is_default() {
+                    readings.of(id)
+                } else {
+                    options.reading.clone()
+                };
+                let speakers = reading.speakers().map_err(|m| {
+                    Error::invalid(format!(
+                        "{}: {m}",
+                        Readings::path(&self.project.root).display()
+                    ))
+                })?;
+                let mut decoded = read_transcript(path)?;
+                if reading.reflow {
+                    decoded.text = crate::layouts::reflow(&decoded.text);
+                }
                 // The same text again (an import run twice, or after a
                 // killed one was finished): nothing to do.
                 let unchanged = existing
@@ -167,9 +238,12 @@ impl Session {
                 ready.push(Ready {
                     id: id.clone(),
                     source: path.clone(),
+                    format: format_name(path, &decoded),
                     decoded,
                     existing,
                     unchanged,
+                    reading,
+                    speakers,
                 });
             }
             Ok(())
@@ -188,11 +262,58 @@ struct Ready {
     existing: Option<PathBuf>,
     /// That file already holds exactly this text.
     unchanged: bool,
+    /// The format read.
+    format: String,
+    /// How it is read (asked for, or remembered).
+    reading: Reading,
+    speakers: Speakers,
+}
+
+/// The format of a file as `--preview` and the import summary name it:
+/// the reader, and the vendor layout rewritten.
+fn format_name(path: &Path, d: &Decoded) -> String {
+    let base = Format::of(path).map_or("text", Format::name);
+    match d.layout {
+        Some(l) => format!("{base} ({l})"),
+        None => base.to_owned(),
+    }
+}
+
+/// What `--preview` shows of one file read and checked.
+fn preview(r: &Ready) -> Preview {
+    let t = Transcript::with_speakers(r.id.clone(), r.decoded.text.clone(), &r.speakers);
+    let mut speakers: Vec<(String, usize)> = Vec::new();
+    for s in t.turns.iter().filter_map(|x| x.speaker.as_deref()) {
+        match speakers.iter_mut().find(|(n, _)| n == s) {
+            Some((_, n)) => *n += 1,
+            None => speakers.push((s.to_owned(), 1)),
+        }
+    }
+    let first = t
+        .turns
+        .iter()
+        .take(3)
+        .map(|x| {
+            let body = &t.text[x.body_start.min(x.end)..x.end];
+            let short: String = body.chars().take(80).collect();
+            (x.speaker.clone(), x.time.clone(), short)
+        })
+        .collect();
+    Preview {
+        id: r.id.clone(),
+        source: r.source.clone(),
+        format: r.format.clone(),
+        speakers,
+        turns: t.speaker_turns(),
+        words: t.words(),
+        timed: t.turns.iter().any(|x| x.time.is_some()),
+        first,
+    }
 }
 
 /// What the report says of one file.
 fn imported(r: &Ready, journals: &[crate::journal::Journal]) -> Imported {
-    let t = Transcript::new(r.id.clone(), r.decoded.text.clone());
+    let t = Transcript::with_speakers(r.id.clone(), r.decoded.text.clone(), &r.speakers);
     let replaced = r.existing.as_ref().filter(|_| !r.unchanged).map(|_| {
         let (mut moved, mut orphaned) = (0, 0);
         for c in journals.iter().flat_map(|j| j.codings_in(&r.id)) {
@@ -208,11 +329,12 @@ fn imported(r: &Ready, journals: &[crate::journal::Journal]) -> Imported {
         id: r.id.clone(),
         source: r.source.clone(),
         words: t.words(),
-        speaker_turns: t.turns.iter().filter(|x| x.speaker.is_some()).count(),
+        speaker_turns: t.speaker_turns(),
         speakers: t.speakers(),
         notices: r.decoded.notices.clone(),
         replaced,
         unchanged: r.unchanged,
+        format: r.format.clone(),
     }
 }
 
@@ -232,7 +354,7 @@ pub(crate) fn import_plan(paths: &[PathBuf], into: Option<&str>) -> Result<Vec<(
             walk(path, path, &mut found)?;
             if found.is_empty() {
                 return Err(Error::invalid(format!(
-                    "{}: no .txt, .md, .vtt, .srt or .docx files in this folder",
+                    "{}: no .txt, .md, .vtt, .srt, .docx or .pdf files in this folder",
                     path.display()
                 )));
             }
@@ -242,7 +364,7 @@ pub(crate) fn import_plan(paths: &[PathBuf], into: Option<&str>) -> Result<Vec<(
         } else {
             if Format::of(path).is_none() {
                 return Err(Error::invalid(format!(
-                    "{}: motif imports .txt, .md, .vtt, .srt and .docx files; convert this file to one of them",
+                    "{}: motif imports .txt, .md, .vtt, .srt, .docx and .pdf files; convert this file to one of them",
                     path.display()
                 )));
             }

@@ -28,7 +28,7 @@ mod staging;
 pub use analysis::{Frequencies, count_frequencies, frequencies, frequencies_of_all, scope};
 pub use codebook::{CodebookChange, Deleted, Merged};
 pub use coding::{AutocodeOutcome, Coded, HitSpan, Planned, Target, Uncoded};
-pub use import::{ImportOptions, ImportReport, ImportStage, Imported};
+pub use import::{ImportOptions, ImportReport, ImportStage, Imported, Preview};
 
 use super::codebook::Codebook;
 use super::error::{Error, Result};
