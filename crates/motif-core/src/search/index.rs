@@ -873,7 +873,9 @@ fn cleanup_leftovers(base: &Path) {
 fn is_index_file(name: &str) -> bool {
     let id = name.split('.').next().unwrap_or("");
     matches!(name, "meta.json" | ".managed.json")
-        || (name.starts_with(".tantivy-") && name.ends_with(".lock"))
+        || name
+            .strip_prefix(".tantivy-")
+            .is_some_and(|rest| rest.strip_suffix(".lock").is_some())
         || name.starts_with(".tmp")
         || (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) && name.len() > 33)
 }
