@@ -175,3 +175,44 @@ fn a_file_named_dot_motif_is_named() {
     }
     assert_eq!(before, p.snapshot());
 }
+
+/// A codebook path in motif.toml that lies among the files motif keeps
+/// (derived data, journals, memos, transcripts, saved queries) or is not a
+/// `.toml` file is refused, naming motif.toml and the path.
+#[test]
+fn a_codebook_among_other_files_is_refused() {
+    let p = Proj::with_sample();
+    let config = p.read("motif.toml");
+    for place in [
+        ".motif/index/cb.toml",
+        "memos/project.md",
+        "memos/cb.toml",
+        "transcripts/cb.txt",
+        "codings/x.jsonl",
+        "queries/cb.toml",
+        "codebooks/cb.txt",
+    ] {
+        let line = format!("codebook = \"{place}\"");
+        let changed: String = config
+            .lines()
+            .map(|l| {
+                if l.starts_with("codebook") {
+                    line.as_str()
+                } else {
+                    l
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        p.write("motif.toml", changed.as_bytes());
+        let before = p.snapshot();
+        for args in [&["codes"][..], &["codes", "add", "zzz"], &["memo", "x"]] {
+            let err = p.fail(args);
+            assert!(
+                err.contains("motif.toml") && err.contains(place),
+                "{place}: {err}"
+            );
+        }
+        assert_eq!(before, p.snapshot(), "{place}");
+    }
+}

@@ -590,3 +590,242 @@ fn dash_output_is_stdout_and_a_missing_folder_is_not_created() {
     );
     assert!(!p.root.parent().unwrap().join("no-such-folder").exists());
 }
+
+/// Runs motif on `p`, killing it if it has not ended within 60 s (a read
+/// that never ends must fail the test, not hang it); returns its stderr
+/// and whether it succeeded.
+fn run_bounded(p: &Proj, args: &[&str]) -> (bool, String) {
+    let mut child = motif_cmd()
+        .arg("--project")
+        .arg(&p.root)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            return (status.success(), err);
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("motif {args:?} did not end within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let _ = std::fs::remove_file(path);
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "mkfifo {}", path.display());
+}
+
+/// Every file under `dir`, with its bytes (links not followed).
+fn tree(dir: &std::path::Path) -> BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            out.extend(tree(&e.path()));
+        } else {
+            out.insert(e.path(), std::fs::read(e.path()).unwrap_or_default());
+        }
+    }
+    out
+}
+
+/// `.motif` (or a folder motif uses in it) linked elsewhere: every command
+/// refuses it by name, and nothing there is deleted or written.
+#[test]
+fn a_linked_dot_motif_is_refused_and_nothing_outside_changes() {
+    let p = Proj::with_sample();
+    p.ok(&["code", "x", "--chars", "0-5", "theme"]);
+    p.ok(&["search", "paddle"]);
+    let victim = p.root.parent().unwrap().join("victim");
+    std::fs::create_dir_all(victim.join("index")).unwrap();
+    std::fs::write(victim.join("index/thesis.docx"), b"precious").unwrap();
+    let before = tree(&victim);
+    let commands: [&[&str]; 5] = [
+        &["search", "paddle"],
+        &["index", "--rebuild"],
+        &["segments", "--json"],
+        &["code", "x", "--chars", "0-7", "theme"],
+        &["codes", "add", "other"],
+    ];
+    std::fs::remove_dir_all(p.path(".motif")).unwrap();
+    std::os::unix::fs::symlink(&victim, p.path(".motif")).unwrap();
+    for args in commands {
+        let (ok, err) = run_bounded(&p, args);
+        assert!(
+            !ok && err.contains(".motif is not a folder"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            err.contains("symbolic link") && err.contains("Remove it"),
+            "{err}"
+        );
+    }
+    assert_eq!(tree(&victim), before);
+    // The same for the index, cache and locks folders inside it.
+    std::fs::remove_file(p.path(".motif")).unwrap();
+    for sub in ["index", "cache", "locks"] {
+        std::fs::create_dir_all(p.path(".motif")).unwrap();
+        let _ = std::fs::remove_dir_all(p.path(&format!(".motif/{sub}")));
+        std::os::unix::fs::symlink(victim.join("index"), p.path(&format!(".motif/{sub}"))).unwrap();
+        for args in commands {
+            let (ok, err) = run_bounded(&p, args);
+            assert!(
+                !ok && err.contains(&format!(".motif/{sub} is not a folder")),
+                "{args:?}: {err}"
+            );
+        }
+        assert_eq!(tree(&victim), before);
+        std::fs::remove_dir_all(p.path(".motif")).unwrap();
+    }
+    // A FIFO named .motif: refused at once, not waited on.
+    mkfifo(&p.path(".motif"));
+    let (ok, err) = run_bounded(&p, &["search", "paddle"]);
+    assert!(!ok && err.contains("a FIFO"), "{err}");
+}
+
+/// Rebuilding the index removes only what tantivy put there.
+#[test]
+fn an_index_rebuild_deletes_only_index_files() {
+    let p = Proj::with_sample();
+    p.ok(&["search", "paddle"]);
+    p.write(".motif/index/thesis.docx", b"precious");
+    p.ok(&["index", "--rebuild"]);
+    let kept: Vec<_> = tree(&p.path(".motif"))
+        .into_iter()
+        .filter(|(path, _)| path.ends_with("thesis.docx"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].1, b"precious");
+    assert!(p.ok(&["search", "pytorch"]).contains("PyTorch"));
+}
+
+/// Memos, the attributes table and saved queries linked to files outside
+/// the project are neither read nor written; linked folders are refused.
+#[test]
+fn project_files_and_folders_linked_outside_are_refused() {
+    let p = Proj::with_sample();
+    let outside = p.root.parent().unwrap().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let secret = outside.join("s");
+    std::fs::write(&secret, b"SECRET\n").unwrap();
+    std::fs::create_dir_all(p.path("memos")).unwrap();
+    std::os::unix::fs::symlink(&secret, p.path("memos/project.md")).unwrap();
+    let err = p.fail(&["memo", "x"]);
+    assert!(
+        err.contains("memos/project.md") && err.contains("outside the project"),
+        "{err}"
+    );
+    let qdpx = p.root.parent().unwrap().join("out.qdpx");
+    let err = p.fail(&["export", "qdpx", "-o", qdpx.to_str().unwrap()]);
+    assert!(err.contains("memos/project.md"), "{err}");
+    assert!(!qdpx.exists());
+    std::fs::remove_file(p.path("memos/project.md")).unwrap();
+    // A link inside the project is fine.
+    p.write("memos/real.md", b"inside\n");
+    std::os::unix::fs::symlink("real.md", p.path("memos/project.md")).unwrap();
+    p.ok(&["memo", "more"]);
+    assert_eq!(p.read("memos/real.md"), "inside\n\nmore\n");
+    // attributes.csv linked outside: not rewritten by an import.
+    let table = outside.join("a.csv");
+    std::fs::write(&table, b"id\n").unwrap();
+    std::fs::remove_file(p.path("attributes.csv")).unwrap();
+    std::os::unix::fs::symlink(&table, p.path("attributes.csv")).unwrap();
+    p.write("in/y.txt", b"A: hello\n");
+    let err = p.fail(&[
+        "import",
+        p.path("in/y.txt").to_str().unwrap(),
+        "--attr",
+        "x=1",
+    ]);
+    assert!(err.contains("attributes.csv"), "{err}");
+    assert_eq!(std::fs::read(&table).unwrap(), b"id\n");
+    std::fs::remove_file(p.path("attributes.csv")).unwrap();
+    // Whole folders linked outside.
+    for dir in ["codings", "memos", "transcripts", "queries"] {
+        let _ = std::fs::remove_dir_all(p.path(dir));
+        std::os::unix::fs::symlink(&outside, p.path(dir)).unwrap();
+        let before = tree(&outside);
+        for args in [
+            &["segments", "--json"][..],
+            &["memo", "x"],
+            &["search", "--saved"],
+            &["code", "x", "--chars", "0-5", "theme"],
+        ] {
+            let err = p.fail(args);
+            assert!(
+                err.contains(&format!("{dir} is not a folder")),
+                "{args:?}: {err}"
+            );
+        }
+        assert_eq!(tree(&outside), before);
+        std::fs::remove_file(p.path(dir)).unwrap();
+    }
+}
+
+/// Files that never end or never open (devices, FIFOs) are refused by
+/// name instead of hanging motif, and large ones are capped.
+#[test]
+fn endless_and_huge_project_files_are_refused() {
+    let p = Proj::with_sample();
+    p.ok(&["search", "--save", "f", "paddle"]);
+    p.ok(&["transcripts"]);
+    let cases: [(&str, &[&str]); 4] = [
+        ("attributes.csv", &["transcripts"]),
+        ("memos/project.md", &["memo"]),
+        ("codebooks/codebook.toml", &["codes"]),
+        ("queries/f.toml", &["search", "@f"]),
+    ];
+    for (file, args) in cases {
+        let path = p.path(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let saved = std::fs::read(&path).ok();
+        mkfifo(&path);
+        let (ok, err) = run_bounded(&p, args);
+        assert!(
+            !ok && err.contains(file) && err.contains("a FIFO"),
+            "{args:?}: {err}"
+        );
+        if file.starts_with("queries") {
+            let (ok, err) = run_bounded(&p, &["search", "--saved"]);
+            assert!(!ok && err.contains(file), "{err}");
+        }
+        std::fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+        let (ok, err) = run_bounded(&p, args);
+        assert!(!ok && err.contains(file), "{args:?}: {err}");
+        std::fs::remove_file(&path).unwrap();
+        if let Some(bytes) = saved {
+            std::fs::write(&path, bytes).unwrap();
+        }
+    }
+    // A derived cache that never ends is ignored (and rebuilt).
+    std::fs::remove_file(p.path(".motif/cache/transcripts.bin")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", p.path(".motif/cache/transcripts.bin")).unwrap();
+    let (ok, err) = run_bounded(&p, &["transcripts"]);
+    assert!(ok, "{err}");
+    // A saved query of 2 MB: refused, saying the cap.
+    let mut big = b"query = \"".to_vec();
+    big.extend(std::iter::repeat_n(b"a ".as_slice(), 1 << 20).flatten());
+    big.extend_from_slice(b"\"\n");
+    p.write("queries/big.toml", &big);
+    let (ok, err) = run_bounded(&p, &["search", "@big"]);
+    assert!(
+        !ok && err.contains("queries/big.toml") && err.contains("1 MiB"),
+        "{err}"
+    );
+}

@@ -410,10 +410,24 @@ impl Body {
     }
 }
 
-/// Reads cache file `path` of kind `kind`; `None` when it is missing, of
-/// another kind or version, or fails its checksum.
+/// Reads cache file `path` of kind `kind`; `None` when it is missing, not
+/// a regular file (a link is not followed, a device or a FIFO not read),
+/// larger than [`MAX_BYTES`], of another kind or version, or fails its
+/// checksum.
 pub fn read(path: &Path, kind: &str) -> Option<Body> {
-    let data = fs::read(path).ok()?;
+    use std::io::Read;
+    if !fs::symlink_metadata(path).ok()?.file_type().is_file() {
+        return None;
+    }
+    let f = fs::File::open(path).ok()?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut data = Vec::new();
+    f.take(MAX_BYTES + 1).read_to_end(&mut data).ok()?;
+    if data.len() as u64 > MAX_BYTES {
+        return None;
+    }
     let head = header(kind);
     if data.len() < head.len() + CHECKSUM_LEN || !data.starts_with(&head) {
         return None;
@@ -435,6 +449,10 @@ pub fn read(path: &Path, kind: &str) -> Option<Body> {
         data,
     })
 }
+
+/// The largest cache file read (far above the caches of a large project);
+/// a larger one is ignored and rebuilt.
+pub const MAX_BYTES: u64 = 4 << 30;
 
 /// Writes cache file `path` atomically (without fsync; see the module
 /// documentation). Errors are returned for tests and ignored by callers.

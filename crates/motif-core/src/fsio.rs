@@ -1,6 +1,8 @@
 //! Durable file writing: atomic whole-file replacement (temporary file,
 //! fsync, rename, fsync of the folder) that keeps the replaced file's
-//! kind, link and mode, and advisory locks between motif processes.
+//! kind, link and mode, advisory locks between motif processes, and the
+//! confinement checks for files and folders inside a project (see
+//! [`read_project_file`], [`check_project_dir`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -120,12 +122,13 @@ fn replace(path: &Path, old: Option<&fs::Metadata>, bytes: &[u8]) -> Result<()> 
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{name}.{}.tmp", super::ids::new_id()));
     let result = (|| {
-        let mut f = File::create(&tmp).at(&tmp)?;
+        // Errors name the file being written, not the temporary beside it.
+        let mut f = File::create(&tmp).at(path)?;
         if let Some(old) = old {
-            keep_owner_and_mode(&f, old).at(&tmp)?;
+            keep_owner_and_mode(&f, old).at(path)?;
         }
-        f.write_all(bytes).at(&tmp)?;
-        f.sync_all().at(&tmp)?;
+        f.write_all(bytes).at(path)?;
+        f.sync_all().at(path)?;
         drop(f);
         fs::rename(&tmp, path).at(path)?;
         sync_dir(&dir)
@@ -261,6 +264,175 @@ impl Lock {
     }
 }
 
+/// A generous cap for a researcher's file motif reads whole (a memo,
+/// `attributes.csv`, the codebook): far above any real one, and it keeps a
+/// file that grows without end from taking all memory.
+pub const MAX_PROJECT_FILE_BYTES: u64 = 64 << 20;
+
+/// Checks that `path` (a file inside the project `root`) is a regular file
+/// whose real path lies inside the project; `Ok(false)` when it does not
+/// exist (nor any link to it). A symbolic link is allowed only when what it
+/// leads to is inside the project. `what` names the file's role in the
+/// message ("a memo", "the attributes table").
+pub fn check_project_file(root: &Path, path: &Path, what: &str) -> Result<bool> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound) => {
+            // Not there: where it would be made (the nearest folder above
+            // it that exists) must be inside.
+            let mut above = parent_dir(path);
+            while fs::symlink_metadata(&above).is_err() {
+                match above.parent() {
+                    Some(a) if !a.as_os_str().is_empty() => above = a.to_path_buf(),
+                    _ => return Ok(false),
+                }
+            }
+            check_inside(root, &above, path, what)?;
+            return Ok(false);
+        }
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let real = check_inside(root, path, path, what)?;
+    let kind = if meta.file_type().is_symlink() {
+        fs::metadata(&real).at(path)?.file_type()
+    } else {
+        meta.file_type()
+    };
+    if kind.is_file() {
+        Ok(true)
+    } else {
+        Err(refused(path, what, &format!("it is {}", kind_name(kind))))
+    }
+}
+
+/// Reads the project file `path` whole: `None` when it is missing; refused,
+/// by name, when it is not a regular file inside the project (see
+/// [`check_project_file`]) or holds more than `cap` bytes.
+pub fn read_project_file(
+    root: &Path,
+    path: &Path,
+    what: &str,
+    cap: u64,
+) -> Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    if !check_project_file(root, path, what)? {
+        return Ok(None);
+    }
+    let f = File::open(path).at(path)?;
+    // Checked again on the open file: it may have been swapped meanwhile.
+    let meta = f.metadata().at(path)?;
+    if !meta.is_file() {
+        return Err(refused(
+            path,
+            what,
+            &format!("it is {}", kind_name(meta.file_type())),
+        ));
+    }
+    let mut bytes = Vec::new();
+    f.take(cap + 1).read_to_end(&mut bytes).at(path)?;
+    if bytes.len() as u64 > cap {
+        return Err(Error::invalid(format!(
+            "{}: {what} holds more than {} (motif's limit for it); nothing was read or written. Make it smaller",
+            path.display(),
+            human_bytes(cap)
+        )));
+    }
+    Ok(Some(bytes))
+}
+
+/// Checks that the folder `dir` of a project is a real folder (not a
+/// symbolic link, a file or a FIFO), so that what motif reads and writes
+/// there stays in the project; a missing one is fine. `purpose` says what
+/// motif keeps in it and `fix` what to do about it.
+pub fn check_project_dir(dir: &Path, purpose: &str, fix: &str) -> Result<()> {
+    let meta = match fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound) => return Ok(()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    let kind = meta.file_type();
+    let what = if kind.is_symlink() {
+        match fs::read_link(dir) {
+            Ok(to) => format!("a symbolic link (to {})", to.display()),
+            Err(_) => "a symbolic link".to_owned(),
+        }
+    } else if kind.is_dir() {
+        return Ok(());
+    } else {
+        kind_name(kind).to_owned()
+    };
+    Err(Error::invalid(format!(
+        "{} is not a folder: motif keeps {purpose} there, and it is {what}; nothing was read or written. {fix}",
+        dir.display()
+    )))
+}
+
+/// The real path of `path` (which exists), refused when it is not inside
+/// the project `root`; `shown` and `what` name the file in the message.
+fn check_inside(root: &Path, path: &Path, shown: &Path, what: &str) -> Result<PathBuf> {
+    let real_root = fs::canonicalize(root).at(root)?;
+    let real = match fs::canonicalize(path) {
+        Ok(p) => p,
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound) => {
+            return Err(refused(
+                shown,
+                what,
+                "it is a symbolic link to nothing (or through one)",
+            ));
+        }
+        Err(e) => return Err(Error::io(shown, e)),
+    };
+    if real.starts_with(&real_root) {
+        Ok(real)
+    } else {
+        Err(refused(
+            shown,
+            what,
+            &format!(
+                "its real path {} lies outside the project (through a symbolic link)",
+                real.display()
+            ),
+        ))
+    }
+}
+
+fn refused(path: &Path, what: &str, why: &str) -> Error {
+    Error::invalid(format!(
+        "{}: {what} must be a regular file inside the project, and {why}; nothing was read or written. Put the file itself there",
+        path.display()
+    ))
+}
+
+fn kind_name(kind: fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+    }
+    if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_file() {
+        "a file"
+    } else {
+        describe(kind)
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,5 +494,88 @@ mod tests {
         }
         let e = atomic_write(dir.path(), b"x").unwrap_err().to_string();
         assert!(e.contains("a folder"), "{e}");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_write_names_the_file_not_its_temporary() {
+        // Nothing may be created in /proc, even by root.
+        let e = atomic_write(Path::new("/proc/memo.md"), b"x")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("/proc/memo.md:"), "{e}");
+        assert!(!e.contains(".tmp"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn project_files_are_regular_files_inside_the_project() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("proj");
+        fs::create_dir_all(root.join("memos")).unwrap();
+        let outside = dir.path().join("secret");
+        fs::write(&outside, b"SECRET").unwrap();
+        let read = |p: &Path, cap| read_project_file(&root, p, "a memo", cap);
+        // Missing (its folder too): nothing to read.
+        assert!(read(&root.join("memos/none.md"), 100).unwrap().is_none());
+        assert!(read(&root.join("memos/codes/c.md"), 100).unwrap().is_none());
+        // A regular file, and a link to one inside: read.
+        fs::write(root.join("memos/a.md"), b"hello").unwrap();
+        assert_eq!(
+            read(&root.join("memos/a.md"), 100).unwrap().unwrap(),
+            b"hello"
+        );
+        symlink("a.md", root.join("memos/in.md")).unwrap();
+        assert_eq!(
+            read(&root.join("memos/in.md"), 100).unwrap().unwrap(),
+            b"hello"
+        );
+        // Too big: refused, saying the cap.
+        let e = read(&root.join("memos/a.md"), 4).unwrap_err().to_string();
+        assert!(e.contains("memos/a.md") && e.contains("4 bytes"), "{e}");
+        // A link outside, a dangling link, a device, a FIFO, a folder.
+        symlink(&outside, root.join("memos/out.md")).unwrap();
+        symlink("nowhere", root.join("memos/dangling.md")).unwrap();
+        symlink("/dev/zero", root.join("memos/zero.md")).unwrap();
+        fs::create_dir(root.join("memos/dir.md")).unwrap();
+        for (name, why) in [
+            ("out.md", "outside the project"),
+            ("dangling.md", "to nothing"),
+            ("zero.md", "outside the project"),
+            ("dir.md", "a folder"),
+        ] {
+            let p = root.join("memos").join(name);
+            let e = read(&p, 100).unwrap_err().to_string();
+            assert!(e.contains(&*p.to_string_lossy()) && e.contains(why), "{e}");
+        }
+        // A file in a linked folder outside is outside, present or not.
+        symlink(dir.path(), root.join("linked")).unwrap();
+        for name in ["linked/secret", "linked/new.md"] {
+            let e = check_project_file(&root, &root.join(name), "a memo")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("outside the project"), "{e}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn project_folders_are_real_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let check = |name: &str| check_project_dir(&root.join(name), "memos", "Fix it.");
+        check("missing").unwrap();
+        fs::create_dir(root.join("real")).unwrap();
+        check("real").unwrap();
+        std::os::unix::fs::symlink("/tmp", root.join("link")).unwrap();
+        let e = check("link").unwrap_err().to_string();
+        assert!(
+            e.contains("a symbolic link (to /tmp)") && e.contains("Fix it."),
+            "{e}"
+        );
+        fs::write(root.join("file"), b"").unwrap();
+        let e = check("file").unwrap_err().to_string();
+        assert!(e.contains("it is a file"), "{e}");
     }
 }

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use super::error::{Error, Result};
-use super::fsio::atomic_write;
+use super::fsio::{MAX_PROJECT_FILE_BYTES, atomic_write, check_project_file, read_project_file};
 use super::project::Project;
 
 /// What a memo is about.
@@ -32,11 +32,13 @@ pub fn memo_path(project: &Project, target: &MemoTarget) -> PathBuf {
 /// Reads a memo; an absent memo is empty.
 pub fn read_memo(project: &Project, target: &MemoTarget) -> Result<String> {
     let path = memo_path(project, target);
-    match std::fs::read_to_string(&path) {
-        Ok(s) => Ok(s),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(e) => Err(Error::io(&path, e)),
-    }
+    let bytes = read_project_file(&project.root, &path, "a memo", MAX_PROJECT_FILE_BYTES)?;
+    String::from_utf8(bytes.unwrap_or_default()).map_err(|e| {
+        Error::io(
+            &path,
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()),
+        )
+    })
 }
 
 /// Replaces a memo (atomically); an empty text removes the file.
@@ -47,6 +49,8 @@ pub fn write_memo(project: &Project, target: &MemoTarget, text: &str) -> Result<
 
 fn replace_memo(project: &Project, target: &MemoTarget, text: &str) -> Result<PathBuf> {
     let path = memo_path(project, target);
+    // A link or a device is never removed nor written through.
+    check_project_file(&project.root, &path, "a memo")?;
     if text.trim().is_empty() {
         match std::fs::remove_file(&path) {
             Ok(()) => {}

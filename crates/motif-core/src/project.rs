@@ -171,37 +171,54 @@ impl Project {
         if let Some(c) = &config.coder {
             check_coder(c).map_err(|e| Error::parse(&path, None, None, e.to_string()))?;
         }
-        if resolve_inside(root, Path::new(&config.codebook)).is_none() {
+        if let Some(why) = codebook_place_problem(root, &config.codebook) {
             let line = text
                 .lines()
                 .position(|l| l.trim_start().starts_with("codebook"))
                 .map(|i| i + 1);
-            return Err(Error::parse(
-                &path,
-                line,
-                None,
-                format!(
-                    "the codebook `{}` lies outside the project {}; give a path inside it, such as {DEFAULT_CODEBOOK}",
-                    super::text::one_line(&config.codebook),
-                    root.display()
-                ),
-            ));
+            return Err(Error::parse(&path, line, None, why));
         }
         let project = Project {
             root: root.to_path_buf(),
             config,
             readings: super::readings::Readings::load(root)?,
         };
-        // `.motif/` holds locks, caches and the search index: something
-        // else there would fail every command with a bare OS error.
-        let derived = project.derived_dir();
-        if fs::metadata(&derived).is_ok_and(|m| !m.is_dir()) {
-            return Err(Error::invalid(format!(
-                "{} is not a folder: motif keeps its locks, caches and search index there; move that file away (motif rebuilds the folder)",
-                derived.display()
-            )));
-        }
+        project.check_folders()?;
         Ok(project)
+    }
+
+    /// Refuses a project folder motif reads or writes that is not a real
+    /// folder (a symbolic link, a file, a FIFO): motif would read, write
+    /// and delete wherever it leads.
+    fn check_folders(&self) -> Result<()> {
+        let derived = self.derived_dir();
+        for dir in ["", "index", "cache", "locks"] {
+            let d = if dir.is_empty() {
+                derived.clone()
+            } else {
+                derived.join(dir)
+            };
+            super::fsio::check_project_dir(
+                &d,
+                "its locks, caches and search index",
+                "Remove it (`rm` the link or file, not what it leads to); motif recreates the folder",
+            )?;
+        }
+        for dir in [
+            "codings",
+            "memos",
+            "memos/transcripts",
+            "memos/codes",
+            "transcripts",
+            "queries",
+        ] {
+            super::fsio::check_project_dir(
+                &self.root.join(dir),
+                "the project's files",
+                "Put the folder itself there (move its files in and remove the link)",
+            )?;
+        }
+        Ok(())
     }
 
     /// Creates a project in `root` (which may exist, but must not hold one).
@@ -395,6 +412,16 @@ impl Project {
                 path.display()
             )));
         }
+        if super::fsio::check_project_file(&self.root, &path, "the codebook")? {
+            let len = fs::metadata(&path).at(&path)?.len();
+            if len > super::fsio::MAX_PROJECT_FILE_BYTES {
+                return Err(Error::invalid(format!(
+                    "{}: the codebook holds more than {} MiB (motif's limit for it); nothing was read or written",
+                    path.display(),
+                    super::fsio::MAX_PROJECT_FILE_BYTES >> 20
+                )));
+            }
+        }
         Ok(Codebook::load(&path)?.guarded_by(self.codebook_lock_path()))
     }
 
@@ -436,13 +463,17 @@ impl Project {
         Ok(out)
     }
 
-    /// The file of transcript `id`, if it exists.
+    /// The file of transcript `id`, if it exists as a regular file inside
+    /// the project (as [`Project::transcript_files`] lists them).
     pub fn transcript_file(&self, id: &str) -> Option<PathBuf> {
         check_transcript_id(id).ok()?;
         ["txt", "md"]
             .iter()
             .map(|ext| self.transcripts_dir().join(format!("{id}.{ext}")))
-            .find(|p| p.is_file())
+            .find(|p| {
+                super::fsio::check_project_file(&self.root, p, "a transcript").unwrap_or(false)
+                    && fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_file())
+            })
     }
 
     /// Loads one transcript by id.
@@ -515,10 +546,14 @@ impl Project {
     /// Reads `attributes.csv` (missing: no attributes).
     pub fn attributes(&self) -> Result<Attributes> {
         let path = self.root.join("attributes.csv");
-        let bytes = match fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Attributes::default()),
-            Err(e) => return Err(Error::io(&path, e)),
+        let Some(bytes) = super::fsio::read_project_file(
+            &self.root,
+            &path,
+            "the attributes table",
+            super::fsio::MAX_PROJECT_FILE_BYTES,
+        )?
+        else {
+            return Ok(Attributes::default());
         };
         let text = decode(&bytes, &path, Legacy::Refuse)
             .map(|d| d.text)
@@ -686,6 +721,38 @@ fn resolve_inside(root: &Path, rel: &Path) -> Option<PathBuf> {
         }
     }
     (p.starts_with(&root) && p != root).then_some(p)
+}
+
+/// Folders whose files motif owns (derived data, journals, memos,
+/// transcripts, saved queries): no place for the codebook.
+const NOT_FOR_THE_CODEBOOK: [&str; 5] = [".motif", "codings", "memos", "transcripts", "queries"];
+
+/// Why the codebook path `rel` (from `motif.toml`) cannot be used, if it
+/// cannot: it must be a `.toml` file inside the project and outside the
+/// folders motif keeps other files in.
+fn codebook_place_problem(root: &Path, rel: &str) -> Option<String> {
+    let shown = super::text::one_line(rel);
+    let Some(real) = resolve_inside(root, Path::new(rel)) else {
+        return Some(format!(
+            "the codebook `{shown}` lies outside the project {}; give a path inside it, such as {DEFAULT_CODEBOOK}",
+            root.display()
+        ));
+    };
+    let inner = fs::canonicalize(root)
+        .ok()
+        .and_then(|r| real.strip_prefix(r).ok().map(Path::to_path_buf))?;
+    let first = inner.components().next()?.as_os_str().to_string_lossy();
+    if let Some(dir) = NOT_FOR_THE_CODEBOOK.iter().find(|d| **d == first) {
+        return Some(format!(
+            "the codebook `{shown}` lies in {dir}/, where motif keeps other files (it would be overwritten, deleted or read as something else); give a path such as {DEFAULT_CODEBOOK}"
+        ));
+    }
+    if real.extension().and_then(|e| e.to_str()) != Some("toml") {
+        return Some(format!(
+            "the codebook `{shown}` is not a .toml file; give a path such as {DEFAULT_CODEBOOK}"
+        ));
+    }
+    None
 }
 
 fn csv_error(path: &Path, e: &csv::Error) -> Error {

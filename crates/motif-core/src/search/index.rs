@@ -862,9 +862,38 @@ fn cleanup_leftovers(base: &Path) {
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         if name.starts_with("index.tmp-") || name.starts_with("index.old-") {
-            let _ = fs::remove_dir_all(e.path());
+            remove_index_files(&e.path());
         }
     }
+}
+
+/// Whether `name` is a file tantivy keeps in an index folder: its meta
+/// files and locks, its temporaries, and segment files named by a 32-digit
+/// hexadecimal id (`<id>.idx`, `<id>.<opstamp>.del`).
+fn is_index_file(name: &str) -> bool {
+    let id = name.split('.').next().unwrap_or("");
+    matches!(name, "meta.json" | ".managed.json")
+        || name
+            .strip_prefix(".tantivy-")
+            .is_some_and(|rest| rest.strip_suffix(".lock").is_some())
+        || name.starts_with(".tmp")
+        || (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) && name.len() > 33)
+}
+
+/// Removes an index folder motif built: only the files that look like
+/// tantivy's, then the folder if that left it empty. Anything else (a
+/// researcher's file put there by mistake) stays where it is.
+fn remove_index_files(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let is_file = e.file_type().is_ok_and(|k| k.is_file());
+        if is_file && is_index_file(&e.file_name().to_string_lossy()) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+    let _ = fs::remove_dir(dir);
 }
 
 /// Puts the index built in `tmp` in place: the old index (if any) moves
@@ -880,7 +909,7 @@ fn swap_in(paths: &Paths, tmp: &Path) -> Result<()> {
     fs::rename(tmp, &paths.index).at(&paths.index)?;
     sync_dir(&paths.base)?;
     if had_old {
-        let _ = fs::remove_dir_all(&old);
+        remove_index_files(&old);
     }
     Ok(())
 }
@@ -956,7 +985,7 @@ fn build(
         Ok(())
     })();
     if let Err(e) = result {
-        let _ = fs::remove_dir_all(&tmp);
+        remove_index_files(&tmp);
         return Err(e);
     }
     swap_in(paths, &tmp)?;

@@ -77,6 +77,7 @@ pub fn save(project: &Project, name: &str, q: &SavedQuery) -> Result<PathBuf> {
     let p = path(project, name)?;
     let body = toml::to_string(q).map_err(|e| Error::invalid(e.to_string()))?;
     let text = format!("# motif saved query; run it with `motif search @{name}`\n{body}");
+    crate::fsio::check_project_file(&project.root, &p, "a saved query")?;
     atomic_write(&p, text.as_bytes())?;
     Ok(p)
 }
@@ -84,9 +85,9 @@ pub fn save(project: &Project, name: &str, q: &SavedQuery) -> Result<PathBuf> {
 /// Loads a saved query by name.
 pub fn load(project: &Project, name: &str) -> Result<SavedQuery> {
     let p = path(project, name)?;
-    let text = match fs::read_to_string(&p) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let text = match read_text(project, &p) {
+        Ok(Some(t)) => t,
+        Ok(None) => {
             // Only the names: another saved query that cannot be read is
             // not what went wrong here.
             let known = names(project)?
@@ -104,7 +105,7 @@ pub fn load(project: &Project, name: &str) -> Result<SavedQuery> {
                 }
             )));
         }
-        Err(e) => return Err(Error::io(&p, e)),
+        Err(e) => return Err(e),
     };
     let q = parse(&text, &p)?;
     if !q.regex {
@@ -120,6 +121,28 @@ pub fn load(project: &Project, name: &str) -> Result<SavedQuery> {
         })?;
     }
     Ok(q)
+}
+
+/// The most a saved query file may hold: a real query is a line or two, and
+/// a huge one (a shared repository can carry it) would take minutes and
+/// gigabytes to run.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Reads a saved query file (`None`: missing), refused by name when it is
+/// not a regular file inside the project or is larger than
+/// [`MAX_FILE_BYTES`].
+fn read_text(project: &Project, p: &std::path::Path) -> Result<Option<String>> {
+    let Some(bytes) =
+        crate::fsio::read_project_file(&project.root, p, "a saved query", MAX_FILE_BYTES)?
+    else {
+        return Ok(None);
+    };
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        Error::io(
+            p,
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()),
+        )
+    })
 }
 
 fn parse(text: &str, p: &std::path::Path) -> Result<SavedQuery> {
@@ -168,7 +191,9 @@ pub fn list(project: &Project) -> Result<Vec<(String, SavedQuery)>> {
         .into_iter()
         .map(|name| {
             let p = path(project, &name)?;
-            let text = fs::read_to_string(&p).at(&p)?;
+            let text = read_text(project, &p)?.ok_or_else(|| {
+                Error::invalid(format!("{}: the saved query vanished", p.display()))
+            })?;
             Ok((name, parse(&text, &p)?))
         })
         .collect()

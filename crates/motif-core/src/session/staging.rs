@@ -106,8 +106,15 @@ fn carry_out(project: &Project, plan: &Plan) -> Result<usize> {
 /// put in place (0: there was none). Call under the `import` lock.
 pub(super) fn recover(project: &Project) -> Result<usize> {
     let path = plan_path(project);
-    let finished = match fs::read(&path) {
-        Ok(bytes) => {
+    // The plan is a small file motif wrote; anything else is refused.
+    let plan = crate::fsio::read_project_file(
+        &project.root,
+        &path,
+        "the plan of an interrupted import",
+        16 << 20,
+    )?;
+    let finished = match plan {
+        Some(bytes) => {
             let plan: Plan = serde_json::from_slice(&bytes).map_err(|e| {
                 Error::parse(
                     &path,
@@ -120,8 +127,7 @@ pub(super) fn recover(project: &Project) -> Result<usize> {
             remove_plan(project)?;
             plan.moves.len()
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
-        Err(e) => return Err(Error::io(&path, e)),
+        None => 0,
     };
     remove_leftovers(&project.transcripts_dir())?;
     Ok(finished)
