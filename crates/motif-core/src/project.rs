@@ -322,17 +322,6 @@ impl Project {
         } else {
             std::env::current_dir().at(path)?.join(path)
         };
-        // An output goes into a folder that is there: a typo in a folder's
-        // name is not a reason to create folders.
-        if let Some(dir) = abs.parent()
-            && !dir.is_dir()
-        {
-            return Err(Error::invalid(format!(
-                "cannot write {}: the folder {} does not exist",
-                crate::text::one_line(&path.display().to_string()),
-                crate::text::one_line(&dir.display().to_string())
-            )));
-        }
         // Where the write lands: the link's target when it is one, else
         // the file in its folder's real place.
         let real = abs.canonicalize().ok().or_else(|| {
