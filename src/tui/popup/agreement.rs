@@ -245,11 +245,7 @@ impl App {
                         .map(|side| (side.coder.to_owned(), side_summary(side)))
                         .collect(),
                     text: t.slice_chars(item.start, item.end).unwrap_or("").to_owned(),
-                    adopted: adopted(item, &mine).map(|c| match c {
-                        Choice::Coder(c) => c,
-                        Choice::Both => "both".to_owned(),
-                        Choice::Neither => "neither".to_owned(),
-                    }),
+                    adopted: adopted(item, &mine).map(|c| c.to_string()),
                 }
             };
             Ok(view.disagreements().map(row).collect())

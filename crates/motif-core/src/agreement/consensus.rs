@@ -43,6 +43,17 @@ impl Choice {
     }
 }
 
+/// As [`Choice::parse`] reads it: the coder's name, `both` or `neither`.
+impl std::fmt::Display for Choice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Choice::Coder(c) => f.write_str(c),
+            Choice::Both => f.write_str("both"),
+            Choice::Neither => f.write_str("neither"),
+        }
+    }
+}
+
 /// The codings a choice adopts from an item, as requests for the
 /// consensus coder (spans, code and memos as the chosen coder made them).
 pub fn adoption(item: &Item<'_>, choice: &Choice) -> Result<Vec<NewCoding>> {

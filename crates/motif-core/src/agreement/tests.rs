@@ -74,3 +74,13 @@ fn matching_threshold() {
     assert!(spans_match((0, 30), (27, 57), 0.1));
     assert!(spans_match((0, 10), (2, 5), 1.0));
 }
+
+#[test]
+fn a_choice_reads_back_as_it_is_written() {
+    use super::consensus::Choice;
+    let coders = ["ana".to_owned(), "ben".to_owned()];
+    for c in [Choice::Coder("ben".into()), Choice::Both, Choice::Neither] {
+        assert_eq!(Choice::parse(&c.to_string(), &coders).unwrap(), c);
+    }
+    assert_eq!(Choice::Coder("ana".into()).to_string(), "ana");
+}
