@@ -21,7 +21,7 @@ mod merge;
 
 /// Colours given to codes that have none written: each takes the one its
 /// id's hash points at, or the next one no other code has
-/// ([`Codebook::reindex`]).
+/// (see `Codebook::reindex`).
 pub const PALETTE: [&str; 24] = [
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
     "#9c755f", "#bab0ac", "#86bcb6", "#d37295", "#2f5f8a", "#b8651b", "#a83b3d", "#4f8f8a",

@@ -73,7 +73,7 @@ fn resolve(path: &Path) -> Result<Target> {
             return Err(Error::invalid(format!(
                 "cannot write {}{through}: it is {}, not a regular file; give a file's path (motif also writes through a symlink, into a FIFO or a character device)",
                 path.display(),
-                describe(kind)
+                kind_name(kind)
             )));
         }
     }
@@ -92,24 +92,6 @@ fn is_stream(kind: fs::FileType) -> bool {
 #[cfg(not(unix))]
 fn is_stream(_: fs::FileType) -> bool {
     false
-}
-
-fn describe(kind: fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if kind.is_socket() {
-            return "a socket";
-        }
-        if kind.is_block_device() {
-            return "a block device";
-        }
-    }
-    if kind.is_dir() {
-        "a folder"
-    } else {
-        "not a file"
-    }
 }
 
 /// Replaces the regular file `path` (or creates it) through a temporary
@@ -403,7 +385,9 @@ fn refused(path: &Path, what: &str, why: &str) -> Error {
     ))
 }
 
-fn kind_name(kind: fs::FileType) -> &'static str {
+/// What a file is, as messages say it: `a FIFO`, `a folder`, `a
+/// symbolic link`…
+pub(crate) fn kind_name(kind: fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
@@ -413,13 +397,21 @@ fn kind_name(kind: fs::FileType) -> &'static str {
         if kind.is_char_device() {
             return "a character device";
         }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
     }
     if kind.is_symlink() {
         "a symbolic link"
+    } else if kind.is_dir() {
+        "a folder"
     } else if kind.is_file() {
         "a file"
     } else {
-        describe(kind)
+        "not a file"
     }
 }
 

@@ -120,17 +120,11 @@ pub(crate) fn check_regular(path: &Path) -> Result<()> {
 }
 
 pub(crate) fn not_regular(path: &Path, kind: std::fs::FileType) -> Error {
-    let what = if kind.is_symlink() {
-        "a symbolic link"
-    } else if kind.is_dir() {
-        "a folder"
-    } else {
-        "not a regular file"
-    };
     Error::invalid(format!(
-        "{}: a journal must be a regular file inside the project, and this is {what}; \
+        "{}: a journal must be a regular file inside the project, and this is {}; \
          nothing was read or written. Move it out of codings/",
-        path.display()
+        path.display(),
+        crate::fsio::kind_name(kind)
     ))
 }
 
