@@ -822,3 +822,99 @@ fn endless_and_huge_project_files_are_refused() {
         "{err}"
     );
 }
+
+/// What an import killed after its plan was written leaves: one file of
+/// the batch already renamed into place, the other still staged.
+fn half_done_import(p: &Proj) {
+    p.write(
+        "transcripts/w/k1.txt",
+        "ANA: first of the batch é\n".as_bytes(),
+    );
+    p.write(
+        "transcripts/w/.motif-import-dead-1.tmp",
+        "BEN: second of the batch 北京\n".as_bytes(),
+    );
+    let plan = serde_json::json!({
+        "moves": [
+            ["transcripts/w/.motif-import-dead-0.tmp", "transcripts/w/k1.txt"],
+            ["transcripts/w/.motif-import-dead-1.tmp", "transcripts/w/k2.txt"],
+        ],
+        "ids": ["w/k1", "w/k2"],
+        "attrs": [["wave", "2"]],
+    });
+    p.write(".motif/import-pending.json", plan.to_string().as_bytes());
+}
+
+#[test]
+fn a_read_command_never_sees_part_of_a_killed_import() {
+    let p = Proj::with_sample();
+    half_done_import(&p);
+    let out = p.run(&["transcripts", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Vec<String> = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        listed.contains(&"w/k1".to_owned()) && listed.contains(&"w/k2".to_owned()),
+        "the whole batch, not part of it: {listed:?}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("finished an import that was interrupted")
+    );
+    assert!(
+        p.read("attributes.csv").contains("w/k2,2"),
+        "{}",
+        p.read("attributes.csv")
+    );
+    assert!(!p.path(".motif/import-pending.json").exists());
+    assert!(!p.path("transcripts/w/.motif-import-dead-1.tmp").exists());
+}
+
+#[test]
+fn a_planted_import_plan_moves_nothing_outside() {
+    let p = Proj::with_sample();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    let plan = serde_json::json!({
+        "moves": [[victim.to_string_lossy(), "transcripts/stolen.txt"]],
+        "ids": [], "attrs": [],
+    });
+    p.write(".motif/import-pending.json", plan.to_string().as_bytes());
+    let err = p.fail(&[
+        "import",
+        crate::util::fixture("import/zoom.txt").to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("import-pending.json") && err.contains("not an import's"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert!(!p.path("transcripts/stolen.txt").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_endless_file_is_read_only_up_to_a_transcripts_size() {
+    // `/dev/zero` under a transcript's name: refused after 64 MiB, by
+    // name, instead of filling memory.
+    let p = Proj::with_sample();
+    let dir = tempfile::tempdir().unwrap();
+    let zero = dir.path().join("endless.txt");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let before = p.snapshot();
+    let err = p.fail(&["import", zero.to_str().unwrap()]);
+    assert!(
+        err.contains("endless.txt") && err.contains("more than 64 MiB"),
+        "{err}"
+    );
+    assert_eq!(before, p.snapshot());
+}

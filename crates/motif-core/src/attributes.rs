@@ -131,13 +131,16 @@ struct Row {
 
 /// Splits CSV text into records as the `csv` crate reads it (RFC 4180: a
 /// quote that opens a field runs to the next lone quote, `""` inside is a
-/// quote; blank lines are skipped). An unclosed quote is the error, with
-/// the place it was opened.
-fn scan(text: &str) -> std::result::Result<Vec<Row>, (usize, usize)> {
+/// quote; blank lines are skipped). The error is a quote never closed
+/// (with the place it was opened) or text after a closing quote (which
+/// the `csv` crate would glue to the value, and a rewrite would then
+/// write back changed), with its place.
+fn scan(text: &str) -> std::result::Result<Vec<Row>, (usize, usize, &'static str)> {
     let mut rows = Vec::new();
     let mut cells: Vec<Cell> = Vec::new();
     let mut cur: Option<Cell> = None;
     let mut open: Option<(usize, usize)> = None;
+    let mut closed = false;
     let (mut line, mut col) = (1, 1);
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -163,9 +166,18 @@ fn scan(text: &str) -> std::result::Result<Vec<Row>, (usize, usize)> {
                 value.push('"');
             } else {
                 open = None;
+                closed = true;
             }
             continue;
         }
+        if closed && !matches!(c, ',' | '\r' | '\n') {
+            return Err((
+                l,
+                k,
+                "text after a quoted value's closing quote; quote the whole value and double any quote inside it (\"\")",
+            ));
+        }
+        closed = false;
         match c {
             ',' => cells.push(cur.take().unwrap_or_else(|| cell(String::new()))),
             '\r' if chars.peek() == Some(&'\n') => {}
@@ -185,8 +197,12 @@ fn scan(text: &str) -> std::result::Result<Vec<Row>, (usize, usize)> {
             _ => cur.get_or_insert_with(|| cell(String::new())).value.push(c),
         }
     }
-    if let Some(at) = open {
-        return Err(at);
+    if let Some((line, col)) = open {
+        return Err((
+            line,
+            col,
+            "the quote opened here is never closed; close it, or double a quote inside a value (\"\")",
+        ));
     }
     if cur.is_some() || !cells.is_empty() {
         cells.push(cur.take().unwrap_or(Cell {
@@ -208,14 +224,7 @@ fn scan(text: &str) -> std::result::Result<Vec<Row>, (usize, usize)> {
 /// header. The error names `path`, the line and the column.
 pub(crate) fn check_shape(text: &str, path: &std::path::Path) -> Result<()> {
     let at = |line, col, message: String| Error::parse(path, Some(line), Some(col), message);
-    let rows = scan(text).map_err(|(line, col)| {
-        at(
-            line,
-            col,
-            "the quote opened here is never closed; close it, or double a quote inside a value (\"\")"
-                .into(),
-        )
-    })?;
+    let rows = scan(text).map_err(|(line, col, why)| at(line, col, why.into()))?;
     let Some((header, rest)) = rows.split_first() else {
         return Ok(());
     };
@@ -341,5 +350,10 @@ mod tests {
             e("id,a\np1\n")
         );
         assert!(e("id,a\n\np1,\"x\n").starts_with("attributes.csv:3:4:"));
+        // `"a"b` would be read as `ab` and written back so: refused.
+        let glued = e("id,a\np1,\"a\"b\n");
+        assert!(glued.starts_with("attributes.csv:2:7:"), "{glued}");
+        assert!(glued.contains("closing quote"), "{glued}");
+        check_shape("id,a\r\np1,\"a\"\r\np2,\"\"\n", p).unwrap();
     }
 }

@@ -296,7 +296,6 @@ pub fn read_project_file(
     what: &str,
     cap: u64,
 ) -> Result<Option<Vec<u8>>> {
-    use std::io::Read;
     if !check_project_file(root, path, what)? {
         return Ok(None);
     }
@@ -310,6 +309,19 @@ pub fn read_project_file(
             &format!("it is {}", kind_name(meta.file_type())),
         ));
     }
+    read_open_capped(f, path, what, cap).map(Some)
+}
+
+/// Reads a file the user named (it may be a symbolic link, a FIFO or a
+/// device) whole, refused by name when it holds more than `cap` bytes:
+/// `/dev/zero` or a 10 GB file costs at most `cap` bytes of memory.
+pub fn read_capped(path: &Path, what: &str, cap: u64) -> Result<Vec<u8>> {
+    let f = File::open(path).at(path)?;
+    read_open_capped(f, path, what, cap)
+}
+
+fn read_open_capped(f: File, path: &Path, what: &str, cap: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
     let mut bytes = Vec::new();
     f.take(cap + 1).read_to_end(&mut bytes).at(path)?;
     if bytes.len() as u64 > cap {
@@ -319,7 +331,7 @@ pub fn read_project_file(
             human_bytes(cap)
         )));
     }
-    Ok(Some(bytes))
+    Ok(bytes)
 }
 
 /// Checks that the folder `dir` of a project is a real folder (not a

@@ -798,7 +798,7 @@ fn load_with(id: &str, path: &Path, cache: &MetaCache) -> Result<Loaded> {
     if let Some(hash) = stamp.as_ref().and_then(|s| cache.trusted_hash(id, s)) {
         // Unchanged since it was found plain: only UTF-8 is checked again
         // (a file that fails it is read the long way, which says why).
-        if let Ok(text) = String::from_utf8(fs::read(path).at(path)?) {
+        if let Ok(text) = String::from_utf8(read_transcript_bytes(path)?) {
             let (transcript, cached) =
                 Transcript::with_cache_and_hash(id, text, hash.to_owned(), cache);
             return Ok(Loaded {
@@ -809,7 +809,7 @@ fn load_with(id: &str, path: &Path, cache: &MetaCache) -> Result<Loaded> {
             });
         }
     }
-    let bytes = fs::read(path).at(path)?;
+    let bytes = read_transcript_bytes(path)?;
     let len = bytes.len();
     let text = decode_owned(bytes, path, Legacy::Refuse)?.text;
     // Same length: nothing was stripped or normalized (a file that was
@@ -850,8 +850,18 @@ fn file_stamp(path: &Path) -> Option<FileStamp> {
     }
 }
 
+/// The bytes of a transcript file, refused past the size an import
+/// accepts (a file dropped into `transcripts/` is not trusted more).
+fn read_transcript_bytes(path: &Path) -> Result<Vec<u8>> {
+    super::fsio::read_capped(
+        path,
+        "the transcript",
+        super::import::MAX_TRANSCRIPT_BYTES as u64,
+    )
+}
+
 /// The normalized text of a transcript file in `transcripts/`.
 pub fn read_transcript_text(path: &Path) -> Result<String> {
-    let bytes = fs::read(path).at(path)?;
+    let bytes = read_transcript_bytes(path)?;
     Ok(decode_owned(bytes, path, Legacy::Refuse)?.text)
 }

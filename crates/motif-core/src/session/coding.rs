@@ -164,7 +164,7 @@ impl Session {
     /// durable batch per coder (a row without a coder is the acting
     /// coder's). Returns each coder's report.
     pub fn code_rows(&mut self, from: &Path) -> Result<Vec<(String, CodeReport)>> {
-        let bytes = std::fs::read(from).map_err(|e| Error::io(from, e))?;
+        let bytes = crate::fsio::read_capped(from, "the file of codings", 1 << 30)?;
         let text = decode(&bytes, from, Legacy::Refuse)?.text;
         let rows = export::read_from_rows(from, &text)?;
         if rows.is_empty() {

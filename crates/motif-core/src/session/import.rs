@@ -109,6 +109,11 @@ impl Session {
             .collect::<Result<_>>()?;
         options.reading.speakers().map_err(Error::invalid)?;
         let plan = import_plan(&options.paths, options.into.as_deref())?;
+        if !attrs.is_empty() {
+            // A table the attributes cannot go into refuses the whole
+            // import, before any transcript is written.
+            self.project.attributes()?;
+        }
         // One import at a time; first finish or clean up a killed one.
         let _lock = self.project.file_lock("import")?;
         let recovered = staging::recover(&self.project)?;
@@ -226,9 +231,10 @@ impl Session {
                 }
                 // The same text again (an import run twice, or after a
                 // killed one was finished): nothing to do.
-                let unchanged = existing
-                    .as_ref()
-                    .is_some_and(|e| std::fs::read(e).is_ok_and(|b| b == decoded.text.as_bytes()));
+                let unchanged = existing.as_ref().is_some_and(|e| {
+                    crate::fsio::read_capped(e, "the transcript", decoded.text.len() as u64)
+                        .is_ok_and(|b| b == decoded.text.as_bytes())
+                });
                 if existing.is_some() && !replace && !unchanged {
                     return Err(Error::invalid(format!(
                         "{}: transcript `{id}` already exists with another text; pass --replace to replace it (its codings re-attach by quote), or --into FOLDER",

@@ -29,6 +29,7 @@ pub use analysis::{Frequencies, count_frequencies, frequencies, frequencies_of_a
 pub use codebook::{CodebookChange, Deleted, Merged};
 pub use coding::{AutocodeOutcome, Coded, HitSpan, Planned, Target, Uncoded};
 pub use import::{ImportOptions, ImportReport, ImportStage, Imported, Preview};
+pub use staging::finish_interrupted_import;
 
 use super::codebook::Codebook;
 use super::error::{Error, Result};

@@ -77,6 +77,26 @@ fn remove_plan(project: &Project) -> Result<()> {
 /// attributes: repeatable, as a killed run may have done part of it.
 /// Returns how many attribute values changed.
 fn carry_out(project: &Project, plan: &Plan) -> Result<usize> {
+    // A plan on disk may have been planted: it moves only motif's staged
+    // files, and only to places inside the project.
+    let inside = |p: &Path| {
+        !p.as_os_str().is_empty()
+            && p.components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+    };
+    for (tmp, dest) in &plan.moves {
+        let staged = tmp
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(STAGED_PREFIX));
+        if !(inside(tmp) && inside(dest) && staged) {
+            return Err(Error::invalid(format!(
+                "{}: the plan of an interrupted import moves `{}` to `{}`, which is not an import's; nothing was moved. Remove the plan to go on",
+                plan_path(project).display(),
+                crate::text::one_line(&tmp.to_string_lossy()),
+                crate::text::one_line(&dest.to_string_lossy())
+            )));
+        }
+    }
     let mut dirs: Vec<PathBuf> = Vec::new();
     for (tmp, dest) in &plan.moves {
         let (tmp, dest) = (project.root.join(tmp), project.root.join(dest));
@@ -131,6 +151,18 @@ pub(super) fn recover(project: &Project) -> Result<usize> {
     };
     remove_leftovers(&project.transcripts_dir())?;
     Ok(finished)
+}
+
+/// Finishes an import a killed process left planned, before anything reads
+/// the project, so that no command sees part of its batch. Cheap when there
+/// is none (one look for the plan). Waits for an import that is running.
+/// Returns how many transcripts it put in place.
+pub fn finish_interrupted_import(project: &Project) -> Result<usize> {
+    if fs::symlink_metadata(plan_path(project)).is_err() {
+        return Ok(0);
+    }
+    let _lock = project.file_lock("import")?;
+    recover(project)
 }
 
 /// Removes the hidden temporary files of killed imports and atomic writes
