@@ -356,6 +356,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Memo, "down", Action::Down),
     (Context::Memo, "up", Action::Up),
     (Context::Memo, "esc", Action::Cancel),
+    (Context::Memo, "ctrl-c", Action::Cancel),
     (Context::Stats, "tab", Action::NextTab),
     (Context::Stats, "backtab", Action::PrevTab),
     (Context::Stats, "c", Action::CycleCoder),

@@ -40,6 +40,7 @@ fn every_bad_fixture_fails_clearly_and_changes_nothing() {
                 std::fs::copy(&src, p.path("attributes.csv")).unwrap();
                 vec!["import", &good, "--attr", "wave=2"]
             }
+            "qdpx-merge" => vec!["import-qdpx", src_s, "--merge"],
             other => panic!("unknown kind {other} in cases.tsv"),
         };
         let before = p.snapshot();

@@ -918,3 +918,65 @@ fn an_endless_file_is_read_only_up_to_a_transcripts_size() {
     );
     assert_eq!(before, p.snapshot());
 }
+
+#[cfg(unix)]
+#[test]
+fn lock_files_planted_as_links_are_refused() {
+    let p = Proj::with_sample();
+    let code = ["code", "x", "--chars", "0-5", "alpha", "--coder", "ana"];
+    p.ok(&["codes", "add", "alpha"]);
+    p.ok(&code);
+    let locks = p.path(".motif/locks");
+    let names: Vec<_> = std::fs::read_dir(&locks)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(!names.is_empty());
+    let outside = tempfile::tempdir().unwrap();
+    for name in &names {
+        let lock = locks.join(name);
+        std::fs::remove_file(&lock).unwrap();
+        std::os::unix::fs::symlink(outside.path().join(name), &lock).unwrap();
+    }
+    let before = p.snapshot();
+    let err = p.fail(&["code", "x", "--chars", "6-9", "alpha", "--coder", "ana"]);
+    assert!(err.contains("lock file is a symbolic link"), "{err}");
+    assert_eq!(before, p.snapshot());
+    assert_eq!(
+        std::fs::read_dir(outside.path()).unwrap().count(),
+        0,
+        "created outside"
+    );
+}
+
+#[test]
+fn a_file_with_hard_links_is_refused_not_split() {
+    // An atomic rewrite would leave the other name on the old text.
+    let p = Proj::with_sample();
+    p.write("attributes.csv", b"id,role\nx,student\n");
+    let other = p.path("shared-attributes.csv");
+    std::fs::hard_link(p.path("attributes.csv"), &other).unwrap();
+    let before = p.snapshot();
+    let err = p.fail(&[
+        "import",
+        crate::util::fixture("import/zoom.txt").to_str().unwrap(),
+        "--attr",
+        "wave=2",
+    ]);
+    assert!(
+        err.contains("attributes.csv") && err.contains("2 names (hard links)"),
+        "{err}"
+    );
+    assert_eq!(before, p.snapshot());
+    p.write("out/a.json", b"old");
+    std::fs::hard_link(p.path("out/a.json"), p.path("out/b.json")).unwrap();
+    let err = p.fail(&[
+        "segments",
+        "--json",
+        "-o",
+        p.path("out/a.json").to_str().unwrap(),
+    ]);
+    assert!(err.contains("hard links"), "{err}");
+    assert_eq!(p.read("out/b.json"), "old");
+    assert_eq!(p.read("out/a.json"), "old");
+}

@@ -113,6 +113,7 @@ impl Session {
             // A table the attributes cannot go into refuses the whole
             // import, before any transcript is written.
             self.project.attributes()?;
+            crate::fsio::check_writable(&self.project.root.join(attributes::FILE))?;
         }
         // One import at a time; first finish or clean up a killed one.
         let _lock = self.project.file_lock("import")?;
