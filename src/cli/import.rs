@@ -31,6 +31,10 @@ pub struct ImportArgs {
     /// Set an attribute on every imported transcript (KEY=VALUE).
     #[arg(long = "attr", value_name = "KEY=VALUE")]
     pub attrs: Vec<String>,
+    /// The audio or video recording of the transcript (a file inside the
+    /// project), kept as its `media` attribute for `motif play`.
+    #[arg(long, value_name = "RECORDING")]
+    pub media: Option<PathBuf>,
     /// Show what would be imported (format, speakers, turns, times) and write nothing.
     #[arg(long)]
     pub preview: bool,
@@ -67,6 +71,12 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> CmdResult {
         into: args.into.clone(),
         replace: args.replace,
         attrs: args.attrs.clone(),
+        // A path the user typed is relative to where they are.
+        media: args
+            .media
+            .as_ref()
+            .map(|m| std::env::current_dir().map(|d| d.join(m)))
+            .transpose()?,
         reading: Reading {
             speakers: args
                 .speakers

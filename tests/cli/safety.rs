@@ -899,13 +899,32 @@ fn a_planted_import_plan_moves_nothing_outside() {
     );
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
     assert!(!p.path("transcripts/stolen.txt").exists());
+    // A staged file moved onto a journal, or through a linked folder to
+    // outside: refused, by any command, and nothing moves.
+    p.ok(&["codes", "add", "alpha"]);
+    p.ok(&["code", "x", "--chars", "0-5", "alpha", "--coder", "ana"]);
+    std::os::unix::fs::symlink(outside.path(), p.path("transcripts/ln")).unwrap();
+    for dest in ["codings/ana.jsonl", "transcripts/ln/out.txt", "motif.toml"] {
+        p.write("transcripts/.motif-import-x-0.tmp", b"ANA: planted\n");
+        let plan = serde_json::json!({
+            "moves": [["transcripts/.motif-import-x-0.tmp", dest]],
+            "ids": [], "attrs": [],
+        });
+        p.write(".motif/import-pending.json", plan.to_string().as_bytes());
+        let before = p.snapshot();
+        let out = p.run(&["transcripts"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("not an import's"), "{dest}: {err}");
+        assert_eq!(before, p.snapshot(), "{dest}");
+        assert!(!outside.path().join("out.txt").exists());
+    }
 }
 
 #[cfg(unix)]
 #[test]
 fn an_endless_file_is_read_only_up_to_a_transcripts_size() {
-    // `/dev/zero` under a transcript's name: refused after 64 MiB, by
-    // name, instead of filling memory.
+    // `/dev/zero` under a transcript's name: refused by name at once,
+    // instead of filling memory.
     let p = Proj::with_sample();
     let dir = tempfile::tempdir().unwrap();
     let zero = dir.path().join("endless.txt");
@@ -913,7 +932,18 @@ fn an_endless_file_is_read_only_up_to_a_transcripts_size() {
     let before = p.snapshot();
     let err = p.fail(&["import", zero.to_str().unwrap()]);
     assert!(
-        err.contains("endless.txt") && err.contains("more than 64 MiB"),
+        err.contains("endless.txt") && err.contains("a character device"),
+        "{err}"
+    );
+    // A (sparse) file past the cap is refused after reading the cap.
+    let big = dir.path().join("big.txt");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(65 << 20)
+        .unwrap();
+    let err = p.fail(&["import", big.to_str().unwrap()]);
+    assert!(
+        err.contains("big.txt") && err.contains("more than 64 MiB"),
         "{err}"
     );
     assert_eq!(before, p.snapshot());

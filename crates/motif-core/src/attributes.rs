@@ -26,7 +26,13 @@ pub fn parse_assignment(spec: &str) -> Result<(String, String)> {
         )));
     };
     let name = name.trim();
-    if name.is_empty() || name.eq_ignore_ascii_case("id") || name.contains([',', '"', '\n', '\r']) {
+    if name.is_empty()
+        || name.eq_ignore_ascii_case("id")
+        || name.contains([',', '"', '\n', '\r'])
+        || name
+            .chars()
+            .any(|c| c.is_control() || crate::text::is_hidden_control(c))
+    {
         return Err(Error::invalid(format!(
             "--attr `{}`: the attribute name must be a plain word other than `id`, e.g. role=maintainer",
             one_line(spec)
@@ -301,7 +307,16 @@ mod tests {
             parse_assignment("role=").unwrap(),
             ("role".into(), String::new())
         );
-        for bad in ["role", "=x", "id=3", "ID=3", "a,b=1", "a\"=1"] {
+        for bad in [
+            "role",
+            "=x",
+            "id=3",
+            "ID=3",
+            "a,b=1",
+            "a\"=1",
+            "k\u{202e}=v",
+            "k\u{1b}=v",
+        ] {
             assert!(parse_assignment(bad).is_err(), "{bad}");
         }
         let t = table();

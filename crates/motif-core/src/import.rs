@@ -169,9 +169,10 @@ impl Wide {
 /// none). Each reading of the first 4 KiB must give only characters text
 /// holds (no NUL, no other control but tab, form feed and line ends, no
 /// private-use or non-character, no lone surrogate) and at least one
-/// character below U+0100 (a space, a line end, a digit: in the wrong byte
-/// order those become U+0A00, U+2000…). Of two UTF-16 readings that pass,
-/// the one with more such characters wins. Binary files fail at once: their
+/// ASCII character (a space, a line end, a digit: in the wrong byte order
+/// those become U+0A00, U+2000…). Of two UTF-16 readings that pass, the one
+/// with more ASCII wins (emoji read in the wrong order give Latin-1
+/// letters, not ASCII). Binary files fail at once: their
 /// runs of zeros read as NUL.
 fn bom_less_wide(bytes: &[u8]) -> Option<Wide> {
     let head = &bytes[..bytes.len().min(4096)];
@@ -222,7 +223,7 @@ fn bom_less_wide(bytes: &[u8]) -> Option<Wide> {
     }
 }
 
-/// How many characters below U+0100 a reading holds, or `None` when it
+/// How many ASCII characters a reading holds, or `None` when it
 /// holds anything a text would not (see [`bom_less_wide`]) or none at all.
 fn wide_score(chars: impl Iterator<Item = Option<char>>) -> Option<usize> {
     let mut small = 0;
@@ -234,7 +235,7 @@ fn wide_score(chars: impl Iterator<Item = Option<char>>) -> Option<usize> {
         if control || private || non_char {
             return None;
         }
-        small += usize::from(u32::from(c) < 0x100);
+        small += usize::from(c.is_ascii());
     }
     (small > 0).then_some(small)
 }
@@ -381,6 +382,19 @@ pub fn read_transcript(path: &Path) -> Result<Decoded> {
         Format::Docx | Format::Pdf => MAX_PACKED_BYTES,
         _ => MAX_TRANSCRIPT_BYTES as u64,
     };
+    // A FIFO would block the import, a device never end: only files.
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::parse(
+            path,
+            None,
+            None,
+            format!(
+                "this is {}, not a file; import a regular file",
+                crate::fsio::kind_name(meta.file_type())
+            ),
+        ));
+    }
     let bytes = crate::fsio::read_capped(path, "the file to import", cap)?;
     read_transcript_bytes(&bytes, format, path)
 }

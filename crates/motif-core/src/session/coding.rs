@@ -164,7 +164,19 @@ impl Session {
     /// durable batch per coder (a row without a coder is the acting
     /// coder's). Returns each coder's report.
     pub fn code_rows(&mut self, from: &Path) -> Result<Vec<(String, CodeReport)>> {
-        let bytes = crate::fsio::read_capped(from, "the file of codings", 1 << 30)?;
+        let bytes = crate::fsio::read_capped(
+            from,
+            "the file of codings",
+            crate::import::MAX_TRANSCRIPT_BYTES as u64,
+        )?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::parse(
+                from,
+                None,
+                None,
+                "the file of codings is empty",
+            ));
+        }
         let text = decode(&bytes, from, Legacy::Refuse)?.text;
         let rows = export::read_from_rows(from, &text)?;
         if rows.is_empty() {

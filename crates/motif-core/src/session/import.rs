@@ -28,6 +28,10 @@ pub struct ImportOptions {
     pub replace: bool,
     /// Attributes to set on every imported transcript, `NAME=VALUE`.
     pub attrs: Vec<String>,
+    /// The recording behind the one imported transcript (`--media`): a
+    /// file inside the project, absolute or relative to the project root;
+    /// kept as its `media` attribute.
+    pub media: Option<PathBuf>,
     /// How to read the files (`--speakers`, `--no-speakers`,
     /// `--speaker-pattern`, `--reflow`); the default reading means "as
     /// remembered for the id in `import.toml`, else detected".
@@ -102,16 +106,31 @@ impl Session {
         options: &ImportOptions,
         progress: &mut dyn FnMut(ImportStage, usize, usize, &str),
     ) -> Result<ImportReport> {
-        let attrs: Vec<(String, String)> = options
+        let mut attrs: Vec<(String, String)> = options
             .attrs
             .iter()
             .map(|a| attributes::parse_assignment(a))
             .collect::<Result<_>>()?;
         options.reading.speakers().map_err(Error::invalid)?;
         let plan = import_plan(&options.paths, options.into.as_deref())?;
+        if let Some(media) = &options.media {
+            let real = crate::media::check_media(&self.project.root, media)?;
+            if plan.len() != 1 {
+                return Err(Error::invalid(format!(
+                    "--media names the recording of one transcript, and this import reads {} files; import them one at a time, or give each a `media` column in attributes.csv",
+                    plan.len()
+                )));
+            }
+            attrs.retain(|(k, _)| !k.eq_ignore_ascii_case(crate::media::MEDIA_ATTRIBUTE));
+            attrs.push((
+                crate::media::MEDIA_ATTRIBUTE.to_owned(),
+                crate::media::relative_media(&self.project.root, &real),
+            ));
+        }
         if !attrs.is_empty() {
             // A table the attributes cannot go into refuses the whole
-            // import, before any transcript is written.
+            // import, before any transcript is written (its lock too).
+            drop(self.project.file_lock("attributes")?);
             self.project.attributes()?;
             crate::fsio::check_writable(&self.project.root.join(attributes::FILE))?;
         }
@@ -413,7 +432,13 @@ fn walk(base: &Path, dir: &Path, out: &mut Vec<(PathBuf, PathBuf)>) -> Result<()
         let kind = e.file_type().map_err(|err| Error::io(&path, err))?;
         if kind.is_dir() {
             walk(base, &path, out)?;
-        } else if kind.is_file() && Format::of(&path).is_some() {
+        } else if Format::of(&path).is_some()
+            // A link to a folder is not followed: it could make the walk loop.
+            && !(kind.is_symlink() && std::fs::metadata(&path).is_ok_and(|m| m.is_dir()))
+        {
+            // A link to a file is read like the file; a link to a FIFO or
+            // a device is refused when read (see `read_transcript`), not
+            // skipped unsaid.
             out.push((path.strip_prefix(base).unwrap_or(&path).to_path_buf(), path));
         }
     }

@@ -84,11 +84,34 @@ fn carry_out(project: &Project, plan: &Plan) -> Result<usize> {
             && p.components()
                 .all(|c| matches!(c, std::path::Component::Normal(_)))
     };
+    // Destinations: a transcript's `.txt` under transcripts/, or the
+    // remembered readings, reached through real folders only, and a
+    // regular file if something is there.
+    let readings = Path::new(crate::readings::FILE);
+    let real_path = |rel: &Path| {
+        let mut at = project.root.clone();
+        let mut parts = rel.components().peekable();
+        while let Some(c) = parts.next() {
+            at.push(c);
+            let kind = fs::symlink_metadata(&at).map(|m| m.file_type());
+            let ok = match (parts.peek().is_some(), kind) {
+                (_, Err(_)) => true,
+                (true, Ok(k)) => k.is_dir(),
+                (false, Ok(k)) => k.is_file(),
+            };
+            if !ok {
+                return false;
+            }
+        }
+        true
+    };
     for (tmp, dest) in &plan.moves {
         let staged = tmp
             .file_name()
             .is_some_and(|n| n.to_string_lossy().starts_with(STAGED_PREFIX));
-        if !(inside(tmp) && inside(dest) && staged) {
+        let place = dest == readings
+            || (dest.starts_with("transcripts") && dest.extension().is_some_and(|e| e == "txt"));
+        if !(inside(tmp) && inside(dest) && staged && place && real_path(dest) && real_path(tmp)) {
             return Err(Error::invalid(format!(
                 "{}: the plan of an interrupted import moves `{}` to `{}`, which is not an import's; nothing was moved. Remove the plan to go on",
                 plan_path(project).display(),
