@@ -268,6 +268,16 @@ pub(crate) fn check_shape(text: &str, path: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
+/// Checks, changing nothing, that [`update`] could run: its lock can be
+/// taken, the table read and the file rewritten. A command that updates
+/// the table as its last step calls this first, so that a refusal comes
+/// before anything else is written.
+pub fn check_update(project: &Project) -> Result<()> {
+    let _lock = project.file_lock("attributes")?;
+    project.attributes()?;
+    crate::fsio::check_writable(&project.root.join(FILE))
+}
+
 /// Reads the table, lets `change` edit it and writes it back atomically,
 /// all under the project's `attributes` lock; `change` returns whether it
 /// changed anything (nothing is written otherwise) and a value passed back.

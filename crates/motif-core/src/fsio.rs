@@ -293,13 +293,21 @@ pub fn open_lock_file(path: &Path) -> Result<File> {
 /// its role and `fix` says what to do.
 pub fn refuse_unless_regular(path: &Path, what: &str, fix: &str) -> Result<()> {
     match fs::symlink_metadata(path) {
-        Ok(meta) if !meta.is_file() => Err(Error::invalid(format!(
-            "{}: {what} is {}, not a regular file; nothing was read or written. {fix}",
-            path.display(),
-            kind_name(meta.file_type())
-        ))),
-        _ => Ok(()),
+        Ok(meta) if !meta.is_file() => Err(not_regular(path, meta.file_type(), what, fix)),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(path, e)),
     }
+}
+
+/// The refusal of `path`, found to be of `kind` where a regular file was
+/// needed (also for a file checked again once open).
+pub fn not_regular(path: &Path, kind: fs::FileType, what: &str, fix: &str) -> Error {
+    Error::invalid(format!(
+        "{}: {what} is {}, not a regular file; nothing was read or written. {fix}",
+        path.display(),
+        kind_name(kind)
+    ))
 }
 
 /// A generous cap for a researcher's file motif reads whole (a memo,

@@ -129,10 +129,8 @@ impl Session {
         }
         if !attrs.is_empty() {
             // A table the attributes cannot go into refuses the whole
-            // import, before any transcript is written (its lock too).
-            drop(self.project.file_lock("attributes")?);
-            self.project.attributes()?;
-            crate::fsio::check_writable(&self.project.root.join(attributes::FILE))?;
+            // import, before any transcript is written.
+            attributes::check_update(&self.project)?;
         }
         // One import at a time; first finish or clean up a killed one.
         let _lock = self.project.file_lock("import")?;

@@ -77,49 +77,7 @@ fn remove_plan(project: &Project) -> Result<()> {
 /// attributes: repeatable, as a killed run may have done part of it.
 /// Returns how many attribute values changed.
 fn carry_out(project: &Project, plan: &Plan) -> Result<usize> {
-    // A plan on disk may have been planted: it moves only motif's staged
-    // files, and only to places inside the project.
-    let inside = |p: &Path| {
-        !p.as_os_str().is_empty()
-            && p.components()
-                .all(|c| matches!(c, std::path::Component::Normal(_)))
-    };
-    // Destinations: a transcript's `.txt` under transcripts/, or the
-    // remembered readings, reached through real folders only, and a
-    // regular file if something is there.
-    let readings = Path::new(crate::readings::FILE);
-    let real_path = |rel: &Path| {
-        let mut at = project.root.clone();
-        let mut parts = rel.components().peekable();
-        while let Some(c) = parts.next() {
-            at.push(c);
-            let kind = fs::symlink_metadata(&at).map(|m| m.file_type());
-            let ok = match (parts.peek().is_some(), kind) {
-                (_, Err(_)) => true,
-                (true, Ok(k)) => k.is_dir(),
-                (false, Ok(k)) => k.is_file(),
-            };
-            if !ok {
-                return false;
-            }
-        }
-        true
-    };
-    for (tmp, dest) in &plan.moves {
-        let staged = tmp
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with(STAGED_PREFIX));
-        let place = dest == readings
-            || (dest.starts_with("transcripts") && dest.extension().is_some_and(|e| e == "txt"));
-        if !(inside(tmp) && inside(dest) && staged && place && real_path(dest) && real_path(tmp)) {
-            return Err(Error::invalid(format!(
-                "{}: the plan of an interrupted import moves `{}` to `{}`, which is not an import's; nothing was moved. Remove the plan to go on",
-                plan_path(project).display(),
-                crate::text::one_line(&tmp.to_string_lossy()),
-                crate::text::one_line(&dest.to_string_lossy())
-            )));
-        }
-    }
+    check_moves(project, plan)?;
     let mut dirs: Vec<PathBuf> = Vec::new();
     for (tmp, dest) in &plan.moves {
         let (tmp, dest) = (project.root.join(tmp), project.root.join(dest));
@@ -142,6 +100,52 @@ fn carry_out(project: &Project, plan: &Plan) -> Result<usize> {
         let n = table.assign(&plan.ids, &plan.attrs);
         Ok((n > 0, n))
     })
+}
+
+/// A plan on disk may have been planted: it may move only motif's staged
+/// files (`.motif-import-*.tmp`) to a transcript's `.txt` under
+/// `transcripts/` or to the remembered readings, through real folders
+/// inside the project, onto nothing or a regular file.
+fn check_moves(project: &Project, plan: &Plan) -> Result<()> {
+    let relative = |p: &Path| {
+        !p.as_os_str().is_empty()
+            && p.components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+    };
+    // Every folder on the way a real one, the file (if there) a file.
+    let real = |rel: &Path| {
+        let mut at = project.root.clone();
+        let mut parts = rel.components().peekable();
+        while let Some(c) = parts.next() {
+            at.push(c);
+            let ok = match (parts.peek().is_some(), fs::symlink_metadata(&at)) {
+                (_, Err(_)) => true,
+                (true, Ok(m)) => m.is_dir(),
+                (false, Ok(m)) => m.is_file(),
+            };
+            if !ok {
+                return false;
+            }
+        }
+        true
+    };
+    let readings = Path::new(crate::readings::FILE);
+    for (tmp, dest) in &plan.moves {
+        let staged = tmp
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(STAGED_PREFIX));
+        let place = dest == readings
+            || (dest.starts_with("transcripts") && dest.extension().is_some_and(|e| e == "txt"));
+        if !(staged && place && relative(tmp) && relative(dest) && real(tmp) && real(dest)) {
+            return Err(Error::invalid(format!(
+                "{}: the plan of an interrupted import moves `{}` to `{}`, which is not an import's; nothing was moved. Remove the plan to go on",
+                plan_path(project).display(),
+                crate::text::one_line(&tmp.to_string_lossy()),
+                crate::text::one_line(&dest.to_string_lossy())
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Finishes an import a killed process left planned, and removes staged
