@@ -10,7 +10,7 @@ use clap::Args;
 use serde::Serialize;
 
 use motif_core::readings::Reading;
-use motif_core::session::{ImportOptions, ImportStage, Preview};
+use motif_core::session::{ImportOptions, ImportReport, ImportStage, Preview};
 use motif_core::text::one_line;
 
 use super::output::{Progress, emit, emit_saved, json, num};
@@ -119,20 +119,31 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> CmdResult {
         progress.finish();
     }
     let report = report?;
-    let mut out = String::new();
     if report.recovered > 0 {
         ctx.notice(&format!(
             "note: finished an import that was interrupted: {} transcript(s) put in place",
             report.recovered
         ));
     }
+    emit_saved(&report_text(ctx, &report));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `import` says of each transcript (notices go to stderr).
+fn report_text(ctx: &Ctx, report: &ImportReport) -> String {
+    let mut out = String::new();
     for t in &report.imported {
         if t.unchanged {
             let _ = writeln!(
                 out,
-                "{} is already imported from {} with the same text; nothing changed",
+                "{} is already imported from {} with the same text{}",
                 t.id,
-                one_line(&t.source.display().to_string())
+                one_line(&t.source.display().to_string()),
+                if report.attributes_set == 0 {
+                    "; nothing changed"
+                } else {
+                    ""
+                }
             );
             continue;
         }
@@ -161,8 +172,14 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> CmdResult {
             );
         }
     }
-    emit_saved(&out);
-    Ok(ExitCode::SUCCESS)
+    if report.attributes_set > 0 {
+        let _ = writeln!(
+            out,
+            "attributes.csv: {} value(s) set",
+            num(report.attributes_set)
+        );
+    }
+    out
 }
 
 /// One file of `import --preview --json` (docs/contracts.md).

@@ -949,6 +949,64 @@ fn an_endless_file_is_read_only_up_to_a_transcripts_size() {
     assert_eq!(before, p.snapshot());
 }
 
+/// A file in transcripts/ named like a transcript that is not a regular
+/// file (a link, a FIFO, a device) is named by every command, `check`
+/// included, instead of being skipped as if it were not there.
+#[test]
+fn transcripts_that_are_not_regular_files_are_named_not_skipped() {
+    type Make<'a> = Box<dyn Fn(&std::path::Path) + 'a>;
+    let p = Proj::with_sample();
+    let real = p.path("transcripts/x.txt");
+    let outside = p.root.parent().unwrap().join("elsewhere");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("w.txt"), b"A: far away\n").unwrap();
+    let cases: Vec<(&str, Make, &str)> = vec![
+        (
+            "transcripts/zero.txt",
+            Box::new(|at| std::os::unix::fs::symlink("/dev/zero", at).unwrap()),
+            "a symbolic link",
+        ),
+        ("transcripts/pipe.txt", Box::new(mkfifo), "a FIFO"),
+        (
+            "transcripts/copy.md",
+            Box::new(|at| std::os::unix::fs::symlink(&real, at).unwrap()),
+            "a symbolic link",
+        ),
+        (
+            "transcripts/far",
+            Box::new(|at| std::os::unix::fs::symlink(&outside, at).unwrap()),
+            "a folder of transcripts",
+        ),
+    ];
+    for (name, make, says) in cases {
+        let before = p.snapshot();
+        make(&p.path(name));
+        for args in [
+            &["check"][..],
+            &["transcripts", "--json"],
+            &["segments", "--json"],
+            &["search", "hello"],
+        ] {
+            let (ok, err) = run_bounded(&p, args);
+            assert!(!ok, "{name} {args:?} succeeded");
+            assert!(
+                err.contains(name) && err.contains(says) && err.contains("nothing was read"),
+                "{name} {args:?}: {err}"
+            );
+        }
+        std::fs::remove_file(p.path(name)).unwrap();
+        assert_eq!(before, p.snapshot(), "{name}");
+    }
+    // Other special files that are not transcripts (no .txt/.md) are
+    // left alone, and the project works again.
+    std::os::unix::fs::symlink("/dev/zero", p.path("transcripts/notes.wav")).unwrap();
+    p.ok(&["check"]);
+    assert_eq!(
+        p.json(&["transcripts", "--json"]).as_array().unwrap().len(),
+        1
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn lock_files_planted_as_links_are_refused() {

@@ -104,7 +104,14 @@ impl Attributes {
     /// per transcript.
     pub fn to_csv(&self) -> Result<Vec<u8>> {
         let err = |e: &dyn std::fmt::Display| Error::invalid(format!("cannot write {FILE}: {e}"));
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let terminator = if self.crlf {
+            csv::Terminator::CRLF
+        } else {
+            csv::Terminator::Any(b'\n')
+        };
+        let mut w = csv::WriterBuilder::new()
+            .terminator(terminator)
+            .from_writer(Vec::new());
         let mut header = vec!["id"];
         header.extend(self.names.iter().map(String::as_str));
         w.write_record(&header).map_err(|e| err(&e))?;
@@ -151,7 +158,8 @@ fn scan(text: &str) -> std::result::Result<Vec<Row>, (usize, usize, &'static str
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         let (l, k) = (line, col);
-        if c == '\n' {
+        // A lone CR ends a line as the `csv` crate reads it.
+        if c == '\n' || (c == '\r' && chars.peek() != Some(&'\n')) {
             line += 1;
             col = 1;
         } else {
@@ -187,7 +195,7 @@ fn scan(text: &str) -> std::result::Result<Vec<Row>, (usize, usize, &'static str
         match c {
             ',' => cells.push(cur.take().unwrap_or_else(|| cell(String::new()))),
             '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
+            '\n' | '\r' => {
                 if cur.is_some() || !cells.is_empty() {
                     cells.push(cur.take().unwrap_or_else(|| cell(String::new())));
                     rows.push(Row {

@@ -84,37 +84,7 @@ pub enum Legacy {
 /// files, and turns CRLF and lone CR into LF.
 pub fn decode(bytes: &[u8], path: &Path, legacy: Legacy) -> Result<Decoded> {
     let mut notices = Vec::new();
-    if bytes.len() > MAX_TRANSCRIPT_BYTES {
-        return Err(Error::parse(
-            path,
-            None,
-            None,
-            format!(
-                "the file is {} MB; motif accepts transcripts up to {} MB — split it into several interviews",
-                bytes.len() / 1_000_000,
-                MAX_TRANSCRIPT_BYTES / 1_000_000
-            ),
-        ));
-    }
-    let text = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        utf8(rest, path, legacy, &mut notices)?
-    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE\0\0") {
-        utf32(rest, path, u32::from_le_bytes)?
-    } else if let Some(rest) = bytes.strip_prefix(b"\0\0\xFE\xFF") {
-        utf32(rest, path, u32::from_be_bytes)?
-    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-        utf16(rest, path, u16::from_le_bytes)?
-    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
-        utf16(rest, path, u16::from_be_bytes)?
-    } else if let Some(wide) = bom_less_wide(bytes) {
-        notices.push(format!("read as {} without a byte-order mark", wide.name()));
-        wide.decode(bytes, path)?
-    } else {
-        if looks_binary(bytes) {
-            return Err(binary(path));
-        }
-        utf8(bytes, path, legacy, &mut notices)?
-    };
+    let text = unicode(bytes, path, legacy, &mut notices)?;
     // The text is stored as UTF-8 without a BOM and read back through this
     // function, so it must pass the same checks: BOMs left after the first
     // go, and UTF-16 or BOM-marked text holding NULs or starting like a
@@ -135,6 +105,72 @@ pub fn decode(bytes: &[u8], path: &Path, legacy: Legacy) -> Result<Decoded> {
         text,
         notices,
         layout: None,
+    })
+}
+
+/// Decodes a table or other text read as it is, as [`decode`] does but
+/// keeping its line ends (a lone CR or a CRLF inside a quoted CSV value is
+/// part of the value) and accepting an empty file.
+pub fn decode_keeping_line_ends(bytes: &[u8], path: &Path, legacy: Legacy) -> Result<String> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(String::from_utf8_lossy(bytes).into_owned());
+    }
+    let text = unicode(bytes, path, legacy, &mut Vec::new())?;
+    let text = text.trim_start_matches('\u{feff}');
+    if looks_binary(text.as_bytes()) {
+        return Err(binary(path));
+    }
+    Ok(text.to_owned())
+}
+
+/// The bytes as Unicode text: the encoding found (by BOM, wide-encoding
+/// detection or UTF-8, else `legacy`), nothing normalized.
+fn unicode(bytes: &[u8], path: &Path, legacy: Legacy, notices: &mut Vec<String>) -> Result<String> {
+    if bytes.len() > MAX_TRANSCRIPT_BYTES {
+        return Err(Error::parse(
+            path,
+            None,
+            None,
+            format!(
+                "the file is {} MB; motif accepts transcripts up to {} MB — split it into several interviews",
+                bytes.len() / 1_000_000,
+                MAX_TRANSCRIPT_BYTES / 1_000_000
+            ),
+        ));
+    }
+    Ok(if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        utf8(rest, path, legacy, notices)?
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE\0\0") {
+        utf32(rest, path, u32::from_le_bytes)?
+    } else if let Some(rest) = bytes.strip_prefix(b"\0\0\xFE\xFF") {
+        utf32(rest, path, u32::from_be_bytes)?
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        utf16(rest, path, u16::from_le_bytes)?
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        utf16(rest, path, u16::from_be_bytes)?
+    } else if let Some(wide) = bom_less_wide(bytes) {
+        notices.push(format!("read as {} without a byte-order mark", wide.name()));
+        wide.decode(bytes, path)?
+    } else {
+        if let Some((last, cut)) = bytes.split_last()
+            && cut.len() >= 8
+            && cut.len().is_multiple_of(2)
+            && let Some(wide @ Wide::Utf16 { .. }) = bom_less_wide(cut)
+        {
+            return Err(Error::parse(
+                path,
+                None,
+                None,
+                format!(
+                    "this reads as {} without a byte-order mark, but has an odd number of bytes: its last byte (0x{last:02X}) is left over, so the file was cut short or had a byte added at its end; remove that byte, or save the file again as UTF-8",
+                    wide.name()
+                ),
+            ));
+        }
+        if looks_binary(bytes) {
+            return Err(binary(path));
+        }
+        utf8(bytes, path, legacy, notices)?
     })
 }
 
@@ -176,7 +212,7 @@ impl Wide {
 /// runs of zeros read as NUL.
 fn bom_less_wide(bytes: &[u8]) -> Option<Wide> {
     let head = &bytes[..bytes.len().min(4096)];
-    if bytes.len() < 4 || !head.contains(&0) {
+    if bytes.len() < 2 || !head.contains(&0) {
         return None;
     }
     if bytes.len().is_multiple_of(4) {
@@ -1065,6 +1101,20 @@ mod tests {
                 }
             }
         }
+        // UTF-16 without a mark and a byte appended (or one cut off) is
+        // named as such, not called binary; the shortest UTF-16 file (one
+        // character) is read.
+        let mut odd = wide(text, 2, false, false);
+        odd.push(b'\n');
+        let e = decode(&odd, Path::new("odd.txt"), Legacy::Refuse).unwrap_err();
+        assert!(
+            e.to_string().contains("UTF-16 (little-endian)")
+                && e.to_string().contains("odd number of bytes")
+                && e.to_string().contains("0x0A"),
+            "{e}"
+        );
+        let d = decode(b"A\0", Path::new("a.txt"), Legacy::Refuse).unwrap();
+        assert_eq!(d.text, "A");
         // Binary with NULs and high bytes is still binary.
         let noise: Vec<u8> = (0u32..4096)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)

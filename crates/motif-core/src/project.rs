@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::codebook::Codebook;
 use super::error::{Error, IoContext, Result};
 use super::fsio::{atomic_write, create_dirs};
-use super::import::{Legacy, decode, decode_owned};
+use super::import::{Legacy, decode_keeping_line_ends, decode_owned};
 use super::journal::Journal;
 use super::transcript::{FileStamp, MetaCache, Transcript};
 
@@ -52,6 +52,9 @@ fn default_codebook() -> String {
 pub struct Attributes {
     pub names: Vec<String>,
     pub rows: BTreeMap<String, BTreeMap<String, String>>,
+    /// The table's lines end in CRLF (as a spreadsheet writes them); a
+    /// rewrite keeps them so.
+    pub crlf: bool,
 }
 
 impl Attributes {
@@ -544,15 +547,12 @@ impl Project {
         else {
             return Ok(Attributes::default());
         };
-        let text = decode(&bytes, &path, Legacy::Refuse)
-            .map(|d| d.text)
-            .or_else(|e| {
-                if bytes.iter().all(u8::is_ascii_whitespace) {
-                    Ok(String::new())
-                } else {
-                    Err(e)
-                }
-            })?;
+        // Line ends are kept: a line break inside a quoted value is part of
+        // the value, and a rewrite keeps the table's own (CRLF or LF).
+        let text = decode_keeping_line_ends(&bytes, &path, Legacy::Refuse)?;
+        let crlf = text
+            .find(['\r', '\n'])
+            .is_some_and(|i| text[i..].starts_with("\r\n"));
         super::attributes::check_shape(&text, &path)?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(false)
@@ -577,10 +577,29 @@ impl Project {
         let mut rows = BTreeMap::new();
         for rec in reader.records() {
             let rec = rec.map_err(|e| csv_error(&path, &e))?;
-            let line = rec.position().map_or(0, |p| p.line() as usize);
+            // Counted here: the crate counts a CRLF's CR as a line too, and
+            // a record's place is before the blank lines it skipped.
+            let line = rec.position().map_or(0, |p| {
+                let at = p.byte() as usize;
+                let rest = text.get(at..).unwrap_or("");
+                let at = at + rest.len() - rest.trim_start_matches(['\r', '\n']).len();
+                let before = text.get(..at).unwrap_or("");
+                1 + before.matches('\n').count() + before.matches('\r').count()
+                    - before.matches("\r\n").count()
+            });
             let id = rec.get(0).unwrap_or("").trim().to_owned();
             if id.is_empty() {
-                continue;
+                // A row of nothing is a spacer; values without an id would
+                // be lost by the next rewrite, so they are refused.
+                if rec.iter().all(|v| v.trim().is_empty()) {
+                    continue;
+                }
+                return Err(Error::parse(
+                    &path,
+                    Some(line),
+                    Some(1),
+                    "this row has values but no transcript id; give the id (as `motif transcripts` lists it) or delete the row",
+                ));
             }
             let values: BTreeMap<String, String> = names
                 .iter()
@@ -597,7 +616,7 @@ impl Project {
                 ));
             }
         }
-        Ok(Attributes { names, rows })
+        Ok(Attributes { names, rows, crlf })
     }
 
     /// Coders with a journal, sorted.
@@ -758,19 +777,35 @@ fn collect_transcripts(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>
             continue;
         }
         let kind = entry.file_type().at(&path)?;
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let text = ext == "txt" || ext == "md";
         if kind.is_dir() {
             collect_transcripts(base, &path, out)?;
-        } else if kind.is_file() {
-            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-            if ext == "txt" || ext == "md" {
-                let rel = path.strip_prefix(base).unwrap_or(&path).with_extension("");
-                let id = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                out.push((id, path));
-            }
+        } else if kind.is_symlink() && fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+            // Not followed: it may lead out of the project, or in a loop.
+            return Err(super::fsio::not_regular(
+                &path,
+                kind,
+                "a folder of transcripts",
+                "Transcripts must be real files in real folders under transcripts/: copy the folder in (or move it there) instead of linking it",
+            ));
+        } else if text && !kind.is_file() {
+            // A link, FIFO or device named like a transcript is one the
+            // user meant to be read: skipping it would lose it silently.
+            return Err(super::fsio::not_regular(
+                &path,
+                kind,
+                "a transcript",
+                "Transcripts must be regular files in transcripts/: put the file itself there (or remove this one)",
+            ));
+        } else if kind.is_file() && text {
+            let rel = path.strip_prefix(base).unwrap_or(&path).with_extension("");
+            let id = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push((id, path));
         }
     }
     Ok(())
