@@ -26,7 +26,7 @@ pub mod theme;
 pub mod transcript_view;
 pub mod ui;
 
-use std::io::stdout;
+use std::io::{IsTerminal, stdout};
 
 use signal_hook::consts::{
     SIGALRM, SIGHUP, SIGPROF, SIGTSTP, SIGUSR1, SIGUSR2, SIGVTALRM, SIGXCPU, TERM_SIGNALS,
@@ -103,7 +103,9 @@ fn event_loop(
 ) -> anyhow::Result<()> {
     let mut last_poll = Instant::now();
     loop {
-        if signals.stop.load(Ordering::Relaxed) {
+        // A signal that ends motif, or a terminal that went away (its
+        // window closed, the ssh link cut) without one reaching motif.
+        if signals.stop.load(Ordering::Relaxed) || !stdout().is_terminal() {
             return Ok(());
         }
         if signals.suspend.swap(false, Ordering::Relaxed) || std::mem::take(&mut app.suspend) {
