@@ -11,7 +11,7 @@ use super::codebook::Codebook;
 use super::error::{Error, Result};
 use super::ids::{new_id, now_rfc3339};
 use super::journal::{Batch, Coding, CodingFields, Journal, Op, Record};
-use super::segments::{Placement, anchor, place};
+use super::segments::{anchor, place};
 use super::transcript::Transcript;
 
 /// A span as a researcher gives it.
@@ -173,10 +173,7 @@ pub fn new_coding(t: &Transcript, req: &NewCoding, coder: &str, time: &str) -> C
 
 /// Current span of coding `c` if its transcript is `t`.
 fn current_span(c: &Coding, t: &Transcript) -> Option<(usize, usize)> {
-    match place(c, t) {
-        Placement::Exact { start, end } | Placement::Moved { start, end } => Some((start, end)),
-        Placement::Orphaned => None,
-    }
+    place(c, t).span()
 }
 
 /// What coding a list of requests would do for one coder: the requests
