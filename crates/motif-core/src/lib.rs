@@ -29,6 +29,7 @@ pub mod project;
 pub mod readings;
 pub mod reanchor;
 pub mod refi;
+pub mod review;
 pub mod search;
 pub mod segments;
 pub mod session;

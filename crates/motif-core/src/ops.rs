@@ -454,8 +454,28 @@ pub fn describe(batch: &Batch, book: &Codebook) -> String {
     let mut removed = 0;
     let mut other = 0;
     let mut first: Option<String> = None;
+    // A removal and an addition of the same id: a coding re-attached
+    // (`crate::review::reattach`).
+    let removed_ids: std::collections::HashSet<&str> = batch
+        .forward
+        .iter()
+        .filter_map(|op| match op {
+            Op::Remove(id) => Some(id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut moved = 0;
     for op in &batch.forward {
         match op {
+            Op::Add(c) if removed_ids.contains(c.id.as_str()) => {
+                moved += 1;
+                first.get_or_insert_with(|| {
+                    let code = book
+                        .by_id(&c.code)
+                        .map_or(c.code.as_str(), |k| k.path.as_str());
+                    format!("{} {}-{} {code}", c.transcript, c.start, c.end)
+                });
+            }
             Op::Add(c) => {
                 added += 1;
                 first.get_or_insert_with(|| {
@@ -465,11 +485,25 @@ pub fn describe(batch: &Batch, book: &Codebook) -> String {
                     format!("{} {}-{} {code}", c.transcript, c.start, c.end)
                 });
             }
-            Op::Remove(_) => removed += 1,
+            Op::Remove(id) => {
+                let again = batch
+                    .forward
+                    .iter()
+                    .any(|op| matches!(op, Op::Add(c) if c.id == *id));
+                if !again {
+                    removed += 1;
+                }
+            }
             Op::Memo(..) | Op::Recode(..) => other += 1,
         }
     }
     let mut parts = Vec::new();
+    if moved > 0 {
+        parts.push(format!(
+            "{moved} coding{} re-attached",
+            if moved == 1 { "" } else { "s" }
+        ));
+    }
     if added > 0 {
         parts.push(format!(
             "{added} coding{} added",
@@ -490,7 +524,7 @@ pub fn describe(batch: &Batch, book: &Codebook) -> String {
     }
     let mut s = parts.join(", ");
     if let Some(f) = first {
-        let _ = write!(s, " ({f}{})", if added > 1 { ", …" } else { "" });
+        let _ = write!(s, " ({f}{})", if added + moved > 1 { ", …" } else { "" });
     }
     s
 }
