@@ -1,9 +1,9 @@
 //! Carrying a coding over an edit of its transcript.
 //!
 //! Where the text a coding was made on is known (kept by hash in
-//! `.motif/texts/`, see [`crate::history`]), the two versions are diffed —
-//! words first, then the characters of each changed stretch — and the
-//! coding's span is mapped through the diff ([`EditMap`]). Text no edit
+//! `.motif/texts/`, see [`crate::history`]), the two versions are diffed
+//! character by character (a minimal diff, Myers' algorithm) and the
+//! coding's span is mapped through it ([`EditMap`]). Text no edit
 //! touched keeps its coding exactly; a span an edit reached inside is
 //! *edited* (its new text differs from the quote); a span whose text is
 //! gone (or of which less than a third of its characters survive) is
@@ -58,80 +58,27 @@ pub struct EditMap {
     old: Vec<char>,
 }
 
-/// The code-point start of each token of `text` and the tokens: runs of
-/// letters and digits (scripts written without spaces, from U+2E80 on,
-/// one character each), every other character on its own.
-fn tokens(text: &str) -> (Vec<&str>, Vec<usize>) {
-    let mut toks = Vec::new();
-    let mut starts = Vec::new();
-    let mut run: Option<(usize, usize)> = None; // (byte, char) where the run began
-    let wordy = |c: char| c.is_alphanumeric() && (c as u32) < 0x2E80;
-    let mut cp = 0;
-    for (b, c) in text.char_indices() {
-        if wordy(c) {
-            if run.is_none() {
-                run = Some((b, cp));
-            }
-        } else {
-            if let Some((rb, rc)) = run.take() {
-                toks.push(&text[rb..b]);
-                starts.push(rc);
-            }
-            toks.push(&text[b..b + c.len_utf8()]);
-            starts.push(cp);
-        }
-        cp += 1;
-    }
-    if let Some((rb, rc)) = run {
-        toks.push(&text[rb..]);
-        starts.push(rc);
-    }
-    starts.push(cp);
-    (toks, starts)
-}
-
 impl EditMap {
-    /// Aligns `old` with `new`.
+    /// Aligns `old` with `new`, character by character (a minimal diff:
+    /// text no edit touched is aligned with itself).
     pub fn new(old: &str, new: &str) -> EditMap {
         let deadline = Instant::now() + DIFF_DEADLINE;
-        let (ot, os) = tokens(old);
-        let (nt, ns) = tokens(new);
         let old_chars: Vec<char> = old.chars().collect();
         let new_chars: Vec<char> = new.chars().collect();
-        let mut pieces = Vec::new();
-        for op in capture_diff_slices_deadline(Algorithm::Myers, &ot, &nt, Some(deadline)) {
-            let (tag, o, n) = op.as_tag_tuple();
-            let (oa, ob) = (os[o.start], os[o.end]);
-            let (na, nb) = (ns[n.start], ns[n.end]);
-            if tag == DiffTag::Replace {
-                // Refine a replaced stretch character by character, so that
-                // a typo fixed inside a word keeps the rest of it.
-                let inner = capture_diff_slices_deadline(
-                    Algorithm::Myers,
-                    &old_chars[oa..ob],
-                    &new_chars[na..nb],
-                    Some(deadline),
-                );
-                for op in inner {
+        let pieces =
+            capture_diff_slices_deadline(Algorithm::Myers, &old_chars, &new_chars, Some(deadline))
+                .into_iter()
+                .map(|op| {
                     let (tag, o, n) = op.as_tag_tuple();
-                    pieces.push(Piece {
-                        old: oa + o.start,
+                    Piece {
+                        old: o.start,
                         old_len: o.len(),
-                        new: na + n.start,
+                        new: n.start,
                         new_len: n.len(),
                         equal: tag == DiffTag::Equal,
-                    });
-                }
-            } else {
-                pieces.push(Piece {
-                    old: oa,
-                    old_len: ob - oa,
-                    new: na,
-                    new_len: nb - na,
-                    equal: tag == DiffTag::Equal,
-                });
-            }
-        }
+                    }
+                })
+                .collect();
         EditMap {
             pieces,
             old: old_chars,
@@ -359,6 +306,10 @@ fn between_contexts(
     let ns = new[..s].chars().count();
     judge_edited(ns, ns + now.chars().count(), now, kept, had)
 }
+
+#[cfg(test)]
+#[path = "reanchor_props.rs"]
+mod props;
 
 #[cfg(test)]
 mod tests {
