@@ -65,7 +65,7 @@ impl EditMap {
         let deadline = Instant::now() + DIFF_DEADLINE;
         let old_chars: Vec<char> = old.chars().collect();
         let new_chars: Vec<char> = new.chars().collect();
-        let pieces =
+        let mut pieces: Vec<Piece> =
             capture_diff_slices_deadline(Algorithm::Myers, &old_chars, &new_chars, Some(deadline))
                 .into_iter()
                 .map(|op| {
@@ -79,6 +79,7 @@ impl EditMap {
                     }
                 })
                 .collect();
+        slide_blocks(&mut pieces, &old_chars, &new_chars);
         EditMap {
             pieces,
             old: old_chars,
@@ -141,6 +142,87 @@ impl EditMap {
             .filter(|c| !c.is_whitespace())
             .count();
         (new_start, new_end.max(new_start), kept, had)
+    }
+}
+
+/// How natural a block of deleted or inserted text at `b..b + len` of
+/// `txt` is as the edit: one that starts after a line break or a space
+/// and ends with one beats one that cuts words.
+fn block_score(txt: &[char], b: usize, len: usize) -> u8 {
+    let kind = |c: char| match c {
+        '\n' => 3,
+        c if c.is_whitespace() => 2,
+        c if !c.is_alphanumeric() => 1,
+        _ => 0,
+    };
+    let before = if b == 0 { 3 } else { kind(txt[b - 1]) };
+    before + kind(txt[b + len - 1])
+}
+
+/// Moves each deleted or inserted block to its most natural place among
+/// those that read the same. A diff may put the deletion of a paragraph
+/// `Two.\n\n` after `One.\n\n` as `.\n\nTwo` (the same letters one place
+/// earlier), which would take the full stop from a coding of `One.`; the
+/// block is moved back to start after the line break.
+fn slide_blocks(pieces: &mut [Piece], old: &[char], new: &[char]) {
+    for i in 0..pieces.len() {
+        let p = pieces[i];
+        if p.equal || (p.old_len > 0) == (p.new_len > 0) {
+            continue;
+        }
+        let (txt, a, len) = if p.new_len == 0 {
+            (old, p.old, p.old_len)
+        } else {
+            (new, p.new, p.new_len)
+        };
+        let left_room = if i > 0 && pieces[i - 1].equal {
+            pieces[i - 1].old_len
+        } else {
+            0
+        };
+        let right_room = pieces
+            .get(i + 1)
+            .filter(|n| n.equal)
+            .map_or(0, |n| n.old_len);
+        let mut left = 0;
+        while left < left_room && txt[a - 1 - left] == txt[a + len - 1 - left] {
+            left += 1;
+        }
+        let mut right = 0;
+        while right < right_room && txt[a + right] == txt[a + len + right] {
+            right += 1;
+        }
+        if left == 0 && right == 0 {
+            continue;
+        }
+        // Best place; the diff's own on a tie.
+        let mut best = (block_score(txt, a, len), 0isize);
+        for d in (0..=left)
+            .map(|l| -(l as isize))
+            .chain((1..=right).map(|r| r as isize))
+        {
+            let score = block_score(txt, a.wrapping_add_signed(d), len);
+            if score > best.0 {
+                best = (score, d);
+            }
+        }
+        let d = best.1;
+        if d == 0 {
+            continue;
+        }
+        pieces[i].old = p.old.wrapping_add_signed(d);
+        pieces[i].new = p.new.wrapping_add_signed(d);
+        if i > 0 && pieces[i - 1].equal {
+            let prev = &mut pieces[i - 1];
+            prev.old_len = prev.old_len.wrapping_add_signed(d);
+            prev.new_len = prev.new_len.wrapping_add_signed(d);
+        }
+        if let Some(next) = pieces.get_mut(i + 1).filter(|n| n.equal) {
+            next.old = next.old.wrapping_add_signed(d);
+            next.new = next.new.wrapping_add_signed(d);
+            next.old_len = next.old_len.wrapping_add_signed(-d);
+            next.new_len = next.new_len.wrapping_add_signed(-d);
+        }
     }
 }
 
@@ -352,6 +434,18 @@ mod tests {
         let new = "A: B: café. C: café.\n";
         assert_eq!(via_diff(old, new, "café", 0), Mapped::Gone);
         assert_eq!(text_of(new, via_diff(old, new, "café", 1)), "café");
+    }
+
+    #[test]
+    fn a_paragraph_deleted_after_a_coded_one_leaves_it_whole() {
+        let old = "A: One was it.\n\nTwo went too.\n\nB: ok\n";
+        let new = "A: One was it.\n\nB: ok\n";
+        let m = via_diff(old, new, "One was it.", 0);
+        assert_eq!(text_of(new, m), "One was it.");
+        assert!(matches!(m, Mapped::Same { .. }), "{m:?}");
+        // And inserted after it.
+        let m = via_diff(new, old, "One was it.", 0);
+        assert!(matches!(m, Mapped::Same { .. }), "{m:?}");
     }
 
     #[test]

@@ -53,14 +53,15 @@ pub fn state_of(c: &Coding, t: &Transcript) -> Option<State> {
     }
 }
 
-/// The codings of `journal` that await review, in journal order.
+/// The codings of `journal` that await review, by transcript and where
+/// they were coded.
 /// `transcripts` finds a transcript by id (codings on a missing one are
 /// not listed here: `motif check` reports them).
 pub fn pending<'t>(
     journal: &Journal,
     transcripts: &dyn Fn(&str) -> Option<&'t Transcript>,
 ) -> Vec<Pending> {
-    journal
+    let mut out: Vec<Pending> = journal
         .codings()
         .into_iter()
         .filter_map(|c| {
@@ -70,7 +71,15 @@ pub fn pending<'t>(
                 state,
             })
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| {
+        (&a.coding.transcript, a.coding.start, &a.coding.id).cmp(&(
+            &b.coding.transcript,
+            b.coding.start,
+            &b.coding.id,
+        ))
+    });
+    out
 }
 
 /// Re-attaches coding `id` of `journal` to `start..end` (code points,
