@@ -130,6 +130,29 @@ fn edited_message(s: &super::segments::Segment<'_>, code: &str) -> String {
     )
 }
 
+/// The edited codings among `segs`, each with its message.
+fn edited_items(
+    segs: &[super::segments::Segment<'_>],
+    code_name: &dyn Fn(&str) -> String,
+) -> Vec<(CodingRef, String)> {
+    segs.iter()
+        .filter(|s| s.edited)
+        .map(|s| {
+            let mut about = CodingRef::of(s.coding);
+            about.now = Some(Now {
+                start: s.start,
+                end: s.end,
+                text: s
+                    .transcript
+                    .slice_chars(s.start, s.end)
+                    .unwrap_or_default()
+                    .to_owned(),
+            });
+            (about, edited_message(s, &code_name(&s.coding.code)))
+        })
+        .collect()
+}
+
 /// Checks a loaded project.
 pub fn check(ws: &Workspace) -> Report {
     let mut items = Vec::new();
@@ -189,23 +212,8 @@ pub fn check(ws: &Workspace) -> Report {
             Some(CodingRef::of(c)),
         );
     }
-    for s in segs.iter().filter(|s| s.edited) {
-        let mut about = CodingRef::of(s.coding);
-        about.now = Some(Now {
-            start: s.start,
-            end: s.end,
-            text: s
-                .transcript
-                .slice_chars(s.start, s.end)
-                .unwrap_or_default()
-                .to_owned(),
-        });
-        push(
-            Level::Note,
-            "edited-coding",
-            edited_message(s, &code_name(&s.coding.code)),
-            Some(about),
-        );
+    for (about, message) in edited_items(&segs, &code_name) {
+        push(Level::Note, "edited-coding", message, Some(about));
     }
     let moved: BTreeSet<&str> = segs
         .iter()

@@ -21,6 +21,10 @@ use crate::transcript::{Transcript, content_hash};
 /// The largest kept text read back (a transcript is far smaller).
 const MAX_TEXT_BYTES: u64 = 256 << 20;
 
+/// Alignments by (old hash, new hash); `None` when the old text is not
+/// kept.
+type Maps = FxHashMap<(String, String), Option<Arc<EditMap>>>;
+
 /// The kept versions of a project's transcripts, and the alignments of
 /// old versions with current ones computed so far.
 #[derive(Debug)]
@@ -28,7 +32,7 @@ pub struct TextHistory {
     dir: PathBuf,
     /// By (old hash, new hash): the alignment, or `None` when the old text
     /// is not kept.
-    maps: Mutex<FxHashMap<(String, String), Option<Arc<EditMap>>>>,
+    maps: Mutex<Maps>,
 }
 
 /// Whether `hash` looks like a content hash (it names a file: nothing

@@ -42,9 +42,11 @@ fn edit() -> impl Strategy<Value = Edit> {
 
 fn base_text() -> impl Strategy<Value = String> {
     proptest::collection::vec((0..WORDS.len(), 0..SEPS.len()), 6..40).prop_map(|ws| {
-        ws.into_iter()
-            .map(|(w, s)| format!("{}{}", WORDS[w], SEPS[s]))
-            .collect()
+        ws.into_iter().fold(String::new(), |mut out, (w, s)| {
+            out.push_str(WORDS[w]);
+            out.push_str(SEPS[s]);
+            out
+        })
     })
 }
 
