@@ -163,12 +163,12 @@ fn report_text(ctx: &Ctx, report: &ImportReport) -> String {
                 format!(" ({})", one_line(&t.speakers.join(", ")))
             }
         );
-        if let Some((moved, orphaned)) = t.replaced
-            && moved + orphaned > 0
+        if let Some((moved, edited, orphaned)) = t.replaced
+            && moved + edited + orphaned > 0
         {
             let _ = writeln!(
                 out,
-                "  replaced: {moved} coding(s) re-attached to their quotes, {orphaned} orphaned (kept; `motif check` lists them)"
+                "  replaced: {moved} coding(s) followed their text, {edited} edited, {orphaned} orphaned (kept; `motif check` lists the edited and orphaned ones for review)"
             );
         }
     }

@@ -20,6 +20,7 @@ pub mod keymap;
 pub mod play;
 pub mod popup;
 pub mod refresh;
+pub mod review;
 pub mod selection;
 pub mod textview;
 pub mod theme;

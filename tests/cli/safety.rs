@@ -176,14 +176,29 @@ fn editing_a_transcript_on_disk_reanchors_or_orphans_codings() {
     let out = p.ok(&["check"]);
     assert!(
         out.contains(
-            "note: transcript `x` changed since it was coded; 2 coding(s) were re-attached"
+            "note: transcript `x` changed since it was coded; 2 coding(s) followed their text"
         ),
         "{out}"
     );
-    // Now the quote disappears: the coding is orphaned, kept and reported.
+    // A word edited inside the quote: the coding follows, marked edited.
     p.write(
         "transcripts/x.txt",
         edited.replace("PaddlePaddle", "Paddle").as_bytes(),
+    );
+    let segs = segments(&p);
+    assert_eq!(segs.len(), 2);
+    assert!(segs.iter().any(|x| x["text"] == "Paddle"), "{segs:?}");
+    let out = p.ok(&["check"]);
+    assert!(
+        out.contains("an edit changed its text “PaddlePaddle”, now “Paddle”"),
+        "{out}"
+    );
+    // Now the passage disappears: the coding is orphaned, kept and reported.
+    p.write(
+        "transcripts/x.txt",
+        edited
+            .replace(" — PaddlePaddle — then PyTorch", "")
+            .as_bytes(),
     );
     let out = p.run(&["check"]);
     assert_eq!(out.status.code(), Some(1));

@@ -195,7 +195,7 @@ impl Project {
     /// and delete wherever it leads.
     fn check_folders(&self) -> Result<()> {
         let derived = self.derived_dir();
-        for dir in ["", "index", "cache", "locks"] {
+        for dir in ["", "index", "cache", "locks", "texts"] {
             let d = if dir.is_empty() {
                 derived.clone()
             } else {
@@ -468,7 +468,14 @@ impl Project {
             })
     }
 
-    /// Loads one transcript by id.
+    /// The project's earlier versions of transcripts (`.motif/texts/`).
+    pub fn history(&self) -> std::sync::Arc<super::history::TextHistory> {
+        std::sync::Arc::new(super::history::TextHistory::new(
+            self.derived_dir().join("texts"),
+        ))
+    }
+
+    /// Loads one transcript by id (its version is kept in the history).
     pub fn transcript(&self, id: &str) -> Result<Transcript> {
         let path = self.transcript_file(id).ok_or_else(|| {
             Error::invalid(format!(
@@ -477,11 +484,15 @@ impl Project {
                 self.transcripts_dir().display()
             ))
         })?;
-        Ok(Transcript::with_speakers(
+        let mut t = Transcript::with_speakers(
             id,
             read_transcript_text(&path)?,
             self.readings.speakers_of(id),
-        ))
+        );
+        let history = self.history();
+        history.keep(&t);
+        t.history = Some(history);
+        Ok(t)
     }
 
     /// Loads every transcript; the ones that cannot be read are returned
@@ -527,6 +538,11 @@ impl Project {
                 }
                 Err(e) => bad.push(e),
             }
+        }
+        let history = self.history();
+        for t in &mut ok {
+            history.keep(t);
+            t.history = Some(std::sync::Arc::clone(&history));
         }
         let detected = |t: &Transcript| self.readings.speakers_of(&t.id).is_auto();
         if !all_hit || !all_trusted || !cache.covers_exactly(&ok, &detected) {

@@ -43,6 +43,7 @@ pub enum Popup {
     List(ListPopup),
     Stats(Stats),
     Agreement(Disagreements),
+    Review(crate::tui::review::Review),
 }
 
 /// Whether a popup stays open after a key.
@@ -66,6 +67,7 @@ impl Popup {
             Popup::List(_) => Context::List,
             Popup::Stats(_) => Context::Stats,
             Popup::Agreement(_) => Context::Agreement,
+            Popup::Review(_) => Context::Review,
         })
     }
 
@@ -86,7 +88,7 @@ impl Popup {
             Popup::Command(_) => "COMMAND",
             Popup::Search(_) => "SEARCH",
             Popup::Memo(_) => "MEMO",
-            Popup::List(_) | Popup::Help(_) => "LIST",
+            Popup::List(_) | Popup::Help(_) | Popup::Review(_) => "LIST",
             Popup::Stats(_) => "STATS",
             Popup::Agreement(_) => "AGREE",
         })
@@ -105,6 +107,7 @@ impl Popup {
             Popup::List(p) => p.render(f, app, area),
             Popup::Stats(p) => p.render(f, app, area),
             Popup::Agreement(p) => p.render(f, app, area),
+            Popup::Review(p) => p.render(f, app, area),
         }
     }
 }
@@ -137,6 +140,7 @@ impl App {
             Popup::List(p) => p.on_key(self, action),
             Popup::Stats(p) => p.on_key(self, action),
             Popup::Agreement(p) => p.on_key(self, action),
+            Popup::Review(p) => p.on_key(self, action),
         };
         // A popup that opened another one gives way to it.
         if flow == Flow::Stay && matches!(self.popup, Popup::None) {

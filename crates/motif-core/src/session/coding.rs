@@ -264,12 +264,7 @@ impl Session {
     pub fn uncode_id(&mut self, id: &str) -> Result<crate::journal::Coding> {
         let journal = self.journal()?;
         if journal.get(id).is_none() {
-            return Err(crate::error::Error::invalid(format!(
-                "{} has no coding {}; `motif check` lists orphaned codings with their ids, \
-                 `motif segments --json` every coding's id",
-                journal.coder,
-                crate::text::one_line(id)
-            )));
+            return Err(crate::review::no_coding(journal, id));
         }
         let mut gone = ops::remove_ids(journal, &[id.to_owned()], true)?;
         Ok(gone.remove(0))

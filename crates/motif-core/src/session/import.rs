@@ -67,9 +67,10 @@ pub struct Imported {
     pub speakers: Vec<String>,
     /// What the reader noticed (a legacy encoding, a format quirk…).
     pub notices: Vec<String>,
-    /// For a replaced transcript: its codings that moved with their quote
-    /// and those orphaned.
-    pub replaced: Option<(usize, usize)>,
+    /// For a replaced transcript: its codings that moved with their text,
+    /// those whose text the new version changed (edited, for review) and
+    /// those orphaned.
+    pub replaced: Option<(usize, usize, usize)>,
     /// The transcript was already there with exactly this text (an import
     /// run again): nothing was written.
     pub unchanged: bool,
@@ -143,6 +144,15 @@ impl Session {
         } else {
             Vec::new()
         };
+        // The versions being replaced stay known, so that their codings
+        // follow the edit (loading a transcript keeps its version).
+        for r in ready
+            .iter()
+            .filter(|r| r.existing.is_some() && !r.unchanged)
+        {
+            let _ = self.project.transcript(&r.id);
+        }
+        let history = self.project.history();
         let mut report = ImportReport {
             recovered,
             ..ImportReport::default()
@@ -161,7 +171,7 @@ impl Session {
                     .moves
                     .push((self.relative(&tmp), self.relative(&dest)));
             }
-            report.imported.push(imported(r, &journals));
+            report.imported.push(imported(r, &journals, &history));
         }
         if !attrs.is_empty() {
             staged.ids = ready.iter().map(|r| r.id.clone()).collect();
@@ -336,18 +346,24 @@ fn preview(r: &Ready) -> Preview {
 }
 
 /// What the report says of one file.
-fn imported(r: &Ready, journals: &[crate::journal::Journal]) -> Imported {
-    let t = Transcript::with_speakers(r.id.clone(), r.decoded.text.clone(), &r.speakers);
+fn imported(
+    r: &Ready,
+    journals: &[crate::journal::Journal],
+    history: &std::sync::Arc<crate::history::TextHistory>,
+) -> Imported {
+    let mut t = Transcript::with_speakers(r.id.clone(), r.decoded.text.clone(), &r.speakers);
+    t.history = Some(std::sync::Arc::clone(history));
     let replaced = r.existing.as_ref().filter(|_| !r.unchanged).map(|_| {
-        let (mut moved, mut orphaned) = (0, 0);
+        let (mut moved, mut edited, mut orphaned) = (0, 0, 0);
         for c in journals.iter().flat_map(|j| j.codings_in(&r.id)) {
             match place(c, &t) {
                 Placement::Exact { .. } => {}
                 Placement::Moved { .. } => moved += 1,
+                Placement::Edited { .. } => edited += 1,
                 Placement::Orphaned => orphaned += 1,
             }
         }
-        (moved, orphaned)
+        (moved, edited, orphaned)
     });
     Imported {
         id: r.id.clone(),
