@@ -292,4 +292,26 @@ fn a_spreadsheets_table_survives_a_rewrite_byte_for_byte() {
         x["attributes"]["note"], "first line\r\nsecond\rthird, with a comma",
         "{x}"
     );
+    // Excel's UTF-8 (with a byte-order mark) keeps its mark, and its
+    // UTF-16 ("Unicode text") comes back as UTF-8 with one, which it
+    // reads: accents survive either way.
+    for table in [
+        b"\xEF\xBB\xBFid,site\r\nx,Zo\xC3\xAB\r\n".to_vec(),
+        "\u{feff}id,site\r\nx,Zoë\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect(),
+    ] {
+        p.write("attributes.csv", &table);
+        p.ok(&[
+            "import",
+            p.path("in/y.txt").to_str().unwrap(),
+            "--attr",
+            "wave=3",
+        ]);
+        assert_eq!(
+            std::fs::read(p.path("attributes.csv")).unwrap(),
+            "\u{feff}id,site,wave\r\nx,Zoë,\r\ny,,3\r\n".as_bytes()
+        );
+    }
 }

@@ -770,6 +770,40 @@ fn external_paths_are_refused_unless_allowed() {
     let ts = views(&into).2;
     assert_eq!(ts.as_array().unwrap().len(), 1);
     assert_eq!(ts[0]["id"], "abs");
+    // A device or a FIFO as a source is refused by name, at once (it
+    // would fill memory or never open).
+    let fifo = dir.path().join("fifo.txt");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for (name, target) in [("zero", "/dev/zero"), ("fifo", s(&fifo))] {
+        let qde = format!(
+            r#"<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="dev"><Sources>
+<TextSource guid="00000000-0000-4000-8000-0000000000f3" name="{name}" plainTextPath="absolute://{target}"/>
+</Sources></Project>"#
+        );
+        let file = dir.path().join(format!("{name}.qdpx"));
+        write_qdpx(&file, &[("project.qde", qde.as_bytes())]);
+        let into = dir.path().join(format!("p-{name}"));
+        let out = run(&[
+            "import-qdpx",
+            s(&file),
+            "--into",
+            s(&into),
+            "--allow-external-paths",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(
+            err.contains(target) && err.contains("not a regular file"),
+            "{name}: {err}"
+        );
+        assert!(!into.exists(), "{name}: nothing may be written");
+    }
 }
 
 // ---------------------------------------------------------------- merging
@@ -1255,4 +1289,47 @@ fn huge_names_and_attribute_values_are_capped() {
     assert!(toml < 2_000, "motif.toml is {toml} bytes");
     let attrs = std::fs::read_to_string(into.join("attributes.csv")).unwrap();
     assert_eq!(attrs.chars().filter(|&c| c == 'é').count(), 10_000);
+}
+
+/// GUIDs that are not in GUID form (`zz-code`, a user `7`) or missing
+/// still link what refers to them: a code's codings are kept with it, a
+/// user's codings under its name, and a note without a GUID is kept as a
+/// loose note instead of vanishing.
+#[test]
+fn elements_with_non_standard_guids_keep_their_links_and_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "Interviewer: Tell me.\r\nBob: I started using paddle — 飞桨 🚀.\r\n";
+    let qde = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="x" origin="hand">
+<Users><User guid="7" name="Zoë"/></Users>
+<CodeBook><Codes><Code guid="zz-code" name="zcode" isCodable="true"/></Codes></CodeBook>
+<Sources><TextSource guid="a0000000-0000-0000-0000-000000000001" name="p09" plainTextPath="internal://a.txt">
+<PlainTextSelection guid="e0000000-0000-0000-0000-000000000001" name="x" startPosition="22" endPosition="46" creatingUser="7">
+<Coding guid="f0000000-0000-0000-0000-000000000001" creatingUser="7"><CodeRef targetGUID=" zz-code "/></Coding>
+</PlainTextSelection></TextSource></Sources>
+<Notes><Note guid="" name="Loose"><PlainTextContent>an important loose memo</PlainTextContent></Note>
+<Note guid="n0000000-0000-0000-0000-000000000001" name="Other"><PlainTextContent>a second memo, café</PlainTextContent></Note></Notes>
+</Project>"#;
+    let file = dir.path().join("odd.qdpx");
+    write_qdpx(
+        &file,
+        &[
+            ("project.qde", qde.as_bytes()),
+            ("sources/a.txt", text.as_bytes()),
+        ],
+    );
+    let into = dir.path().join("p");
+    let (out, err) = ok(&["import-qdpx", s(&file), "--into", s(&into)]);
+    assert!(!err.contains("were skipped"), "{out}\n{err}");
+    let (codes, segs, _) = views(&into);
+    assert_eq!(codes.as_array().unwrap().len(), 1, "{codes}");
+    let segs = segs.as_array().unwrap();
+    assert_eq!(segs.len(), 1, "{out}\n{err}");
+    assert_eq!(segs[0]["code"], "zcode", "{}", segs[0]);
+    assert_eq!(segs[0]["coder"], "Zoë", "{}", segs[0]);
+    let memos = std::fs::read_to_string(into.join("memos/project.md")).unwrap();
+    assert!(
+        memos.contains("an important loose memo") && memos.contains("a second memo, café"),
+        "{memos}"
+    );
 }

@@ -444,6 +444,44 @@ fn journals_that_are_not_regular_files_are_refused() {
     assert_eq!(p.json(&["segments", "--json"]).as_array().unwrap().len(), 1);
 }
 
+/// A record whose span runs backwards (a hand edit, a bad merge) is an
+/// unreadable record: reported by `check` with its line, skipped by every
+/// command, never a crash.
+#[test]
+fn a_journal_record_with_a_reversed_span_is_reported_not_a_crash() {
+    let p = Proj::with_sample();
+    p.ok(&["code", "x", "--chars", "0-5", "theme", "--coder", "ana"]);
+    let first = p.read("codings/ana.jsonl");
+    let mut rec: serde_json::Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    rec["id"] = "reversed".into();
+    rec["start"] = 40.into();
+    rec["end"] = 3.into();
+    p.write("codings/ana.jsonl", format!("{first}{rec}\n").as_bytes());
+    let out = p.run(&["check"]);
+    let said =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("ana.jsonl:2") && said.contains("a span runs forward"),
+        "{said}"
+    );
+    for args in [
+        &["segments"][..],
+        &["segments", "--json"],
+        &["segments", "--csv"],
+        &["segments", "--md"],
+    ] {
+        let out = p.run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(p.json(&["segments", "--json"]).as_array().unwrap().len(), 1);
+    let qdpx = p.root.parent().unwrap().join("r.qdpx");
+    p.ok(&["export", "qdpx", "-o", qdpx.to_str().unwrap()]);
+}
+
 #[test]
 fn an_endless_journal_line_is_read_in_bounded_memory() {
     let p = Proj::with_sample();
@@ -529,6 +567,20 @@ fn outputs_never_replace_motifs_own_files() {
         (vec!["segments", "--md", "-o"], "memos/project.md"),
         (vec!["export", "qdc", "-o"], "codebooks/codebook.toml"),
         (vec!["export", "qdpx", "-o"], ".motif/study.qdpx"),
+        // In folders that do not exist yet: still motif's.
+        (
+            vec!["export", "frequencies", "-o"],
+            "transcripts/sub/new.md",
+        ),
+        (
+            vec!["export", "frequencies", "-o"],
+            "memos/transcripts/x.md",
+        ),
+        (vec!["export", "frequencies", "-o"], "queries/q.toml"),
+        (
+            vec!["export", "frequencies", "-o"],
+            "exports/../codings/new/b.jsonl",
+        ),
     ] {
         let mut args = args.clone();
         let abs = p.path(target);
@@ -919,7 +971,12 @@ fn a_planted_import_plan_moves_nothing_outside() {
     p.ok(&["codes", "add", "alpha"]);
     p.ok(&["code", "x", "--chars", "0-5", "alpha", "--coder", "ana"]);
     std::os::unix::fs::symlink(outside.path(), p.path("transcripts/ln")).unwrap();
-    for dest in ["codings/ana.jsonl", "transcripts/ln/out.txt", "motif.toml"] {
+    for dest in [
+        "codings/ana.jsonl",
+        "transcripts/ln/out.txt",
+        "motif.toml",
+        "transcripts/x.txt",
+    ] {
         p.write("transcripts/.motif-import-x-0.tmp", b"ANA: planted\n");
         let plan = serde_json::json!({
             "moves": [["transcripts/.motif-import-x-0.tmp", dest]],
@@ -933,6 +990,31 @@ fn a_planted_import_plan_moves_nothing_outside() {
         assert_eq!(before, p.snapshot(), "{dest}");
         assert!(!outside.path().join("out.txt").exists());
     }
+    // An existing transcript is replaced only by a plan that recorded its
+    // bytes (as a killed `import --replace` leaves it), and only while it
+    // still holds them.
+    std::fs::remove_file(p.path("transcripts/ln")).unwrap();
+    let old = std::fs::read(p.path("transcripts/x.txt")).unwrap();
+    p.write("transcripts/.motif-import-x-0.tmp", b"ANA: planted\n");
+    let plan = serde_json::json!({
+        "moves": [["transcripts/.motif-import-x-0.tmp", "transcripts/x.txt"]],
+        "ids": [], "attrs": [],
+        "replaces": [["transcripts/x.txt", blake3::hash(b"other bytes").to_hex().to_string()]],
+    });
+    p.write(".motif/import-pending.json", plan.to_string().as_bytes());
+    let out = p.run(&["transcripts"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not an import's"), "{err}");
+    assert_eq!(std::fs::read(p.path("transcripts/x.txt")).unwrap(), old);
+    p.write("transcripts/.motif-import-x-0.tmp", b"ANA: planted\n");
+    let plan = serde_json::json!({
+        "moves": [["transcripts/.motif-import-x-0.tmp", "transcripts/x.txt"]],
+        "ids": [], "attrs": [],
+        "replaces": [["transcripts/x.txt", blake3::hash(&old).to_hex().to_string()]],
+    });
+    p.write(".motif/import-pending.json", plan.to_string().as_bytes());
+    p.ok(&["transcripts"]);
+    assert_eq!(p.read("transcripts/x.txt"), "ANA: planted\n");
 }
 
 #[cfg(unix)]

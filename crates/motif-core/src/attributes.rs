@@ -109,9 +109,14 @@ impl Attributes {
         } else {
             csv::Terminator::Any(b'\n')
         };
+        let start = if self.bom {
+            b"\xEF\xBB\xBF".to_vec()
+        } else {
+            Vec::new()
+        };
         let mut w = csv::WriterBuilder::new()
             .terminator(terminator)
-            .from_writer(Vec::new());
+            .from_writer(start);
         let mut header = vec!["id"];
         header.extend(self.names.iter().map(String::as_str));
         w.write_record(&header).map_err(|e| err(&e))?;
@@ -244,6 +249,22 @@ pub(crate) fn check_shape(text: &str, path: &std::path::Path) -> Result<()> {
     };
     for (i, cell) in header.cells.iter().enumerate() {
         let name = cell.value.trim();
+        // A name is shown as a column heading: nothing in it may act on a
+        // terminal or break the heading's line.
+        if name
+            .chars()
+            .any(|c| c.is_control() || crate::text::is_hidden_control(c))
+        {
+            return Err(at(
+                cell.line,
+                cell.col,
+                format!(
+                    "column {} `{}` holds a control, line-break or direction character; name it with plain text",
+                    i + 1,
+                    one_line(name)
+                ),
+            ));
+        }
         if let Some(j) = header.cells[..i]
             .iter()
             .position(|c| c.value.trim().eq_ignore_ascii_case(name))

@@ -218,6 +218,12 @@ pub fn check_name(name: &str) -> std::result::Result<(), String> {
 }
 
 fn check_path(path: &str) -> std::result::Result<(), String> {
+    if path.matches('/').count() >= MAX_DEPTH {
+        return Err(format!(
+            "a code may lie at most {MAX_DEPTH} levels deep, and this path has {} levels",
+            path.matches('/').count() + 1
+        ));
+    }
     path.split('/').try_for_each(check_name)
 }
 
@@ -344,6 +350,11 @@ fn entry_key(
     Ok(Some(c))
 }
 
+/// How deep codes may nest: far beyond any real codebook (a handful of
+/// levels), and it keeps a damaged or hostile one from making every
+/// command slow (paths are whole strings: cost grows with depth squared).
+pub const MAX_DEPTH: usize = 64;
+
 /// Every parent must be a code too (`paths`; `path_spans` tells where each
 /// code's path is written).
 fn check_parents(
@@ -352,6 +363,16 @@ fn check_parents(
     path_spans: &HashMap<String, usize>,
 ) -> std::result::Result<(), ErrAt> {
     for c in codes {
+        if c.depth() >= MAX_DEPTH {
+            let at = path_spans.get(&c.path).copied().unwrap_or(0);
+            return Err((
+                at,
+                format!(
+                    "`{}` lies more than {MAX_DEPTH} levels deep; a codebook holds at most that many",
+                    crate::text::one_line(&c.path.chars().take(200).collect::<String>())
+                ),
+            ));
+        }
         if let Some(parent) = c.parent()
             && !paths.contains(parent)
         {
@@ -938,6 +959,14 @@ impl Codebook {
 
     /// Writes the codebook atomically.
     pub fn save(&self) -> Result<()> {
+        // A change that nests codes too deep (a subtree moved under a deep
+        // code) would leave a codebook motif refuses to read.
+        if let Some(c) = self.codes.iter().find(|c| c.depth() >= MAX_DEPTH) {
+            return Err(Error::invalid(format!(
+                "this change would put `{}` more than {MAX_DEPTH} levels deep, where a codebook holds at most {MAX_DEPTH}; nothing was changed",
+                crate::text::one_line(&c.path.chars().take(200).collect::<String>())
+            )));
+        }
         atomic_write(&self.path, self.to_toml().as_bytes())
     }
 

@@ -167,11 +167,47 @@ fn unicode(bytes: &[u8], path: &Path, legacy: Legacy, notices: &mut Vec<String>)
                 ),
             ));
         }
+        if let Some(at) = stray_nul(bytes) {
+            let line = bytecount_newlines(&bytes[..at]) + 1;
+            let line_start = bytes[..at]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&bytes[line_start..at])
+                .chars()
+                .count()
+                + 1;
+            return Err(Error::parse(
+                path,
+                Some(line),
+                Some(column),
+                "a NUL byte in otherwise plain UTF-8 text: the file was damaged or joined with a binary one; remove the byte (or save the file again) and import it",
+            ));
+        }
         if looks_binary(bytes) {
             return Err(binary(path));
         }
         utf8(bytes, path, legacy, notices)?
     })
+}
+
+/// Where the first NUL byte is in what is otherwise UTF-8 text (not a
+/// binary format, few NULs): a damaged text file rather than a binary one.
+fn stray_nul(bytes: &[u8]) -> Option<usize> {
+    let at = bytes.iter().position(|b| *b == 0)?;
+    let nuls = bytecount_byte(bytes, 0);
+    let magic = looks_binary(&bytes[..at]);
+    // Other control bytes (not tab, line ends, form feed) mean binary.
+    let controls = bytes
+        .iter()
+        .any(|b| *b != 0 && *b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c));
+    (nuls <= 1 + bytes.len() / 64 && !magic && !controls && std::str::from_utf8(bytes).is_ok())
+        .then_some(at)
+}
+
+/// How many times `byte` occurs in `bytes`.
+fn bytecount_byte(bytes: &[u8], byte: u8) -> usize {
+    bytes.iter().fold(0, |n, b| n + usize::from(*b == byte))
 }
 
 /// A wide Unicode encoding a file without a byte-order mark was found in.
@@ -213,6 +249,13 @@ impl Wide {
 fn bom_less_wide(bytes: &[u8]) -> Option<Wide> {
     let head = &bytes[..bytes.len().min(4096)];
     if bytes.len() < 2 || !head.contains(&0) {
+        return None;
+    }
+    // UTF-8 text with a stray NUL is not UTF-16: wide text of mostly
+    // ASCII is half NULs, and wide CJK text is not valid UTF-8.
+    let nuls = bytecount_byte(head, 0);
+    let utf8 = std::str::from_utf8(head).map_or_else(|e| e.error_len().is_none(), |_| true);
+    if utf8 && nuls * 8 < head.len() {
         return None;
     }
     if bytes.len().is_multiple_of(4) {
@@ -971,7 +1014,7 @@ mod tests {
     #[test]
     fn binary_and_empty_are_refused() {
         assert!(
-            decode(b"ab\0cd", p(), Legacy::Windows1252)
+            decode(b"ab\0\0\0cd\0\0", p(), Legacy::Windows1252)
                 .unwrap_err()
                 .to_string()
                 .contains("binary")
@@ -1101,20 +1144,6 @@ mod tests {
                 }
             }
         }
-        // UTF-16 without a mark and a byte appended (or one cut off) is
-        // named as such, not called binary; the shortest UTF-16 file (one
-        // character) is read.
-        let mut odd = wide(text, 2, false, false);
-        odd.push(b'\n');
-        let e = decode(&odd, Path::new("odd.txt"), Legacy::Refuse).unwrap_err();
-        assert!(
-            e.to_string().contains("UTF-16 (little-endian)")
-                && e.to_string().contains("odd number of bytes")
-                && e.to_string().contains("0x0A"),
-            "{e}"
-        );
-        let d = decode(b"A\0", Path::new("a.txt"), Legacy::Refuse).unwrap();
-        assert_eq!(d.text, "A");
         // Binary with NULs and high bytes is still binary.
         let noise: Vec<u8> = (0u32..4096)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
@@ -1129,6 +1158,37 @@ mod tests {
             e.to_string().contains("x.vtt:3: cannot read the cue time"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn odd_bytes_and_stray_nuls_are_named() {
+        // UTF-16 without a mark and a byte appended (or one cut off) is
+        // named as such, not called binary; the shortest UTF-16 file (one
+        // character) is read.
+        let text = "INTERVIEWER: Où?\r\nANA: 北京 🤖, mostly English words here.\r\n";
+        let mut odd: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        odd.push(b'\n');
+        let e = decode(&odd, Path::new("odd.txt"), Legacy::Refuse).unwrap_err();
+        assert!(
+            e.to_string().contains("UTF-16 (little-endian)")
+                && e.to_string().contains("odd number of bytes")
+                && e.to_string().contains("0x0A"),
+            "{e}"
+        );
+        let d = decode(b"A\0", Path::new("a.txt"), Legacy::Refuse).unwrap();
+        assert_eq!(d.text, "A");
+        // One stray NUL in UTF-8 text is named where it is, neither read
+        // as UTF-16 nor called binary.
+        for tail in [&b"\n"[..], b"\n\n"] {
+            let mut nul =
+                b"Interviewer: Tell me about it.\nSam: I started\x00 using paddle.".to_vec();
+            nul.extend_from_slice(tail);
+            let e = decode(&nul, Path::new("nul.txt"), Legacy::Refuse).unwrap_err();
+            assert!(
+                e.to_string().contains("nul.txt:2:15") && e.to_string().contains("NUL byte"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

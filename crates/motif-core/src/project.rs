@@ -55,6 +55,9 @@ pub struct Attributes {
     /// The table's lines end in CRLF (as a spreadsheet writes them); a
     /// rewrite keeps them so.
     pub crlf: bool,
+    /// The table starts with a byte-order mark (as Excel writes UTF-8 it
+    /// can read back, or UTF-16); a rewrite writes UTF-8 with one.
+    pub bom: bool,
 }
 
 impl Attributes {
@@ -326,12 +329,9 @@ impl Project {
             std::env::current_dir().at(path)?.join(path)
         };
         // Where the write lands: the link's target when it is one, else
-        // the file in its folder's real place.
-        let real = abs.canonicalize().ok().or_else(|| {
-            let dir = abs.parent()?.canonicalize().ok()?;
-            Some(dir.join(abs.file_name()?))
-        });
-        let Some(real) = real else {
+        // the file in the real place of the nearest folder that exists
+        // (the folders on the way are made by the write).
+        let Some(real) = landing(&abs) else {
             return Ok(());
         };
         // The project the path lies in: this one, or another one found
@@ -632,7 +632,15 @@ impl Project {
                 ));
             }
         }
-        Ok(Attributes { names, rows, crlf })
+        let bom = [&b"\xEF\xBB\xBF"[..], b"\xFF\xFE", b"\xFE\xFF"]
+            .iter()
+            .any(|m| bytes.starts_with(m));
+        Ok(Attributes {
+            names,
+            rows,
+            crlf,
+            bom,
+        })
     }
 
     /// Coders with a journal, sorted.
@@ -779,6 +787,31 @@ fn codebook_place_problem(root: &Path, rel: &str) -> Option<String> {
     None
 }
 
+/// Where a write to `abs` lands once `..` and links are resolved: the
+/// real path of its nearest existing ancestor, with the rest of the path
+/// after it (read without regard to links, as none exist there yet).
+fn landing(abs: &Path) -> Option<PathBuf> {
+    let mut rest = Vec::new();
+    let mut at = abs;
+    loop {
+        if let Ok(real) = at.canonicalize() {
+            let mut out = real;
+            for c in rest.iter().rev() {
+                match c {
+                    std::path::Component::ParentDir => {
+                        out.pop();
+                    }
+                    std::path::Component::Normal(n) => out.push(n),
+                    _ => {}
+                }
+            }
+            return Some(out);
+        }
+        rest.push(at.components().next_back()?);
+        at = at.parent()?;
+    }
+}
+
 fn csv_error(path: &Path, e: &csv::Error) -> Error {
     let line = e.position().map(|p| p.line() as usize);
     Error::parse(path, line, None, format!("{e}"))
@@ -799,12 +832,10 @@ fn collect_transcripts(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>
             collect_transcripts(base, &path, out)?;
         } else if kind.is_symlink() && fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
             // Not followed: it may lead out of the project, or in a loop.
-            return Err(super::fsio::not_regular(
-                &path,
-                kind,
-                "a folder of transcripts",
-                "Transcripts must be real files in real folders under transcripts/: copy the folder in (or move it there) instead of linking it",
-            ));
+            return Err(Error::invalid(format!(
+                "{}: a folder of transcripts is a symbolic link, not a real folder; nothing was read or written. Transcripts must be real files in real folders under transcripts/: copy the folder in (or move it there) instead of linking it",
+                path.display()
+            )));
         } else if text && !kind.is_file() {
             // A link, FIFO or device named like a transcript is one the
             // user meant to be read: skipping it would lose it silently.

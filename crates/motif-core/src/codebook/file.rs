@@ -105,6 +105,8 @@ pub(super) fn entries(form: FileForm, text: &str) -> Result<Vec<Raw>, ErrAt> {
         );
         keyed.push((id, name.span().start, entry));
     }
+    // In file order, so that an error names the first code at fault.
+    keyed.sort_by_key(|k| k.1);
     for (id, at, entry) in keyed {
         let path = keyed_path(&id, &named, &array_paths)?;
         let id_span = toml::Spanned::new(at..at, id.clone());
@@ -133,6 +135,17 @@ fn keyed_path(
         let (name, parent) = &named[at];
         parts.push(name);
         let Some((p, p_at)) = parent else { break };
+        if parts.len() > crate::codebook::MAX_DEPTH {
+            // Named where the code itself sets its parent.
+            let own = named[id].1.as_ref().map_or(*p_at, |(_, a)| *a);
+            return Err((
+                own,
+                format!(
+                    "code `{id}` lies more than {} levels deep; a codebook holds at most that many (is a parent set wrong?)",
+                    crate::codebook::MAX_DEPTH
+                ),
+            ));
+        }
         if parts.len() > named.len() {
             return Err((
                 *p_at,

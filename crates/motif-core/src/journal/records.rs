@@ -243,6 +243,13 @@ pub(super) fn parse_record(line: &str) -> std::result::Result<(Record, usize), S
     let need =
         |v: Option<String>, name: &str| v.ok_or_else(|| format!("`{op}` record without `{name}`"));
     let undoable = undoable.unwrap_or(true);
+    if let (Some(s), Some(e)) = (start, end)
+        && s > e
+    {
+        return Err(format!(
+            "`start` {s} is after `end` {e}: a span runs forward"
+        ));
+    }
     let rec = match op.as_str() {
         "add" => Record::Add {
             batch,

@@ -96,6 +96,19 @@ pub fn normalize_guid(s: &str) -> Option<String> {
     GUID_RE.captures(s).map(|c| c[1].to_ascii_lowercase())
 }
 
+/// The GUID an imported element goes by, for its own `guid` and for every
+/// reference to it alike: a GUID in any tool's form canonical (see
+/// [`normalize_guid`]); any other non-empty text (`zz-code`, a number) a
+/// GUID derived from it, so that what refers to it still finds it. `None`
+/// when blank.
+pub fn any_guid(s: &str) -> Option<String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    Some(normalize_guid(s).unwrap_or_else(|| guid("foreign", s)))
+}
+
 /// The GUID of a code: a code imported from another tool keeps that
 /// tool's GUID as its id, and gets it back on export; other codes get a
 /// GUID derived from their id.

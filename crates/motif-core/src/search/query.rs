@@ -92,6 +92,11 @@ enum Lex {
 /// what a researcher writes, far below what would exhaust the stack.
 pub const MAX_DEPTH: usize = 100;
 
+/// How many `*` and `~` words a query may hold: far more than anyone
+/// writes, and it keeps a pasted or planted query from taking minutes and
+/// gigabytes (each costs milliseconds and its own term list).
+pub const MAX_EXPANDING: usize = 100;
+
 fn too_deep() -> Error {
     Error::invalid(format!(
         "the query nests deeper than {MAX_DEPTH} levels (parentheses, NOT, - or +); simplify it"
@@ -330,10 +335,27 @@ impl Parser<'_> {
     }
 
     fn bare(&self, w: &str) -> Result<Option<Node>> {
-        if let Some((k, v)) = w.split_once(':')
-            && let Some(n) = self.field(k, v)
-        {
-            return Ok(Some(n));
+        if let Some((k, v)) = w.split_once(':') {
+            if let Some(n) = self.field(k, v) {
+                return Ok(Some(n));
+            }
+            // `rol:student` is a misspelt filter far more often than text
+            // to find (which quotes keep: "rol:student"); `10:30` and
+            // `http://…` are text.
+            if k.chars().count() > 1
+                && k.chars().all(|c| c.is_alphabetic() || c == '_' || c == '-')
+                && !v.trim().is_empty()
+                && !v.starts_with('/')
+            {
+                let known = if self.attributes.is_empty() {
+                    "it has none".to_owned()
+                } else {
+                    self.attributes.join(", ")
+                };
+                self.fail(&format!(
+                    "`{k}:` is not a filter: filters are speaker:, transcript: and the attributes of attributes.csv ({known}); to find the text itself, quote it: \"{w}\""
+                ))?;
+            }
         }
         let mut text = w;
         let mut fuzzy = None;
@@ -393,11 +415,36 @@ fn parse_with(input: &str, attributes: &[String], lenient: bool) -> Result<Optio
             break;
         }
     }
-    Ok(match parts.len() {
+    let node = match parts.len() {
         0 => None,
         1 => parts.pop(),
         _ => Some(Node::And(parts)),
-    })
+    };
+    // Each `frame*` or `word~` looks through the whole index's words.
+    if let Some(n) = &node
+        && expanding(n) > MAX_EXPANDING
+    {
+        if lenient {
+            return Ok(None);
+        }
+        return Err(bad(
+            input,
+            &format!(
+                "the query has more than {MAX_EXPANDING} words with `*` or `~` (each looks through every word of the corpus); use fewer, or --regex"
+            ),
+        ));
+    }
+    Ok(node)
+}
+
+/// How many `prefix*` and `fuzzy~` words a query holds.
+fn expanding(n: &Node) -> usize {
+    match n {
+        Node::And(v) | Node::Or(v) => v.iter().map(expanding).sum(),
+        Node::Not(inner) => expanding(inner),
+        Node::Word { prefix, fuzzy, .. } => usize::from(*prefix || fuzzy.is_some()),
+        Node::Phrase(_) | Node::Filter(_) => 0,
+    }
 }
 
 /// Parses a query; `attributes` are the attribute names that may be used
@@ -997,14 +1044,34 @@ mod tests {
         );
         assert_eq!(p("\"open source\""), Node::Phrase("open source".into()));
         assert_eq!(
-            p("speaker:\"LI NA\" role:student transcript:p03 time:10"),
+            p("speaker:\"LI NA\" role:student transcript:p03 10:30"),
             Node::And(vec![
                 Node::Filter(Filter::Speaker("LI NA".into())),
                 Node::Filter(Filter::Attribute("role".into(), "student".into())),
                 Node::Filter(Filter::Transcript("p03".into())),
-                w("time:10"),
+                w("10:30"),
             ])
         );
+        // A filter that names no attribute is refused, not matched as
+        // text (which finds nothing); quoted, it is text.
+        let e = parse("paddle rol:student", &["role".to_owned()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`rol:` is not a filter") && e.contains("(role)"),
+            "{e}"
+        );
+        assert_eq!(p("\"rol:student\""), Node::Phrase("rol:student".into()));
+        assert_eq!(p("https://example.org"), w("https://example.org"));
+        // Words that expand are bounded; plain words are not.
+        let many = |n: usize, w: &str| vec![w; n].join(" OR ");
+        assert!(parse(&many(MAX_EXPANDING, "a*"), &[]).is_ok());
+        let e = parse(&many(MAX_EXPANDING + 1, "a*"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("more than 100 words with `*` or `~`"), "{e}");
+        assert!(parse(&many(MAX_EXPANDING + 1, "paddle~1"), &[]).is_err());
+        assert!(parse(&many(5_000, "paddle"), &[]).is_ok());
     }
 
     #[test]

@@ -34,6 +34,7 @@ fn corpus() -> (Vec<Transcript>, Attributes) {
             names: vec!["role".into()],
             rows,
             crlf: false,
+            bom: false,
         },
     )
 }

@@ -193,7 +193,7 @@ impl Session {
         }
         // All or nothing: the texts are on disk; now the plan, then the
         // renames and the attributes.
-        report.attributes_set = staging::commit(&self.project, &staged)?;
+        report.attributes_set = staging::commit(&self.project, &mut staged)?;
         progress(ImportStage::Writing, ready.len(), ready.len(), "");
         Ok(report)
     }

@@ -30,6 +30,21 @@ pub(super) struct Plan {
     pub ids: Vec<String>,
     /// `(name, value)` attributes to set on `ids`.
     pub attrs: Vec<(String, String)>,
+    /// Destinations that already existed when the plan was made (a
+    /// `--replace`, the remembered readings), with the BLAKE3 hash of
+    /// their bytes then: a plan may replace only those, and only while
+    /// they still hold those bytes.
+    #[serde(default)]
+    pub replaces: Vec<(PathBuf, String)>,
+}
+
+/// The BLAKE3 hash of the file at `path`, if it exists.
+fn file_hash(path: &Path) -> Result<Option<String>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(blake3::hash(&bytes).to_hex().to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(path, e)),
+    }
 }
 
 fn plan_path(project: &Project) -> PathBuf {
@@ -50,7 +65,13 @@ pub(super) fn stage(dest: &Path, batch: &str, n: usize, bytes: &[u8]) -> Result<
 
 /// Records the plan, then carries it out (see the module doc); returns
 /// how many attribute values it set or changed.
-pub(super) fn commit(project: &Project, plan: &Plan) -> Result<usize> {
+pub(super) fn commit(project: &Project, plan: &mut Plan) -> Result<usize> {
+    plan.replaces.clear();
+    for (_, dest) in &plan.moves {
+        if let Some(hash) = file_hash(&project.root.join(dest))? {
+            plan.replaces.push((dest.clone(), hash));
+        }
+    }
     record(project, plan)?;
     let attributes = carry_out(project, plan)?;
     remove_plan(project)?;
@@ -136,7 +157,19 @@ fn check_moves(project: &Project, plan: &Plan) -> Result<()> {
             .is_some_and(|n| n.to_string_lossy().starts_with(STAGED_PREFIX));
         let place = dest == readings
             || (dest.starts_with("transcripts") && dest.extension().is_some_and(|e| e == "txt"));
-        if !(staged && place && relative(tmp) && relative(dest) && real(tmp) && real(dest)) {
+        // An existing file is replaced only as planned: a staged file
+        // still waiting may overwrite only a destination that held, and
+        // still holds, the bytes the plan recorded.
+        let pending = fs::symlink_metadata(project.root.join(tmp)).is_ok();
+        let replaced = || -> Result<bool> {
+            let Some(now) = file_hash(&project.root.join(dest))? else {
+                return Ok(true);
+            };
+            Ok(plan.replaces.iter().any(|(d, h)| d == dest && *h == now))
+        };
+        if !(staged && place && relative(tmp) && relative(dest) && real(tmp) && real(dest))
+            || (pending && !replaced()?)
+        {
             return Err(Error::invalid(format!(
                 "{}: the plan of an interrupted import moves `{}` to `{}`, which is not an import's; nothing was moved. Remove the plan to go on",
                 plan_path(project).display(),

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::refi::archive::Archive;
 use crate::refi::reading::Habit;
 use crate::refi::xml::{self, Element};
-use crate::refi::{SIDECAR, Sidecar, normalize_guid};
+use crate::refi::{SIDECAR, Sidecar, any_guid, normalize_guid};
 use crate::text::one_line;
 
 use super::names::{coder_name, short_id, xml_error};
@@ -206,7 +206,7 @@ fn read_sets(root: &Element, pkg: &mut Package) {
             let Some(target) = m.attr_nonblank("targetGUID") else {
                 continue;
             };
-            let canonical = normalize_guid(target);
+            let canonical = any_guid(target);
             match (m.name.to_ascii_lowercase().as_str(), canonical) {
                 ("membercode", Some(g)) => out.codes.push(g),
                 ("membersource", Some(g)) if pkg.sources.iter().any(|s| s.guid == g) => {
@@ -333,7 +333,7 @@ fn read_users(cx: &mut Reader<'_>, root: &Element, pkg: &mut Package) {
     let mut taken: HashSet<String> = HashSet::new();
     if let Some(users) = root.child("Users") {
         for u in users.children_named("User") {
-            let Some(g) = u.attr("guid").and_then(normalize_guid) else {
+            let Some(g) = u.attr("guid").and_then(any_guid) else {
                 continue;
             };
             let mut name = u
@@ -372,9 +372,11 @@ fn read_notes(cx: &mut Reader<'_>, root: &Element) -> Result<Vec<(String, Option
     let mut note_order = Vec::new();
     if let Some(notes) = root.child("Notes") {
         for n in notes.children_named("Note") {
-            let Some(g) = n.attr("guid").and_then(normalize_guid) else {
-                continue;
-            };
+            // A note nothing can refer to (no GUID) is still the
+            // researcher's text: it is kept as a loose note.
+            let g = n.attr("guid").and_then(any_guid).unwrap_or_else(|| {
+                crate::refi::guid("unnamed-note", &note_order.len().to_string())
+            });
             let text = cx.note_text(n)?;
             note_order.push((g.clone(), n.attr_nonblank("name").map(str::to_owned)));
             cx.notes.insert(g, text);
@@ -388,7 +390,7 @@ fn read_notes(cx: &mut Reader<'_>, root: &Element) -> Result<Vec<(String, Option
 fn read_variables(cx: &mut Reader<'_>, root: &Element, pkg: &mut Package) {
     if let Some(vars) = root.child("Variables") {
         for v in vars.children_named("Variable") {
-            let Some(g) = v.attr("guid").and_then(normalize_guid) else {
+            let Some(g) = v.attr("guid").and_then(any_guid) else {
                 continue;
             };
             let mut name = v.attr_nonblank("name").map_or_else(
@@ -484,7 +486,7 @@ fn read_cases(cx: &mut Reader<'_>, root: &Element, pkg: &mut Package) {
             }
             let mut targets: Vec<usize> = case
                 .children_named("SourceRef")
-                .filter_map(|r| r.attr("targetGUID").and_then(normalize_guid))
+                .filter_map(|r| r.attr("targetGUID").and_then(any_guid))
                 .filter_map(|g| by_guid.get(&g).copied())
                 .collect();
             if targets.is_empty()

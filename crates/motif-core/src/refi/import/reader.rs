@@ -9,7 +9,7 @@ use crate::import::normalize_newlines;
 use crate::refi::archive::{Archive, check_entry_name};
 use crate::refi::reading::Habit;
 use crate::refi::xml::Element;
-use crate::refi::{normalize_guid, parse_refi_color, split_description};
+use crate::refi::{any_guid, parse_refi_color, split_description};
 use crate::text::one_line;
 
 use super::names::{code_name, coder_name, decode_source, short_id};
@@ -42,8 +42,7 @@ impl Reader<'_> {
 
     /// The coder named by a user GUID.
     pub(super) fn coder(&mut self, user: Option<&str>) -> String {
-        let Some(raw) = user.and_then(|u| normalize_guid(u).or_else(|| Some(u.trim().to_owned())))
-        else {
+        let Some(raw) = user.and_then(any_guid) else {
             return self.opts.default_coder.clone();
         };
         if raw.is_empty() {
@@ -134,6 +133,15 @@ impl Reader<'_> {
             }
             Location::External(path) => {
                 let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+                // A FIFO would never open and a device never end.
+                if !meta.is_file() {
+                    return Err(crate::fsio::not_regular(
+                        path,
+                        meta.file_type(),
+                        "a source the .qdpx refers to",
+                        "Point the project at the file itself, or import it with `motif import`",
+                    ));
+                }
                 if meta.len() > cap {
                     return Err(Error::parse(
                         path,
@@ -145,9 +153,7 @@ impl Reader<'_> {
                         ),
                     ));
                 }
-                std::fs::read(path)
-                    .map(Some)
-                    .map_err(|e| Error::io(path, e))
+                crate::fsio::read_capped(path, "a source the .qdpx refers to", cap).map(Some)
             }
         }
     }
@@ -185,7 +191,7 @@ impl Reader<'_> {
     pub(super) fn refs(&mut self, el: &Element) -> Vec<String> {
         let mut out = Vec::new();
         for r in el.children_named("NoteRef") {
-            if let Some(g) = r.attr("targetGUID").and_then(normalize_guid)
+            if let Some(g) = r.attr("targetGUID").and_then(any_guid)
                 && let Some(text) = self.notes.get(&g)
             {
                 self.used_notes.insert(g);
@@ -202,7 +208,7 @@ impl Reader<'_> {
         let g = vv
             .child("VariableRef")?
             .attr("targetGUID")
-            .and_then(normalize_guid)?;
+            .and_then(any_guid)?;
         let name = self.variables.get(&g)?.clone();
         let value = vv
             .children
@@ -254,7 +260,7 @@ pub(super) fn read_codes(
                 "two codes are named `{base}` under the same parent; the second became `{name}`"
             ));
         }
-        let mut guid = el.attr("guid").and_then(normalize_guid).unwrap_or_default();
+        let mut guid = el.attr("guid").and_then(any_guid).unwrap_or_default();
         if guid.is_empty() || !seen.insert(guid.clone()) {
             let replacement = crate::refi::guid("imported-code", &format!("{guid}\0{}", out.len()));
             if !guid.is_empty() {

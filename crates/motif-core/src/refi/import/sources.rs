@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use crate::error::Result;
 use crate::import::{Legacy, decode, docx_text, normalize_newlines};
-use crate::refi::normalize_guid;
 use crate::refi::positions::{PositionMap, Probe, RawText, Scheme};
 use crate::refi::reading::{Basis, Reading, decide};
 use crate::refi::xml::Element;
+use crate::refi::{any_guid, normalize_guid};
 use crate::text::one_line;
 
 use super::names::decode_source;
@@ -48,7 +48,7 @@ pub(super) fn read_text_source(
 ) -> Result<()> {
     let guid = el
         .attr("guid")
-        .and_then(normalize_guid)
+        .and_then(any_guid)
         .unwrap_or_else(|| crate::refi::guid("imported-source", &pkg.sources.len().to_string()));
     // A source without a name is named after its text file.
     let name = name_override
@@ -220,7 +220,7 @@ fn read_selections(cx: &mut Reader<'_>, el: &Element, shown: &str) -> Vec<RawSel
             let Some(code) = c
                 .child("CodeRef")
                 .and_then(|r| r.attr("targetGUID"))
-                .map(|g| normalize_guid(g).unwrap_or_else(|| g.trim().to_owned()))
+                .and_then(any_guid)
             else {
                 cx.notices
                     .push(format!("{shown}: a coding without a CodeRef was skipped"));
@@ -237,7 +237,7 @@ fn read_selections(cx: &mut Reader<'_>, el: &Element, shown: &str) -> Vec<RawSel
                 .map(str::to_owned)
                 .or_else(|| sel_time.clone());
             let notes = cx.refs(c);
-            let guid = c.attr("guid").and_then(normalize_guid);
+            let guid = c.attr("guid").and_then(any_guid);
             codings.push(RawCoding {
                 guid,
                 code,
@@ -434,7 +434,7 @@ fn whole_source_codings(
         let Some(code) = c
             .child("CodeRef")
             .and_then(|r| r.attr("targetGUID"))
-            .map(|g| normalize_guid(g).unwrap_or_else(|| g.trim().to_owned()))
+            .and_then(any_guid)
         else {
             continue;
         };
@@ -445,7 +445,7 @@ fn whole_source_codings(
         let coder = cx.coder(user.as_deref());
         let notes = cx.refs(c);
         pkg.codings.push(ImportedCoding {
-            guid: c.attr("guid").and_then(normalize_guid),
+            guid: c.attr("guid").and_then(any_guid),
             source: index,
             start: 0,
             end: chars,
