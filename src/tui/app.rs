@@ -90,6 +90,9 @@ pub struct App {
     pub status: Status,
     pub last_code: Option<String>,
     pub show_all: bool,
+    /// The researcher's choice to show or fold the side panes; `None`:
+    /// shown from [`SIDE_PANES_FROM`] columns.
+    pub side_panes: Option<bool>,
     pub keymap: Keymap,
     pub theme: Theme,
     /// Terminal size (columns, rows).
@@ -118,18 +121,84 @@ pub const CONSENSUS: &str = "consensus";
 /// Layout of the screen, shared by drawing and mouse handling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
+    /// The transcript list; zero-wide when the side panes are folded away
+    /// and it does not have the focus.
     pub list: (u16, u16, u16, u16),
     pub text: (u16, u16, u16, u16),
+    /// The codebook; zero-wide like the list.
     pub book: (u16, u16, u16, u16),
     /// Inside the text pane's border: gutter, text, margin columns.
     pub gutter: u16,
     pub margin: u16,
+    /// The side panes are folded away: the transcript has the whole
+    /// width, and the list or codebook with the focus is drawn over it.
+    pub folded: bool,
 }
 
+/// What the layout depends on besides the terminal's size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayoutFor {
+    /// Show the transcript list and codebook beside the text.
+    pub side_panes: bool,
+    /// The focused pane (a folded pane with the focus is drawn over the
+    /// text).
+    pub focus: Pane,
+    /// Lines of the open transcript (the gutter fits the largest number).
+    pub lines: usize,
+    /// Display width of the longest transcript id.
+    pub longest_id: usize,
+}
+
+impl Default for LayoutFor {
+    fn default() -> Self {
+        LayoutFor {
+            side_panes: true,
+            focus: Pane::Text,
+            lines: 0,
+            longest_id: 0,
+        }
+    }
+}
+
+/// Below this many columns the side panes fold away by default.
+pub const SIDE_PANES_FROM: u16 = 100;
+
 impl Areas {
-    /// The areas for a terminal of `w` × `h`.
+    /// The areas for a terminal of `w` × `h` with the side panes shown
+    /// and a transcript of fewer than 10,000 lines.
     pub fn of(w: u16, h: u16) -> Areas {
+        Areas::layout(w, h, LayoutFor::default())
+    }
+
+    /// The areas for a terminal of `w` × `h`.
+    pub fn layout(w: u16, h: u16, f: LayoutFor) -> Areas {
         let body_h = h.saturating_sub(2);
+        // Wide enough for the largest line number and a space.
+        let digits = f.lines.max(1).to_string().len() as u16;
+        let gutter = (digits + 1).max(5);
+        if !f.side_panes {
+            let margin = if w >= 72 { 16 } else { 7 };
+            // A folded pane with the focus covers the text's left or right.
+            let list_w = (f.longest_id as u16).saturating_add(8).max(24).min(w);
+            let book_w = 40.min(w);
+            let hidden = (0, 1, 0, body_h);
+            return Areas {
+                list: if f.focus == Pane::Transcripts {
+                    (0, 1, list_w, body_h)
+                } else {
+                    hidden
+                },
+                text: (0, 1, w, body_h),
+                book: if f.focus == Pane::Codebook {
+                    (w - book_w, 1, book_w, body_h)
+                } else {
+                    hidden
+                },
+                gutter,
+                margin,
+                folded: true,
+            };
+        }
         let list_w = if w >= 120 {
             24
         } else if w >= 100 {
@@ -150,8 +219,9 @@ impl Areas {
             list: (0, 1, list_w, body_h),
             text: (list_w, 1, text_w, body_h),
             book: (list_w + text_w, 1, book_w, body_h),
-            gutter: 5,
+            gutter,
             margin,
+            folded: false,
         }
     }
 
@@ -216,6 +286,7 @@ impl App {
             status: Status::default(),
             last_code: None,
             show_all: true,
+            side_panes: None,
             keymap,
             theme: Theme::from_env(),
             size: (120, 40),
@@ -245,6 +316,53 @@ impl App {
             ));
         }
         Ok(app)
+    }
+
+    /// Whether the transcript list and codebook are shown beside the text.
+    pub fn side_panes_shown(&self) -> bool {
+        self.side_panes.unwrap_or(self.size.0 >= SIDE_PANES_FROM)
+    }
+
+    /// The screen's layout now.
+    pub fn areas(&self) -> Areas {
+        Areas::layout(
+            self.size.0,
+            self.size.1,
+            LayoutFor {
+                side_panes: self.side_panes_shown(),
+                focus: self.focus,
+                lines: self.transcript().map_or(0, |t| t.index.line_count()),
+                longest_id: self
+                    .ids
+                    .iter()
+                    .map(|id| unicode_width::UnicodeWidthStr::width(id.as_str()))
+                    .max()
+                    .unwrap_or(0),
+            },
+        )
+    }
+
+    /// The terminal is now `w` × `h`: the cursor stays in view.
+    pub fn resize(&mut self, w: u16, h: u16) {
+        if self.size != (w, h) {
+            self.size = (w, h);
+            self.move_to(self.cursor);
+        }
+    }
+
+    /// Shows or folds the side panes, keeping the cursor in view.
+    pub fn toggle_side_panes(&mut self) {
+        let shown = !self.side_panes_shown();
+        self.side_panes = Some(shown);
+        if !shown {
+            self.focus = Pane::Text;
+        }
+        self.move_to(self.cursor);
+        self.say(if shown {
+            "side panes shown"
+        } else {
+            "side panes folded: tab shows the transcript list, then the codebook, over the text"
+        });
     }
 
     /// A message in the status line.
@@ -384,6 +502,7 @@ impl App {
                 self.say("reloaded codings and codebook from disk");
             }
             Action::ToggleCoders => self.show_coders(!self.show_all),
+            Action::TogglePanes => self.toggle_side_panes(),
             Action::Stats => self.open_stats(),
             Action::Agreement => self.open_agreement(0),
             _ => return false,
@@ -473,7 +592,7 @@ impl App {
 
     /// Handles a mouse event.
     pub fn on_mouse(&mut self, ev: MouseEvent) {
-        let areas = Areas::of(self.size.0, self.size.1);
+        let areas = self.areas();
         let inside = |a: (u16, u16, u16, u16)| {
             ev.column >= a.0 && ev.column < a.0 + a.2 && ev.row >= a.1 && ev.row < a.1 + a.3
         };
@@ -481,14 +600,8 @@ impl App {
             MouseEventKind::ScrollDown => self.update(Action::Down),
             MouseEventKind::ScrollUp => self.update(Action::Up),
             MouseEventKind::Down(MouseButton::Left) => {
-                if inside(areas.text) {
-                    self.focus = Pane::Text;
-                    if let Some(p) = self.pos_at(ev.column, ev.row) {
-                        self.selection = None;
-                        self.drag_from = Some(p);
-                        self.move_to(p);
-                    }
-                } else if inside(areas.list) {
+                // The list and codebook first: folded, they lie over the text.
+                if inside(areas.list) {
                     self.focus = Pane::Transcripts;
                     let i = usize::from(ev.row.saturating_sub(areas.list.1 + 1));
                     if let Some(id) = self.ids.get(i).cloned() {
@@ -500,6 +613,13 @@ impl App {
                     let i = usize::from(ev.row.saturating_sub(areas.book.1 + 1));
                     if i < self.book.len() {
                         self.code_sel = i;
+                    }
+                } else if inside(areas.text) {
+                    self.focus = Pane::Text;
+                    if let Some(p) = self.pos_at(ev.column, ev.row) {
+                        self.selection = None;
+                        self.drag_from = Some(p);
+                        self.move_to(p);
                     }
                 }
             }
@@ -521,7 +641,7 @@ impl App {
 
     /// The text position under a screen cell of the transcript view.
     pub fn pos_at(&self, col: u16, row: u16) -> Option<usize> {
-        let areas = Areas::of(self.size.0, self.size.1);
+        let areas = self.areas();
         let t = self.transcript()?;
         let (w, h) = areas.text_size();
         let rows = textview::visible_rows(t, self.scroll, w, h);

@@ -110,7 +110,7 @@ fn event_loop(
             suspend(terminal)?;
         }
         let size = terminal.size()?;
-        app.size = (size.width, size.height);
+        app.resize(size.width, size.height);
         terminal.draw(|f| ui::draw(f, app))?;
         if app.quit {
             return Ok(());

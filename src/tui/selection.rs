@@ -2,7 +2,7 @@
 //! by character, word, sentence, line or speaker turn, growing and
 //! shrinking by a unit. Geometry comes from `textview`.
 
-use super::app::{App, Areas, ViewSeg};
+use super::app::{App, ViewSeg};
 use super::keymap::Action;
 use super::textview;
 
@@ -48,7 +48,7 @@ impl App {
         } else {
             textview::prev_char(&t.text, pos)
         };
-        let (w, h) = Areas::of(self.size.0, self.size.1).text_size();
+        let (w, h) = self.areas().text_size();
         let scroll = textview::keep_visible(t, self.scroll, pos, w, h);
         self.cursor = pos;
         self.scroll = scroll;
@@ -73,7 +73,7 @@ impl App {
                     | Action::TurnPrev
             );
         };
-        let page = Areas::of(self.size.0, self.size.1).text_size().1 / 2;
+        let page = self.areas().text_size().1 / 2;
         let target = match action {
             Action::Down => Some(textview::move_lines(t, self.cursor, 1)),
             Action::Up => Some(textview::move_lines(t, self.cursor, -1)),

@@ -97,7 +97,7 @@ pub fn transcript_view(f: &mut Frame<'_>, app: &App, areas: &Areas) {
     for (i, row) in rows.iter().enumerate() {
         let y = inner.y + i as u16;
         if row.first {
-            let n = format!("{:>4} ", row.line + 1);
+            let n = format!("{:>w$} ", row.line + 1, w = usize::from(areas.gutter) - 1);
             put(buf, inner.x, y, &n, areas.gutter, app.theme.dim());
         }
         let row_segs: Vec<&&ViewSeg> = painter

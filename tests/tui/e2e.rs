@@ -363,3 +363,45 @@ fn p_plays_the_recording_from_the_turn_under_the_cursor() {
     tmux.keys(&["tab", "tab", "j", "enter", "p"]);
     tmux.wait_for("names no recording");
 }
+
+/// The widest run of transcript text on any row of a screen: after the
+/// border and the line-number gutter, up to the margin or the border.
+fn widest_text_row(screen: &str, gutter: usize) -> usize {
+    screen
+        .lines()
+        .filter_map(|l| l.strip_prefix('│'))
+        .map(|l| {
+            let text: String = l
+                .chars()
+                .skip(gutter)
+                .take_while(|c| *c != '▐' && *c != '│')
+                .collect();
+            unicode_width::UnicodeWidthStr::width(text.trim_end())
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+fn at_60_by_20_the_transcript_gets_the_room_and_p_shows_the_panes() {
+    let f = Fixture::new();
+    let tm = Tmux::start(f.root(), 60, 20);
+    let s = tm.wait_for("NORMAL");
+    assert!(widest_text_row(&s, 5) >= 40, "{s}");
+    let status = s.lines().rfind(|l| !l.trim().is_empty()).unwrap();
+    assert!(
+        status.contains("NORMAL") && status.contains("u undo") && status.contains("/ search"),
+        "{s}"
+    );
+    // P shows the side panes beside the text; P again folds them.
+    tm.keys(&["P"]);
+    let s = tm.wait_for("Codebook");
+    assert!(s.contains("Transcripts"), "{s}");
+    tm.keys(&["P"]);
+    let s = tm.wait_for("side panes folded");
+    assert!(
+        !s.contains("Codebook") && widest_text_row(&s, 5) >= 40,
+        "{s}"
+    );
+}

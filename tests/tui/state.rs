@@ -269,10 +269,9 @@ fn jumping_past_line_65535_works() {
 #[test]
 fn mouse_drag_selects_and_wheel_scrolls() {
     use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-    use motif::tui::app::Areas;
     let f = Fixture::new();
     let mut app = f.app();
-    let areas = Areas::of(app.size.0, app.size.1);
+    let areas = app.areas();
     // The screen row where line 3 starts.
     let (w, h) = areas.text_size();
     let rows = motif::tui::textview::visible_rows(app.transcript().unwrap(), app.scroll, w, h);
