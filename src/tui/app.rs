@@ -20,7 +20,11 @@ use motif_core::transcript::Transcript;
 use motif_core::workspace::Workspace;
 
 use super::keymap::{Action, Context, Keymap, key_name};
-use super::popup::{CodeKeyPrompt, CommandLine, Help, ListItem, Popup, SearchPrompt, step};
+use super::popup::list::ListKind;
+use super::popup::{
+    CodeKeyPrompt, CommandLine, Help, ListItem, ListPopup, Popup, SearchPrompt, step,
+};
+use super::retrieval::Highlights;
 use super::textview::{self, Scroll};
 use super::theme::Theme;
 
@@ -100,8 +104,17 @@ pub struct App {
     pub quit: bool,
     /// Ctrl-z was pressed: the event loop suspends motif as a shell job.
     pub suspend: bool,
+    /// The items `n`/`N` step through (the last list's, as filtered).
     pub hits: Vec<ListItem>,
     pub hit: usize,
+    /// Whether `hits` are quotes or search hits.
+    pub hits_kind: ListKind,
+    /// The last list jumped from or searched: the reopen key shows it.
+    pub last_list: Option<ListPopup>,
+    /// The last search's matches, highlighted in the text.
+    pub highlights: Highlights,
+    /// The last `/` search was by regular expression (the prompt starts so).
+    pub search_regex: bool,
     /// The passages (transcript, code points) of the listed hits.
     pub hit_passages: Vec<(String, usize, usize)>,
     /// How many search hits a search lists (and `a` can code at once).
@@ -294,6 +307,10 @@ impl App {
             quit: false,
             hits: Vec::new(),
             hit: 0,
+            hits_kind: ListKind::default(),
+            last_list: None,
+            highlights: Highlights::default(),
+            search_regex: false,
             hit_passages: Vec::new(),
             search_limit: 500,
             index: IndexState::Ready,
@@ -493,7 +510,13 @@ impl App {
                 let step = if action == Action::NextPane { 1 } else { 2 };
                 self.focus = order[(i + step) % 3];
             }
-            Action::Search => self.popup = Popup::Search(SearchPrompt::default()),
+            Action::Search => {
+                self.popup = Popup::Search(SearchPrompt {
+                    regex: self.search_regex,
+                    ..SearchPrompt::default()
+                });
+            }
+            Action::ReopenList => self.reopen_list(),
             Action::NextHit | Action::PrevHit => self.step_hit(action == Action::NextHit),
             Action::Undo => self.undo_redo(true),
             Action::Redo => self.undo_redo(false),

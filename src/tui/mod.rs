@@ -1,7 +1,7 @@
 //! The terminal interface: a coding workspace (transcript list, transcript
 //! view, codebook) built on the same core calls as the CLI. Shared state
 //! and key routing live in [`app`] (with [`selection`], [`coding`],
-//! [`codebook_edit`], [`refresh`] and [`play`] adding to it), each popup in
+//! [`codebook_edit`], [`refresh`], [`retrieval`] and [`play`] adding to it), each popup in
 //! [`popup`], the one keymap table in [`keymap`], the one `:` command
 //! table in [`commands`], drawing in [`ui`] and [`transcript_view`],
 //! geometry in [`textview`], colours in [`theme`]. The terminal is
@@ -20,6 +20,7 @@ pub mod keymap;
 pub mod play;
 pub mod popup;
 pub mod refresh;
+pub mod retrieval;
 pub mod selection;
 pub mod textview;
 pub mod theme;

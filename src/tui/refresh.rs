@@ -163,6 +163,7 @@ impl App {
             self.scroll = Scroll::default();
             self.selection = None;
             self.refresh_view_segments();
+            self.refresh_highlights();
         }
         if let Some(i) = self.ids.iter().position(|x| x == id) {
             self.list_sel = i;

@@ -54,6 +54,16 @@ impl App {
         self.scroll = scroll;
     }
 
+    /// Jumps to `pos` (a line, a quote, a search hit, a disagreement):
+    /// the cursor lands there with its row in the middle of the view.
+    pub fn jump_cursor(&mut self, pos: usize) {
+        self.move_to(pos);
+        let (w, h) = self.areas().text_size();
+        if let Some(t) = self.transcript() {
+            self.scroll = textview::centre(t, self.cursor, w, h);
+        }
+    }
+
     /// A cursor motion; false when `action` is not one.
     pub(super) fn motion(&mut self, action: Action) -> bool {
         let Some(t) = self.transcript() else {

@@ -37,6 +37,8 @@ struct Painter<'a> {
     t: &'a Transcript,
     codes: &'a [Code],
     visible: Vec<&'a ViewSeg>,
+    /// The last search's matches on the visible rows, bytes.
+    matches: &'a [(usize, usize)],
     selection: Option<(usize, usize)>,
     text_x: u16,
     text_w: u16,
@@ -83,6 +85,12 @@ pub fn transcript_view(f: &mut Frame<'_>, app: &App, areas: &Areas) {
         t,
         codes: app.book.codes(),
         visible: overlapping(&app.segs, vis_a, vis_b).collect(),
+        matches: {
+            let here = &app.highlights.here;
+            let from = here.partition_point(|m| m.1 <= vis_a);
+            let to = here.partition_point(|m| m.0 < vis_b);
+            &here[from..to.max(from)]
+        },
         selection: app.selection_range().or_else(|| {
             // A char selection of one character still shows.
             app.selection
@@ -155,6 +163,9 @@ impl Painter<'_> {
             if let Some(inner_most) = covering.iter().min_by_key(|s| s.end - s.start) {
                 style = style
                     .patch(theme.coded(&self.codes[inner_most.code_pos].color, covering.len()));
+            }
+            if self.matches.iter().any(|&(ma, mb)| ma <= b && b < mb) {
+                style = style.patch(theme.search_match());
             }
             if self.selection.is_some_and(|(sa, sb)| b >= sa && b < sb) {
                 style = style.patch(theme.selection());

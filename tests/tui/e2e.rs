@@ -12,6 +12,7 @@
 //! #[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
 //! ```
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -404,4 +405,106 @@ fn at_60_by_20_the_transcript_gets_the_room_and_p_shows_the_panes() {
         !s.contains("Codebook") && widest_text_row(&s, 5) >= 40,
         "{s}"
     );
+}
+
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+fn a_jump_lands_mid_screen() {
+    let f = Fixture::new();
+    let text: String = (1..=400).fold(String::new(), |mut s, i| {
+        writeln!(s, "ANA: line {i} of a long talk").unwrap();
+        s
+    });
+    std::fs::write(f.root().join("transcripts/long.txt"), text).unwrap();
+    let tm = Tmux::start(f.root(), 100, 30);
+    tm.wait_for("NORMAL");
+    tm.keys(&[":", "open long", "Enter", ":", "goto 200", "Enter"]);
+    let s = tm.wait_for("line 200 of");
+    // The text pane's rows: those inside its side borders.
+    let rows: Vec<&str> = s.lines().filter(|r| r.starts_with('│')).collect();
+    let at = rows.iter().position(|r| r.contains("line 200 of")).unwrap();
+    assert_eq!(rows.len(), 26, "{s}");
+    assert_eq!(
+        at,
+        rows.len() / 2,
+        "line 200 on row {at} of {}:\n{s}",
+        rows.len()
+    );
+}
+
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+fn the_quote_list_steps_with_n_and_comes_back() {
+    let f = Fixture::new();
+    f.cli(&[
+        "code",
+        "p01",
+        "--lines",
+        "3-3",
+        "frameworks",
+        "--coder",
+        "ana",
+    ]);
+    f.cli(&[
+        "code",
+        "p01",
+        "--lines",
+        "9-9",
+        "frameworks",
+        "--coder",
+        "ana",
+    ]);
+    f.cli(&[
+        "code",
+        "p02",
+        "--lines",
+        "3-3",
+        "frameworks",
+        "--coder",
+        "ana",
+    ]);
+    let tm = Tmux::start(f.root(), 120, 30);
+    tm.wait_for("NORMAL");
+    // The codebook, its second code (frameworks), its quotes.
+    tm.keys(&["Tab", "j", "Enter"]);
+    let s = tm.wait_for("quotes of standardization/frameworks · 3");
+    assert!(s.contains("p01 · ZOË · line 9"), "{s}");
+    tm.keys(&["Enter"]);
+    tm.wait_for("NORMAL");
+    tm.keys(&["n"]);
+    let s = tm.wait_for("quote 2 of 3");
+    assert!(s.contains("line 9"), "{s}");
+    tm.keys(&["n"]);
+    let s = tm.wait_for("quote 3 of 3");
+    assert!(s.contains("p02 · student"), "{s}");
+    tm.keys(&["N"]);
+    tm.wait_for("quote 2 of 3");
+    tm.keys(&["L"]);
+    tm.wait_for("quotes of standardization/frameworks");
+}
+
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+fn a_regex_from_slash_finds_what_the_cli_regex_finds() {
+    let f = Fixture::new();
+    let pattern = "(free|bug) (course|report)";
+    let cli = f.cli(&["search", "--regex", pattern, "--json"]);
+    let cli: serde_json::Value = serde_json::from_str(&cli).unwrap();
+    let total = cli["total"].as_u64().unwrap();
+    assert_eq!(total, 2);
+    let tm = Tmux::start(f.root(), 120, 30);
+    tm.wait_for("NORMAL");
+    tm.keys(&["/", "Tab"]);
+    tm.wait_for("regex /");
+    tm.keys(&[pattern, "Enter"]);
+    let s = tm.wait_for(&format!("regex: {pattern} · {total}"));
+    for hit in cli["hits"].as_array().unwrap() {
+        let place = format!(
+            "{} · {} · line {}",
+            hit["transcript"].as_str().unwrap(),
+            hit["speaker"].as_str().unwrap(),
+            hit["line"]
+        );
+        assert!(s.contains(&place), "{place}:\n{s}");
+    }
 }

@@ -264,3 +264,33 @@ fn five_digit_line_numbers_keep_a_space_before_the_text() {
     let s = screen(&mut app, 60, 20);
     assert!(s.contains("│48594 line 48594 of the long one"), "{s}");
 }
+
+#[test]
+fn search_hits_show_their_words_in_context_80x24() {
+    let f = Fixture::new();
+    let mut long = String::from("[00:00:01] MARÍA: ");
+    for i in 0..60 {
+        write!(long, "filler {i} ").unwrap();
+    }
+    long.push_str("and then the notebook on colab crashed. ");
+    for i in 60..120 {
+        write!(long, "more {i} ").unwrap();
+    }
+    long.push('\n');
+    std::fs::write(f.root().join("transcripts/p03.txt"), long).unwrap();
+    let mut app = f.app();
+    press(&mut app, "/ text:notebook enter");
+    let s = screen(&mut app, 80, 24);
+    // The match is in view, after a cut marked with "…", in a few rows.
+    let rows = rows(&s);
+    let at = rows
+        .iter()
+        .position(|r| r.contains("notebook on colab"))
+        .unwrap();
+    assert!(
+        rows[at - 1].contains("… ") || rows[at].contains("… "),
+        "{s}"
+    );
+    assert!(at <= 6, "{s}");
+    insta::assert_snapshot!("search_hits_80x24", s);
+}
