@@ -123,6 +123,9 @@ pub struct App {
     pub(super) index_rx: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
     /// Byte sizes of the journals last read, to notice other processes.
     pub(super) seen_sizes: Vec<(String, u64)>,
+    /// Each transcript file's id, size and time of change when last read,
+    /// to notice transcripts imported or replaced by other processes.
+    pub(super) seen_transcripts: Vec<super::refresh::FileStamp>,
     drag_from: Option<usize>,
     /// The last key was ctrl-c (asking to quit): another one quits.
     interrupted: bool,
@@ -316,11 +319,13 @@ impl App {
             index: IndexState::Ready,
             index_rx: None,
             seen_sizes: Vec::new(),
+            seen_transcripts: Vec::new(),
             drag_from: None,
             interrupted: false,
         };
         app.recount();
         app.remember_sizes();
+        app.seen_transcripts = app.transcript_stamps();
         if let Some(first) = app.ids.first().cloned() {
             app.open(&first);
         } else {

@@ -508,3 +508,64 @@ fn a_regex_from_slash_finds_what_the_cli_regex_finds() {
         assert!(s.contains(&place), "{place}:\n{s}");
     }
 }
+
+/// Waits until motif's tmux session is gone (it quit).
+fn wait_gone(tm: &Tmux) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Command::new("tmux")
+        .args(["-L", &tm.socket, "has-session"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        assert!(Instant::now() < deadline, "motif did not quit");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+fn motif_reopens_where_the_coder_left_even_after_kill_9() {
+    let f = Fixture::new();
+    let text: String = (1..=300).fold(String::new(), |mut s, i| {
+        writeln!(s, "ANA: line {i} of a long talk").unwrap();
+        s
+    });
+    std::fs::write(f.root().join("transcripts/long.txt"), text).unwrap();
+    let tm = Tmux::start(f.root(), 100, 30);
+    tm.wait_for("NORMAL");
+    tm.keys(&[":", "open long", "Enter", ":", "goto 250", "Enter"]);
+    tm.wait_for("line 250 of");
+    tm.keys(&["q"]);
+    wait_gone(&tm);
+    let tm = Tmux::start(f.root(), 100, 30);
+    let s = tm.wait_for("line 250 of");
+    assert!(s.contains("long · "), "{s}");
+    // Another transcript, then kill -9: the switch was remembered at once.
+    tm.keys(&[":", "open p02", "Enter"]);
+    tm.wait_for("p02 · student");
+    std::thread::sleep(Duration::from_millis(300));
+    let ok = Command::new("kill")
+        .args(["-9", &tm.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let tm = Tmux::start(f.root(), 100, 30);
+    let s = tm.wait_for("NORMAL");
+    assert!(s.contains("p02 · student"), "{s}");
+}
+
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+fn a_transcript_imported_elsewhere_appears_on_its_own() {
+    let f = Fixture::new();
+    let tm = Tmux::start(f.root(), 120, 30);
+    tm.wait_for("NORMAL");
+    let dir = f.root().parent().unwrap().join("new");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("p07.txt"), "[00:00:01] LEA: a late interview\n").unwrap();
+    f.cli(&["import", dir.join("p07.txt").to_str().unwrap()]);
+    let s = tm.wait_for("1 new transcript(s) imported elsewhere");
+    assert!(s.contains("p07"), "{s}");
+    tm.keys(&[":", "open p07", "Enter"]);
+    tm.wait_for("a late interview");
+}

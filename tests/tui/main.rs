@@ -3,6 +3,7 @@
 //! runs of the real binary in a pseudo-terminal (tmux).
 
 mod e2e;
+mod place;
 mod retrieval;
 mod snapshots;
 mod state;
