@@ -562,10 +562,10 @@ impl App {
             },
             Action::Memo => self.open_memo(),
             Action::RemoveSegment => self.remove_here(),
-            Action::Recode => match self.segment_here(true).map(|s| s.id.clone()) {
-                Some(id) => self.open_picker(Some(id)),
-                None => self.error("none of your codings is under the cursor"),
-            },
+            // The guard acts (or asks which coding) when there is one.
+            Action::Recode if !self.on_coding_here(super::popup::ChoiceFor::Recode) => {
+                self.error("none of your codings is under the cursor");
+            }
             Action::Cancel => self.cancel(),
             Action::Open => self.open_from_list(),
             Action::ListDown | Action::ListUp => {

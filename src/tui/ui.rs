@@ -409,6 +409,25 @@ fn status_line(buf: &mut Buffer, app: &App, area: Rect) {
 /// The status line's account of the selection and the last code used.
 fn status_info(app: &App) -> String {
     let mut info = String::new();
+    if app.selection.is_none() && app.focus == Pane::Text {
+        // The codes here, innermost first: what x, r and m act on.
+        let mut here: Vec<&super::app::ViewSeg> = app
+            .segs
+            .iter()
+            .filter(|s| s.start <= app.cursor && app.cursor < s.end)
+            .collect();
+        here.sort_by_key(|s| (s.end - s.start, s.code_pos));
+        let names: Vec<String> = here
+            .iter()
+            .filter_map(|s| {
+                let c = app.book.codes().get(s.code_pos)?;
+                Some(format!("{} ({})", c.name(), s.coder))
+            })
+            .collect();
+        if !names.is_empty() {
+            let _ = write!(info, "here: {}", names.join(", "));
+        }
+    }
     if let (Some((s, e)), Some(t)) = (app.selection_range(), app.transcript()) {
         let (l1, l2) = t.lines_of(s, e);
         let _ = write!(

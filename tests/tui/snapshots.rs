@@ -294,3 +294,28 @@ fn search_hits_show_their_words_in_context_80x24() {
     assert!(at <= 6, "{s}");
     insta::assert_snapshot!("search_hits_80x24", s);
 }
+
+#[test]
+fn many_codes_on_a_row_keep_a_stripe_each_and_say_how_many_more() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    for key in ["s", "f", "c", "j"] {
+        press(&mut app, &format!(": text:goto_3 enter t c {key}"));
+    }
+    press(&mut app, ": text:goto_3 enter");
+    // A wide margin (80 columns, panes folded): a stripe each for three,
+    // the short names that fit, a count of the rest.
+    let s = screen(&mut app, 80, 24);
+    let row = rows(&s)
+        .into_iter()
+        .find(|r| r.contains("Honestly"))
+        .unwrap();
+    assert!(row.contains("▐▐▐sta,fra+2"), "{row}");
+    // A narrow one (120 columns beside the panes): one stripe, names first.
+    let s = screen(&mut app, 120, 40);
+    let row = rows(&s)
+        .into_iter()
+        .find(|r| r.contains("Honestly"))
+        .unwrap();
+    assert!(row.contains("▐sta+3"), "{row}");
+}
