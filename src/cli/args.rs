@@ -241,7 +241,7 @@ pub struct SpanArgs {
 #[derive(Debug, Args)]
 pub struct CodeArgs {
     /// The transcript (its id, e.g. p03 or wave2/p03).
-    #[arg(required_unless_present = "from")]
+    #[arg(required_unless_present_any = ["from", "reattach", "accept"])]
     pub transcript: Option<String>,
     /// Codes to apply (path, unique name or id).
     pub codes: Vec<String>,
@@ -264,6 +264,14 @@ pub struct CodeArgs {
     /// refused, saying how many it would make).
     #[arg(long, value_name = "N", conflicts_with = "from")]
     pub max: Option<usize>,
+    /// Re-attach your coding ID (orphaned or edited, as `motif check`
+    /// lists them) to --chars A-B or --lines A-B of its transcript.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["transcript", "codes", "pattern", "from", "memo", "max", "accept"])]
+    pub reattach: Option<String>,
+    /// Accept your edited coding ID where motif placed it on the new text
+    /// (it is anchored there and no longer listed as edited).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["transcript", "codes", "chars", "lines", "pattern", "from", "memo", "max"])]
+    pub accept: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -31,8 +31,39 @@ fn describe_span(t: &Transcript, start: usize, end: usize) -> String {
     format!("{} {start}-{end} ({})", t.id, lines_label(l1, l2))
 }
 
+/// `motif code --reattach ID` and `motif code --accept ID`.
+fn review(ctx: &Ctx, args: &CodeArgs) -> CmdResult {
+    let mut session = ctx.session()?;
+    let (done, verb) = match (&args.accept, &args.reattach) {
+        (Some(id), _) => (session.accept(id)?, "accepted"),
+        (None, Some(id)) => {
+            let Some(spec) = span_of(args.chars.as_ref(), args.lines.as_ref())? else {
+                bail!("give the span to re-attach to with --chars A-B or --lines A-B");
+            };
+            (session.reattach(id, spec)?, "re-attached")
+        }
+        (None, None) => unreachable!("called for --accept or --reattach"),
+    };
+    let coder = session.coder()?;
+    let book = session.codebook()?;
+    let code = one_line(
+        book.by_id(&done.after.code)
+            .map_or("?", |k| k.path.as_str()),
+    );
+    emit_saved(&format!(
+        "{verb} coding {} ({code}) at {}: “{}” [{coder}]\n",
+        one_line(&done.after.id),
+        describe_span(&done.transcript, done.after.start, done.after.end),
+        one_line(motif_core::text::take_chars(&done.after.anchor.quote, 60)),
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `motif code`.
 pub fn code(ctx: &Ctx, args: &CodeArgs) -> CmdResult {
+    if args.accept.is_some() || args.reattach.is_some() {
+        return review(ctx, args);
+    }
     let mut session = ctx.session()?;
     if let Some(from) = &args.from {
         let mut out = String::new();

@@ -10,7 +10,7 @@ use clap::Args;
 use serde::Serialize;
 
 use motif_core::readings::Reading;
-use motif_core::session::{ImportOptions, ImportStage, Preview};
+use motif_core::session::{ImportOptions, ImportReport, ImportStage, Preview};
 use motif_core::text::one_line;
 
 use super::output::{Progress, emit, emit_saved, json, num};
@@ -31,6 +31,10 @@ pub struct ImportArgs {
     /// Set an attribute on every imported transcript (KEY=VALUE).
     #[arg(long = "attr", value_name = "KEY=VALUE")]
     pub attrs: Vec<String>,
+    /// The audio or video recording of the transcript (a file inside the
+    /// project), kept as its `media` attribute for `motif play`.
+    #[arg(long, value_name = "RECORDING")]
+    pub media: Option<PathBuf>,
     /// Show what would be imported (format, speakers, turns, times) and write nothing.
     #[arg(long)]
     pub preview: bool,
@@ -67,6 +71,12 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> CmdResult {
         into: args.into.clone(),
         replace: args.replace,
         attrs: args.attrs.clone(),
+        // A path the user typed is relative to where they are.
+        media: args
+            .media
+            .as_ref()
+            .map(|m| std::env::current_dir().map(|d| d.join(m)))
+            .transpose()?,
         reading: Reading {
             speakers: args
                 .speakers
@@ -109,20 +119,31 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> CmdResult {
         progress.finish();
     }
     let report = report?;
-    let mut out = String::new();
     if report.recovered > 0 {
         ctx.notice(&format!(
             "note: finished an import that was interrupted: {} transcript(s) put in place",
             report.recovered
         ));
     }
+    emit_saved(&report_text(ctx, &report));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `import` says of each transcript (notices go to stderr).
+fn report_text(ctx: &Ctx, report: &ImportReport) -> String {
+    let mut out = String::new();
     for t in &report.imported {
         if t.unchanged {
             let _ = writeln!(
                 out,
-                "{} is already imported from {} with the same text; nothing changed",
+                "{} is already imported from {} with the same text{}",
                 t.id,
-                one_line(&t.source.display().to_string())
+                one_line(&t.source.display().to_string()),
+                if report.attributes_set == 0 {
+                    "; nothing changed"
+                } else {
+                    ""
+                }
             );
             continue;
         }
@@ -142,17 +163,23 @@ pub fn import(ctx: &Ctx, args: &ImportArgs) -> CmdResult {
                 format!(" ({})", one_line(&t.speakers.join(", ")))
             }
         );
-        if let Some((moved, orphaned)) = t.replaced
-            && moved + orphaned > 0
+        if let Some((moved, edited, orphaned)) = t.replaced
+            && moved + edited + orphaned > 0
         {
             let _ = writeln!(
                 out,
-                "  replaced: {moved} coding(s) re-attached to their quotes, {orphaned} orphaned (kept; `motif check` lists them)"
+                "  replaced: {moved} coding(s) followed their text, {edited} edited, {orphaned} orphaned (kept; `motif check` lists the edited and orphaned ones for review)"
             );
         }
     }
-    emit_saved(&out);
-    Ok(ExitCode::SUCCESS)
+    if report.attributes_set > 0 {
+        let _ = writeln!(
+            out,
+            "attributes.csv: {} value(s) set",
+            num(report.attributes_set)
+        );
+    }
+    out
 }
 
 /// One file of `import --preview --json` (docs/contracts.md).

@@ -42,11 +42,24 @@ pub struct Ctx {
 
 impl Ctx {
     /// The project, from `--project` or found upward from the current folder.
+    /// An import a killed process left half done is finished first, so
+    /// that no command sees part of its batch.
     pub fn project(&self) -> anyhow::Result<Project> {
-        Ok(match &self.cli.project {
+        let project = match &self.cli.project {
             Some(dir) => Project::open(dir)?,
             None => Project::discover(Path::new("."))?,
-        })
+        };
+        match motif_core::session::finish_interrupted_import(&project) {
+            Ok(0) => {}
+            Ok(n) => self.notice(&format!(
+                "finished an import that was interrupted ({n} file{} put in place)",
+                if n == 1 { "" } else { "s" }
+            )),
+            Err(e) => self.notice(&format!(
+                "warning: an interrupted import could not be finished ({e}); run `motif import` again to finish it"
+            )),
+        }
+        Ok(project)
     }
 
     /// The whole project, loaded to be read (reports and exports never

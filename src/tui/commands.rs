@@ -175,6 +175,13 @@ pub const COMMANDS: &[Command] = &[
         run: |app, inv| app.uncode(&inv.args),
     },
     Command {
+        name: "review",
+        aliases: &[],
+        args: &[],
+        help: "review your orphaned and edited codings: accept, re-attach to the selection, remove",
+        run: |app, _| app.open_review(),
+    },
+    Command {
         name: "search",
         aliases: &["s"],
         args: &[many("QUERY", ArgKind::Text, false)],

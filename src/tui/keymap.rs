@@ -42,6 +42,8 @@ pub enum Context {
     Stats,
     /// The disagreements view.
     Agreement,
+    /// The review of orphaned and edited codings (`:review`).
+    Review,
     /// Editing keys shared by every text input (picker, prompts, memo).
     TextInput,
 }
@@ -64,12 +66,13 @@ impl Context {
             Context::Memo => "Memo editor",
             Context::Stats => "Statistics (S)",
             Context::Agreement => "Disagreements (D)",
+            Context::Review => "Review of edited and orphaned codings (:review)",
             Context::TextInput => "Typing (picker, prompts, memo)",
         }
     }
 
     /// All contexts in help order.
-    pub const ALL: [Context; 15] = [
+    pub const ALL: [Context; 16] = [
         Context::Global,
         Context::Normal,
         Context::Visual,
@@ -84,6 +87,7 @@ impl Context {
         Context::Memo,
         Context::Stats,
         Context::Agreement,
+        Context::Review,
         Context::TextInput,
     ];
 
@@ -104,6 +108,7 @@ impl Context {
             Context::Memo => "memo",
             Context::Stats => "stats",
             Context::Agreement => "agreement",
+            Context::Review => "review",
             Context::TextInput => "text_input",
         }
     }
@@ -224,6 +229,7 @@ actions! {
     Adopt7 "adopt_7" "adopt the 7th compared coder's side",
     Adopt8 "adopt_8" "adopt the 8th compared coder's side",
     Adopt9 "adopt_9" "adopt the 9th compared coder's side",
+    Reattach "reattach" "re-attach the coding to the selection made before :review",
 }
 
 impl Action {
@@ -366,6 +372,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Memo, "down", Action::Down),
     (Context::Memo, "up", Action::Up),
     (Context::Memo, "esc", Action::Cancel),
+    (Context::Memo, "ctrl-c", Action::Cancel),
     (Context::Stats, "tab", Action::NextTab),
     (Context::Stats, "backtab", Action::PrevTab),
     (Context::Stats, "c", Action::CycleCoder),
@@ -402,6 +409,18 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Agreement, "esc", Action::Cancel),
     (Context::Agreement, "ctrl-c", Action::Cancel),
     (Context::Agreement, "q", Action::Cancel),
+    (Context::Review, "j", Action::ListDown),
+    (Context::Review, "down", Action::ListDown),
+    (Context::Review, "k", Action::ListUp),
+    (Context::Review, "up", Action::ListUp),
+    (Context::Review, "enter", Action::Open),
+    (Context::Review, "a", Action::Accept),
+    (Context::Review, "r", Action::Reattach),
+    (Context::Review, "x", Action::RemoveSegment),
+    (Context::Review, "u", Action::Undo),
+    (Context::Review, "esc", Action::Cancel),
+    (Context::Review, "ctrl-c", Action::Cancel),
+    (Context::Review, "q", Action::Cancel),
     (Context::TextInput, "left", Action::Left),
     (Context::TextInput, "right", Action::Right),
     (Context::TextInput, "home", Action::LineStart),
@@ -662,6 +681,21 @@ mod tests {
                 a.name()
             );
             assert_eq!(Action::from_name(a.name()), Some(*a));
+        }
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        // The lookup index keeps one action per (context, key): a second
+        // default for the same key would silently shadow the first.
+        let mut seen = std::collections::HashSet::new();
+        for (context, key, action) in DEFAULTS {
+            assert!(
+                seen.insert((*context, *key)),
+                "`{key}` in {} is bound twice (again to {})",
+                context.name(),
+                action.name()
+            );
         }
     }
 

@@ -23,13 +23,14 @@ pub mod play;
 pub mod popup;
 pub mod refresh;
 pub mod retrieval;
+pub mod review;
 pub mod selection;
 pub mod textview;
 pub mod theme;
 pub mod transcript_view;
 pub mod ui;
 
-use std::io::stdout;
+use std::io::{IsTerminal, stdout};
 
 use signal_hook::consts::{
     SIGALRM, SIGHUP, SIGPROF, SIGTSTP, SIGUSR1, SIGUSR2, SIGVTALRM, SIGXCPU, TERM_SIGNALS,
@@ -110,7 +111,9 @@ fn event_loop(
 ) -> anyhow::Result<()> {
     let mut last_poll = Instant::now();
     loop {
-        if signals.stop.load(Ordering::Relaxed) {
+        // A signal that ends motif, or a terminal that went away (its
+        // window closed, the ssh link cut) without one reaching motif.
+        if signals.stop.load(Ordering::Relaxed) || !stdout().is_terminal() {
             return Ok(());
         }
         if signals.suspend.swap(false, Ordering::Relaxed) || std::mem::take(&mut app.suspend) {

@@ -18,6 +18,7 @@ fn every_bad_fixture_fails_clearly_and_changes_nothing() {
         let p = Proj::with_sample();
         let src = fixture(&format!("bad/{file}"));
         let src_s = src.to_str().unwrap();
+        let good = fixture("import/zoom.txt").to_string_lossy().into_owned();
         let args: Vec<&str> = match kind {
             "import" => vec!["import", src_s],
             "from" => vec!["code", "--from", src_s, "--coder", "ana"],
@@ -33,6 +34,13 @@ fn every_bad_fixture_fails_clearly_and_changes_nothing() {
                 std::fs::copy(&src, p.path("motif.toml")).unwrap();
                 vec!["codes"]
             }
+            // The table `import --attr` would write into is broken: the
+            // import is refused whole, the transcript not imported.
+            "import-attr" => {
+                std::fs::copy(&src, p.path("attributes.csv")).unwrap();
+                vec!["import", &good, "--attr", "wave=2"]
+            }
+            "qdpx-merge" => vec!["import-qdpx", src_s, "--merge"],
             other => panic!("unknown kind {other} in cases.tsv"),
         };
         let before = p.snapshot();

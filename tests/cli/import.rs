@@ -243,3 +243,53 @@ fn attribute_names_follow_one_rule_everywhere() {
         assert_eq!(p.snapshot(), before, "a refused import changed nothing");
     }
 }
+
+/// A table a spreadsheet wrote (CRLF line ends, a note with line breaks
+/// inside quotes, accents and CJK) comes back from a rewrite with every
+/// value and line end as it was; re-importing an unchanged transcript with
+/// `--attr` says the value was set instead of "nothing changed".
+#[test]
+fn a_spreadsheets_table_survives_a_rewrite_byte_for_byte() {
+    let p = Proj::with_sample();
+    p.write("in/y.txt", "A: hello\r\nB: 再见 🚀\r\n".as_bytes());
+    p.ok(&["import", p.path("in/y.txt").to_str().unwrap()]);
+    let table =
+        "id,note,site\r\nx,\"first line\r\nsecond\rthird, with a comma\",Montréal\r\ny,,東京\r\n";
+    p.write("attributes.csv", table.as_bytes());
+    let out = p.ok(&[
+        "import",
+        p.path("in/y.txt").to_str().unwrap(),
+        "--attr",
+        "wave=2",
+    ]);
+    assert!(
+        out.contains("y is already imported") && !out.contains("nothing changed"),
+        "{out}"
+    );
+    assert!(out.contains("attributes.csv: 1 value(s) set"), "{out}");
+    assert_eq!(
+        p.read("attributes.csv"),
+        "id,note,site,wave\r\nx,\"first line\r\nsecond\rthird, with a comma\",Montréal,\r\ny,,東京,2\r\n"
+    );
+    // The same again changes nothing, and says so.
+    let out = p.ok(&[
+        "import",
+        p.path("in/y.txt").to_str().unwrap(),
+        "--attr",
+        "wave=2",
+    ]);
+    assert!(out.contains("nothing changed"), "{out}");
+    assert!(!out.contains("value(s) set"), "{out}");
+    // The note reads back whole, its line breaks included.
+    let rows = p.json(&["transcripts", "--json"]);
+    let x = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "x")
+        .unwrap();
+    assert_eq!(
+        x["attributes"]["note"], "first line\r\nsecond\rthird, with a comma",
+        "{x}"
+    );
+}

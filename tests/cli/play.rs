@@ -113,3 +113,64 @@ fn play_says_what_is_missing_and_starts_nothing() {
     assert!(err.contains("`plain` has no times"), "{err}");
     assert!(!out.exists(), "no player was started");
 }
+
+#[test]
+fn import_media_names_the_recording_and_play_finds_it() {
+    let p = Proj::with_sample();
+    p.write("media/entrevista ñ 北京.ogg", b"OggS not really");
+    let src = crate::util::fixture("import/zoom.txt");
+    // From inside the project, the path is read from where the user is.
+    let o = motif_cmd()
+        .current_dir(p.path("media"))
+        .args([
+            "import",
+            src.to_str().unwrap(),
+            "--media",
+            "entrevista ñ 北京.ogg",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        p.read("attributes.csv")
+            .contains("zoom,media/entrevista ñ 北京.ogg"),
+        "{}",
+        p.read("attributes.csv")
+    );
+    let out = p.root.parent().unwrap().join("args.txt");
+    let script = stand_in(p.root.parent().unwrap(), &out);
+    let template = format!("'{}' --start={{seconds}} {{file}}", script.display());
+    let said = p.ok(&["play", "zoom", "--line", "1", "--player", &template]);
+    assert!(said.contains("playing zoom from 10:15:32"), "{said}");
+    // Outside the project, missing, or one recording for several files:
+    // refused by name, nothing imported.
+    let outside = p.root.parent().unwrap().join("outside.ogg");
+    std::fs::write(&outside, b"x").unwrap();
+    let teams = crate::util::fixture("import/teams.txt");
+    for (media, why) in [
+        (outside.to_str().unwrap().to_owned(), "outside the project"),
+        (
+            p.path("media/gone.ogg").to_str().unwrap().to_owned(),
+            "cannot be found",
+        ),
+    ] {
+        let before = p.snapshot();
+        let err = p.fail(&["import", teams.to_str().unwrap(), "--media", &media]);
+        assert!(err.contains(why) && err.contains(".ogg"), "{err}");
+        assert_eq!(before, p.snapshot());
+    }
+    let before = p.snapshot();
+    let media = p.path("media/entrevista ñ 北京.ogg");
+    let err = p.fail(&[
+        "import",
+        teams.to_str().unwrap(),
+        crate::util::fixture("import/otter.txt").to_str().unwrap(),
+        "--media",
+        media.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("one transcript") && err.contains("2 files"),
+        "{err}"
+    );
+    assert_eq!(before, p.snapshot());
+}

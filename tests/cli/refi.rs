@@ -1245,7 +1245,12 @@ fn huge_names_and_attribute_values_are_capped() {
         ],
     );
     let into = dir.path().join("p");
-    ok(&["import-qdpx", s(&file), "--into", s(&into)]);
+    let (out, err) = ok(&["import-qdpx", s(&file), "--into", s(&into)]);
+    let said = format!("{out}{err}");
+    assert!(
+        said.contains("attribute `role` was cut to its first 10000 of"),
+        "the cut is said: {said}"
+    );
     let toml = std::fs::metadata(into.join("motif.toml")).unwrap().len();
     assert!(toml < 2_000, "motif.toml is {toml} bytes");
     let attrs = std::fs::read_to_string(into.join("attributes.csv")).unwrap();

@@ -176,14 +176,29 @@ fn editing_a_transcript_on_disk_reanchors_or_orphans_codings() {
     let out = p.ok(&["check"]);
     assert!(
         out.contains(
-            "note: transcript `x` changed since it was coded; 2 coding(s) were re-attached"
+            "note: transcript `x` changed since it was coded; 2 coding(s) followed their text"
         ),
         "{out}"
     );
-    // Now the quote disappears: the coding is orphaned, kept and reported.
+    // A word edited inside the quote: the coding follows, marked edited.
     p.write(
         "transcripts/x.txt",
         edited.replace("PaddlePaddle", "Paddle").as_bytes(),
+    );
+    let segs = segments(&p);
+    assert_eq!(segs.len(), 2);
+    assert!(segs.iter().any(|x| x["text"] == "Paddle"), "{segs:?}");
+    let out = p.ok(&["check"]);
+    assert!(
+        out.contains("an edit changed its text “PaddlePaddle”, now “Paddle”"),
+        "{out}"
+    );
+    // Now the passage disappears: the coding is orphaned, kept and reported.
+    p.write(
+        "transcripts/x.txt",
+        edited
+            .replace(" — PaddlePaddle — then PyTorch", "")
+            .as_bytes(),
     );
     let out = p.run(&["check"]);
     assert_eq!(out.status.code(), Some(1));
@@ -821,4 +836,250 @@ fn endless_and_huge_project_files_are_refused() {
         !ok && err.contains("queries/big.toml") && err.contains("1 MiB"),
         "{err}"
     );
+}
+
+/// What an import killed after its plan was written leaves: one file of
+/// the batch already renamed into place, the other still staged.
+fn half_done_import(p: &Proj) {
+    p.write(
+        "transcripts/w/k1.txt",
+        "ANA: first of the batch é\n".as_bytes(),
+    );
+    p.write(
+        "transcripts/w/.motif-import-dead-1.tmp",
+        "BEN: second of the batch 北京\n".as_bytes(),
+    );
+    let plan = serde_json::json!({
+        "moves": [
+            ["transcripts/w/.motif-import-dead-0.tmp", "transcripts/w/k1.txt"],
+            ["transcripts/w/.motif-import-dead-1.tmp", "transcripts/w/k2.txt"],
+        ],
+        "ids": ["w/k1", "w/k2"],
+        "attrs": [["wave", "2"]],
+    });
+    p.write(".motif/import-pending.json", plan.to_string().as_bytes());
+}
+
+#[test]
+fn a_read_command_never_sees_part_of_a_killed_import() {
+    let p = Proj::with_sample();
+    half_done_import(&p);
+    let out = p.run(&["transcripts", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Vec<String> = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        listed.contains(&"w/k1".to_owned()) && listed.contains(&"w/k2".to_owned()),
+        "the whole batch, not part of it: {listed:?}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("finished an import that was interrupted")
+    );
+    assert!(
+        p.read("attributes.csv").contains("w/k2,2"),
+        "{}",
+        p.read("attributes.csv")
+    );
+    assert!(!p.path(".motif/import-pending.json").exists());
+    assert!(!p.path("transcripts/w/.motif-import-dead-1.tmp").exists());
+}
+
+#[test]
+fn a_planted_import_plan_moves_nothing_outside() {
+    let p = Proj::with_sample();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    let plan = serde_json::json!({
+        "moves": [[victim.to_string_lossy(), "transcripts/stolen.txt"]],
+        "ids": [], "attrs": [],
+    });
+    p.write(".motif/import-pending.json", plan.to_string().as_bytes());
+    let err = p.fail(&[
+        "import",
+        crate::util::fixture("import/zoom.txt").to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("import-pending.json") && err.contains("not an import's"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert!(!p.path("transcripts/stolen.txt").exists());
+    // A staged file moved onto a journal, or through a linked folder to
+    // outside: refused, by any command, and nothing moves.
+    p.ok(&["codes", "add", "alpha"]);
+    p.ok(&["code", "x", "--chars", "0-5", "alpha", "--coder", "ana"]);
+    std::os::unix::fs::symlink(outside.path(), p.path("transcripts/ln")).unwrap();
+    for dest in ["codings/ana.jsonl", "transcripts/ln/out.txt", "motif.toml"] {
+        p.write("transcripts/.motif-import-x-0.tmp", b"ANA: planted\n");
+        let plan = serde_json::json!({
+            "moves": [["transcripts/.motif-import-x-0.tmp", dest]],
+            "ids": [], "attrs": [],
+        });
+        p.write(".motif/import-pending.json", plan.to_string().as_bytes());
+        let before = p.snapshot();
+        let out = p.run(&["transcripts"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("not an import's"), "{dest}: {err}");
+        assert_eq!(before, p.snapshot(), "{dest}");
+        assert!(!outside.path().join("out.txt").exists());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_endless_file_is_read_only_up_to_a_transcripts_size() {
+    // `/dev/zero` under a transcript's name: refused by name at once,
+    // instead of filling memory.
+    let p = Proj::with_sample();
+    let dir = tempfile::tempdir().unwrap();
+    let zero = dir.path().join("endless.txt");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let before = p.snapshot();
+    let err = p.fail(&["import", zero.to_str().unwrap()]);
+    assert!(
+        err.contains("endless.txt") && err.contains("a character device"),
+        "{err}"
+    );
+    // A (sparse) file past the cap is refused after reading the cap.
+    let big = dir.path().join("big.txt");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(65 << 20)
+        .unwrap();
+    let err = p.fail(&["import", big.to_str().unwrap()]);
+    assert!(
+        err.contains("big.txt") && err.contains("more than 64 MiB"),
+        "{err}"
+    );
+    assert_eq!(before, p.snapshot());
+}
+
+/// A file in transcripts/ named like a transcript that is not a regular
+/// file (a link, a FIFO, a device) is named by every command, `check`
+/// included, instead of being skipped as if it were not there.
+#[test]
+fn transcripts_that_are_not_regular_files_are_named_not_skipped() {
+    type Make<'a> = Box<dyn Fn(&std::path::Path) + 'a>;
+    let p = Proj::with_sample();
+    let real = p.path("transcripts/x.txt");
+    let outside = p.root.parent().unwrap().join("elsewhere");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("w.txt"), b"A: far away\n").unwrap();
+    let cases: Vec<(&str, Make, &str)> = vec![
+        (
+            "transcripts/zero.txt",
+            Box::new(|at| std::os::unix::fs::symlink("/dev/zero", at).unwrap()),
+            "a symbolic link",
+        ),
+        ("transcripts/pipe.txt", Box::new(mkfifo), "a FIFO"),
+        (
+            "transcripts/copy.md",
+            Box::new(|at| std::os::unix::fs::symlink(&real, at).unwrap()),
+            "a symbolic link",
+        ),
+        (
+            "transcripts/far",
+            Box::new(|at| std::os::unix::fs::symlink(&outside, at).unwrap()),
+            "a folder of transcripts",
+        ),
+    ];
+    for (name, make, says) in cases {
+        let before = p.snapshot();
+        make(&p.path(name));
+        for args in [
+            &["check"][..],
+            &["transcripts", "--json"],
+            &["segments", "--json"],
+            &["search", "hello"],
+        ] {
+            let (ok, err) = run_bounded(&p, args);
+            assert!(!ok, "{name} {args:?} succeeded");
+            assert!(
+                err.contains(name) && err.contains(says) && err.contains("nothing was read"),
+                "{name} {args:?}: {err}"
+            );
+        }
+        std::fs::remove_file(p.path(name)).unwrap();
+        assert_eq!(before, p.snapshot(), "{name}");
+    }
+    // Other special files that are not transcripts (no .txt/.md) are
+    // left alone, and the project works again.
+    std::os::unix::fs::symlink("/dev/zero", p.path("transcripts/notes.wav")).unwrap();
+    p.ok(&["check"]);
+    assert_eq!(
+        p.json(&["transcripts", "--json"]).as_array().unwrap().len(),
+        1
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn lock_files_planted_as_links_are_refused() {
+    let p = Proj::with_sample();
+    let code = ["code", "x", "--chars", "0-5", "alpha", "--coder", "ana"];
+    p.ok(&["codes", "add", "alpha"]);
+    p.ok(&code);
+    let locks = p.path(".motif/locks");
+    let names: Vec<_> = std::fs::read_dir(&locks)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(!names.is_empty());
+    let outside = tempfile::tempdir().unwrap();
+    for name in &names {
+        let lock = locks.join(name);
+        std::fs::remove_file(&lock).unwrap();
+        std::os::unix::fs::symlink(outside.path().join(name), &lock).unwrap();
+    }
+    let before = p.snapshot();
+    let err = p.fail(&["code", "x", "--chars", "6-9", "alpha", "--coder", "ana"]);
+    assert!(err.contains("lock file is a symbolic link"), "{err}");
+    assert_eq!(before, p.snapshot());
+    assert_eq!(
+        std::fs::read_dir(outside.path()).unwrap().count(),
+        0,
+        "created outside"
+    );
+}
+
+#[test]
+fn a_file_with_hard_links_is_refused_not_split() {
+    // An atomic rewrite would leave the other name on the old text.
+    let p = Proj::with_sample();
+    p.write("attributes.csv", b"id,role\nx,student\n");
+    let other = p.path("shared-attributes.csv");
+    std::fs::hard_link(p.path("attributes.csv"), &other).unwrap();
+    let before = p.snapshot();
+    let err = p.fail(&[
+        "import",
+        crate::util::fixture("import/zoom.txt").to_str().unwrap(),
+        "--attr",
+        "wave=2",
+    ]);
+    assert!(
+        err.contains("attributes.csv") && err.contains("2 names (hard links)"),
+        "{err}"
+    );
+    assert_eq!(before, p.snapshot());
+    p.write("out/a.json", b"old");
+    std::fs::hard_link(p.path("out/a.json"), p.path("out/b.json")).unwrap();
+    let err = p.fail(&[
+        "segments",
+        "--json",
+        "-o",
+        p.path("out/a.json").to_str().unwrap(),
+    ]);
+    assert!(err.contains("hard links"), "{err}");
+    assert_eq!(p.read("out/b.json"), "old");
+    assert_eq!(p.read("out/a.json"), "old");
 }

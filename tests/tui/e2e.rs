@@ -264,6 +264,35 @@ fn a_stopped_motif_gives_the_terminal_back_and_takes_it_again() {
     assert_eq!(tm.state("#{alternate_on}"), "0");
 }
 
+/// A terminal that goes away (tmux killed, as a closed window or a cut ssh
+/// link) ends motif: it neither lingers nor spins on the dead terminal.
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+fn a_terminal_that_goes_away_ends_motif() {
+    let (_project, tm, motif) = motif_in_a_shell();
+    let ok = Command::new("tmux")
+        .args(["-L", &tm.socket, "kill-server"])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let alive = Command::new("ps")
+            .args(["-o", "stat=", "-p", &motif])
+            .output()
+            .unwrap();
+        let stat = String::from_utf8_lossy(&alive.stdout).trim().to_owned();
+        if stat.is_empty() || stat.starts_with('Z') {
+            break;
+        }
+        if Instant::now() > deadline {
+            kill("KILL", &motif);
+            panic!("motif ({stat}) still running 10 s after its terminal went away");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Sends `kill -SIGNAL` to `pid`.
 fn kill(signal: &str, pid: &str) {
     assert!(

@@ -5,6 +5,7 @@
 mod e2e;
 mod place;
 mod retrieval;
+mod review;
 mod snapshots;
 mod state;
 

@@ -10,7 +10,7 @@ use motif::tui::popup::Popup;
 use crate::{Fixture, press};
 
 /// The row of the view (0-based) that holds the cursor.
-fn cursor_row(app: &App) -> usize {
+pub fn cursor_row(app: &App) -> usize {
     let t = app.transcript().unwrap();
     let (w, h) = app.areas().text_size();
     let rows = motif::tui::textview::visible_rows(t, app.scroll, w, h);
@@ -19,7 +19,9 @@ fn cursor_row(app: &App) -> usize {
         .unwrap()
 }
 
-fn long_fixture() -> Fixture {
+/// A project with a 300-line transcript `long` (line N: `ANA: line N
+/// speaks of tools`).
+pub fn long_fixture() -> Fixture {
     let f = Fixture::new();
     let mut text = String::new();
     for i in 1..=300 {

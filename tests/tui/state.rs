@@ -808,6 +808,17 @@ fn memo_editor_keeps_a_change_made_elsewhere_and_asks_before_discarding() {
     // Nothing typed: Esc closes at once.
     press(&mut app, ": text:memo_project enter esc");
     assert!(matches!(app.popup, Popup::None));
+    // Ctrl-C in the editor does what Esc does, and says so.
+    press(&mut app, ": text:memo_project enter text:draft ctrl-c");
+    assert!(matches!(app.popup, Popup::Memo(_)), "{:?}", app.popup);
+    assert!(app.status.text.contains("unsaved memo"), "{:?}", app.status);
+    press(&mut app, "ctrl-c");
+    assert!(matches!(app.popup, Popup::None));
+    assert!(
+        app.status.text.contains("memo discarded"),
+        "{:?}",
+        app.status
+    );
 }
 
 #[test]

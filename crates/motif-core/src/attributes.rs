@@ -26,7 +26,13 @@ pub fn parse_assignment(spec: &str) -> Result<(String, String)> {
         )));
     };
     let name = name.trim();
-    if name.is_empty() || name.eq_ignore_ascii_case("id") || name.contains([',', '"', '\n', '\r']) {
+    if name.is_empty()
+        || name.eq_ignore_ascii_case("id")
+        || name.contains([',', '"', '\n', '\r'])
+        || name
+            .chars()
+            .any(|c| c.is_control() || crate::text::is_hidden_control(c))
+    {
         return Err(Error::invalid(format!(
             "--attr `{}`: the attribute name must be a plain word other than `id`, e.g. role=maintainer",
             one_line(spec)
@@ -98,7 +104,14 @@ impl Attributes {
     /// per transcript.
     pub fn to_csv(&self) -> Result<Vec<u8>> {
         let err = |e: &dyn std::fmt::Display| Error::invalid(format!("cannot write {FILE}: {e}"));
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let terminator = if self.crlf {
+            csv::Terminator::CRLF
+        } else {
+            csv::Terminator::Any(b'\n')
+        };
+        let mut w = csv::WriterBuilder::new()
+            .terminator(terminator)
+            .from_writer(Vec::new());
         let mut header = vec!["id"];
         header.extend(self.names.iter().map(String::as_str));
         w.write_record(&header).map_err(|e| err(&e))?;
@@ -131,18 +144,22 @@ struct Row {
 
 /// Splits CSV text into records as the `csv` crate reads it (RFC 4180: a
 /// quote that opens a field runs to the next lone quote, `""` inside is a
-/// quote; blank lines are skipped). An unclosed quote is the error, with
-/// the place it was opened.
-fn scan(text: &str) -> std::result::Result<Vec<Row>, (usize, usize)> {
+/// quote; blank lines are skipped). The error is a quote never closed
+/// (with the place it was opened) or text after a closing quote (which
+/// the `csv` crate would glue to the value, and a rewrite would then
+/// write back changed), with its place.
+fn scan(text: &str) -> std::result::Result<Vec<Row>, (usize, usize, &'static str)> {
     let mut rows = Vec::new();
     let mut cells: Vec<Cell> = Vec::new();
     let mut cur: Option<Cell> = None;
     let mut open: Option<(usize, usize)> = None;
+    let mut closed = false;
     let (mut line, mut col) = (1, 1);
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         let (l, k) = (line, col);
-        if c == '\n' {
+        // A lone CR ends a line as the `csv` crate reads it.
+        if c == '\n' || (c == '\r' && chars.peek() != Some(&'\n')) {
             line += 1;
             col = 1;
         } else {
@@ -163,13 +180,22 @@ fn scan(text: &str) -> std::result::Result<Vec<Row>, (usize, usize)> {
                 value.push('"');
             } else {
                 open = None;
+                closed = true;
             }
             continue;
         }
+        if closed && !matches!(c, ',' | '\r' | '\n') {
+            return Err((
+                l,
+                k,
+                "text after a quoted value's closing quote; quote the whole value and double any quote inside it (\"\")",
+            ));
+        }
+        closed = false;
         match c {
             ',' => cells.push(cur.take().unwrap_or_else(|| cell(String::new()))),
             '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
+            '\n' | '\r' => {
                 if cur.is_some() || !cells.is_empty() {
                     cells.push(cur.take().unwrap_or_else(|| cell(String::new())));
                     rows.push(Row {
@@ -185,8 +211,12 @@ fn scan(text: &str) -> std::result::Result<Vec<Row>, (usize, usize)> {
             _ => cur.get_or_insert_with(|| cell(String::new())).value.push(c),
         }
     }
-    if let Some(at) = open {
-        return Err(at);
+    if let Some((line, col)) = open {
+        return Err((
+            line,
+            col,
+            "the quote opened here is never closed; close it, or double a quote inside a value (\"\")",
+        ));
     }
     if cur.is_some() || !cells.is_empty() {
         cells.push(cur.take().unwrap_or(Cell {
@@ -208,14 +238,7 @@ fn scan(text: &str) -> std::result::Result<Vec<Row>, (usize, usize)> {
 /// header. The error names `path`, the line and the column.
 pub(crate) fn check_shape(text: &str, path: &std::path::Path) -> Result<()> {
     let at = |line, col, message: String| Error::parse(path, Some(line), Some(col), message);
-    let rows = scan(text).map_err(|(line, col)| {
-        at(
-            line,
-            col,
-            "the quote opened here is never closed; close it, or double a quote inside a value (\"\")"
-                .into(),
-        )
-    })?;
+    let rows = scan(text).map_err(|(line, col, why)| at(line, col, why.into()))?;
     let Some((header, rest)) = rows.split_first() else {
         return Ok(());
     };
@@ -251,6 +274,16 @@ pub(crate) fn check_shape(text: &str, path: &std::path::Path) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Checks, changing nothing, that [`update`] could run: its lock can be
+/// taken, the table read and the file rewritten. A command that updates
+/// the table as its last step calls this first, so that a refusal comes
+/// before anything else is written.
+pub fn check_update(project: &Project) -> Result<()> {
+    let _lock = project.file_lock("attributes")?;
+    project.attributes()?;
+    crate::fsio::check_writable(&project.root.join(FILE))
 }
 
 /// Reads the table, lets `change` edit it and writes it back atomically,
@@ -292,7 +325,16 @@ mod tests {
             parse_assignment("role=").unwrap(),
             ("role".into(), String::new())
         );
-        for bad in ["role", "=x", "id=3", "ID=3", "a,b=1", "a\"=1"] {
+        for bad in [
+            "role",
+            "=x",
+            "id=3",
+            "ID=3",
+            "a,b=1",
+            "a\"=1",
+            "k\u{202e}=v",
+            "k\u{1b}=v",
+        ] {
             assert!(parse_assignment(bad).is_err(), "{bad}");
         }
         let t = table();
@@ -341,5 +383,10 @@ mod tests {
             e("id,a\np1\n")
         );
         assert!(e("id,a\n\np1,\"x\n").starts_with("attributes.csv:3:4:"));
+        // `"a"b` would be read as `ab` and written back so: refused.
+        let glued = e("id,a\np1,\"a\"b\n");
+        assert!(glued.starts_with("attributes.csv:2:7:"), "{glued}");
+        assert!(glued.contains("closing quote"), "{glued}");
+        check_shape("id,a\r\np1,\"a\"\r\np2,\"\"\n", p).unwrap();
     }
 }

@@ -1,7 +1,7 @@
 //! The integrity report behind `motif check`: unreadable transcripts,
-//! damaged journal lines, codings whose transcript changed (re-anchored or
-//! orphaned), codings on missing transcripts or unknown codes, and
-//! attributes for transcripts that do not exist.
+//! damaged journal lines, codings whose transcript changed (followed,
+//! edited — awaiting review — or orphaned), codings on missing transcripts
+//! or unknown codes, and attributes for transcripts that do not exist.
 
 use std::collections::BTreeSet;
 
@@ -43,6 +43,18 @@ pub struct CodingRef {
     pub end: usize,
     pub code: String,
     pub quote: String,
+    /// For an edited coding: where it is placed on the current text and
+    /// what that text reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub now: Option<Now>,
+}
+
+/// Where an edited coding is placed now.
+#[derive(Debug, Clone, Serialize)]
+pub struct Now {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
 }
 
 impl CodingRef {
@@ -55,6 +67,7 @@ impl CodingRef {
             end: c.end,
             code: c.code.to_string(),
             quote: c.anchor.quote.to_string(),
+            now: None,
         }
     }
 }
@@ -77,7 +90,7 @@ impl Report {
 /// What `check` says about an orphaned coding, and how to resolve it.
 fn orphan_message(c: &super::journal::Coding, code: &str) -> String {
     format!(
-        "coding {} by {} ({code} at {}-{} of `{}`): its text “{}” is no longer in the transcript; it is kept in codings/{}.jsonl — re-code the passage and remove this one with `motif uncode --id {} --coder {}`, or restore the transcript",
+        "coding {} by {} ({code} at {}-{} of `{}`): its text “{}” is no longer in the transcript; it is kept in codings/{}.jsonl — re-attach it to the passage with `motif code --reattach {} --chars A-B --coder {}`, remove it with `motif uncode --id {} --coder {}`, or restore the transcript",
         c.id,
         c.coder,
         c.start,
@@ -86,19 +99,69 @@ fn orphan_message(c: &super::journal::Coding, code: &str) -> String {
         super::text::one_line(super::text::take_chars(&c.anchor.quote, 60)),
         c.coder,
         c.id,
+        c.coder,
+        c.id,
         c.coder
     )
+}
+
+/// What `check` says about an edited coding, and how to resolve it.
+fn edited_message(s: &super::segments::Segment<'_>, code: &str) -> String {
+    let c = s.coding;
+    let short = |t: &str| super::text::one_line(super::text::take_chars(t, 60));
+    format!(
+        "coding {} by {} ({code} on `{}`): an edit changed its text “{}”, now “{}” at {}-{}; \
+         accept it with `motif code --accept {} --coder {}`, re-attach it with \
+         `motif code --reattach {} --chars A-B --coder {}`, or remove it with \
+         `motif uncode --id {} --coder {}`",
+        c.id,
+        c.coder,
+        c.transcript,
+        short(&c.anchor.quote),
+        short(s.transcript.slice_chars(s.start, s.end).unwrap_or_default()),
+        s.start,
+        s.end,
+        c.id,
+        c.coder,
+        c.id,
+        c.coder,
+        c.id,
+        c.coder
+    )
+}
+
+/// The edited codings among `segs`, each with its message.
+fn edited_items(
+    segs: &[super::segments::Segment<'_>],
+    code_name: &dyn Fn(&str) -> String,
+) -> Vec<(CodingRef, String)> {
+    segs.iter()
+        .filter(|s| s.edited)
+        .map(|s| {
+            let mut about = CodingRef::of(s.coding);
+            about.now = Some(Now {
+                start: s.start,
+                end: s.end,
+                text: s
+                    .transcript
+                    .slice_chars(s.start, s.end)
+                    .unwrap_or_default()
+                    .to_owned(),
+            });
+            (about, edited_message(s, &code_name(&s.coding.code)))
+        })
+        .collect()
 }
 
 /// Checks a loaded project.
 pub fn check(ws: &Workspace) -> Report {
     let mut items = Vec::new();
-    let mut push = |level, kind, message: String, about: Option<&super::journal::Coding>| {
+    let mut push = |level, kind, message: String, about: Option<CodingRef>| {
         items.push(Item {
             level,
             kind,
             message,
-            coding: about.map(CodingRef::of),
+            coding: about,
         });
     };
     for e in &ws.unreadable {
@@ -120,7 +183,7 @@ pub fn check(ws: &Workspace) -> Report {
             Level::Problem,
             "orphaned-coding",
             orphan_message(c, &code_name(&c.code)),
-            Some(c),
+            Some(CodingRef::of(c)),
         );
     }
     for c in &unplaced.no_transcript {
@@ -131,7 +194,7 @@ pub fn check(ws: &Workspace) -> Report {
                 "coding {} by {} refers to transcript `{}`, which is not in transcripts/",
                 c.id, c.coder, c.transcript
             ),
-            Some(c),
+            Some(CodingRef::of(c)),
         );
     }
     for c in &unplaced.unknown_code {
@@ -146,24 +209,27 @@ pub fn check(ws: &Workspace) -> Report {
                 c.code,
                 ws.book.path.display()
             ),
-            Some(c),
+            Some(CodingRef::of(c)),
         );
+    }
+    for (about, message) in edited_items(&segs, &code_name) {
+        push(Level::Note, "edited-coding", message, Some(about));
     }
     let moved: BTreeSet<&str> = segs
         .iter()
-        .filter(|s| s.moved)
+        .filter(|s| s.moved && !s.edited)
         .map(|s| s.coding.transcript.as_str())
         .collect();
     for t in moved {
         let n = segs
             .iter()
-            .filter(|s| s.moved && s.coding.transcript == t)
+            .filter(|s| s.moved && !s.edited && s.coding.transcript == t)
             .count();
         push(
             Level::Note,
             "changed-transcript",
             format!(
-                "transcript `{t}` changed since it was coded; {n} coding(s) were re-attached to their quotes"
+                "transcript `{t}` changed since it was coded; {n} coding(s) followed their text"
             ),
             None,
         );

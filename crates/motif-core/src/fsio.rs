@@ -18,7 +18,8 @@ use super::error::{Error, IoContext, Result};
 /// target's folder) and the link stays. A FIFO or a character device
 /// (`-o /dev/stdout`, `/dev/null`) is written into directly. Anything else
 /// that is not a regular file (a folder, a socket, a block device) is
-/// refused. The new file keeps the mode of the file it replaces and, where
+/// refused, as is a file with several names (hard links), which no
+/// rewrite can keep both safe and shared. The new file keeps the mode of the file it replaces and, where
 /// the process may (as root), its owner and group.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
     match resolve(path)? {
@@ -28,6 +29,12 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
         }
         Target::File(p, old) => replace(&p, old.as_ref(), bytes),
     }
+}
+
+/// Checks, writing nothing, that [`atomic_write`] would accept `path`, so
+/// that a command can refuse before it changes anything else.
+pub fn check_writable(path: &Path) -> Result<()> {
+    resolve(path).map(drop)
 }
 
 /// What a write to a path reaches once its symlinks are followed.
@@ -61,6 +68,7 @@ fn resolve(path: &Path) -> Result<Target> {
             let to = fs::read_link(&p).at(&p)?;
             p = parent_dir(&p).join(to);
         } else if kind.is_file() {
+            refuse_hard_links(path, &p, &meta)?;
             return Ok(Target::File(p, Some(meta)));
         } else if is_stream(kind) {
             return Ok(Target::Stream(p));
@@ -81,6 +89,28 @@ fn resolve(path: &Path) -> Result<Target> {
         "cannot write {}: too many levels of symbolic links",
         path.display()
     )))
+}
+
+/// A file with other names (hard links) cannot be replaced atomically
+/// without leaving the other names on the old text, nor rewritten in place
+/// without a window where a crash leaves it torn: refused, saying how to
+/// give it a name of its own.
+fn refuse_hard_links(path: &Path, file: &Path, meta: &fs::Metadata) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let names = meta.nlink();
+        if names > 1 {
+            return Err(Error::invalid(format!(
+                "cannot write {}: the file has {names} names (hard links), and rewriting it safely would leave the other names on the old text; nothing was written. Give it a name of its own (`cp {f} {f}.own && mv {f}.own {f}`) and run the command again",
+                path.display(),
+                f = file.display()
+            )));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, file, meta);
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -222,15 +252,7 @@ impl Lock {
     }
 
     fn take(path: &Path, exclusive: bool) -> Result<Lock> {
-        if let Some(dir) = path.parent() {
-            create_dirs(dir)?;
-        }
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)
-            .at(path)?;
+        let file = open_lock_file(path)?;
         let locked = if exclusive {
             file.lock()
         } else {
@@ -244,6 +266,48 @@ impl Lock {
         })?;
         Ok(Lock { _file: file })
     }
+}
+
+/// Opens (creating it and its folders) the lock file `path`. One planted
+/// as a link would make motif create or lock a file elsewhere, and a FIFO
+/// would hang the open: anything but a regular file is refused.
+pub fn open_lock_file(path: &Path) -> Result<File> {
+    if let Some(dir) = path.parent() {
+        create_dirs(dir)?;
+    }
+    refuse_unless_regular(
+        path,
+        "motif's lock file",
+        "Remove it (motif makes a new one)",
+    )?;
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .at(path)
+}
+
+/// Refuses `path` when something other than a regular file is there (a
+/// symbolic link, a FIFO, a folder); a missing one is fine. `what` names
+/// its role and `fix` says what to do.
+pub fn refuse_unless_regular(path: &Path, what: &str, fix: &str) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if !meta.is_file() => Err(not_regular(path, meta.file_type(), what, fix)),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// The refusal of `path`, found to be of `kind` where a regular file was
+/// needed (also for a file checked again once open).
+pub fn not_regular(path: &Path, kind: fs::FileType, what: &str, fix: &str) -> Error {
+    Error::invalid(format!(
+        "{}: {what} is {}, not a regular file; nothing was read or written. {fix}",
+        path.display(),
+        kind_name(kind)
+    ))
 }
 
 /// A generous cap for a researcher's file motif reads whole (a memo,
@@ -296,7 +360,6 @@ pub fn read_project_file(
     what: &str,
     cap: u64,
 ) -> Result<Option<Vec<u8>>> {
-    use std::io::Read;
     if !check_project_file(root, path, what)? {
         return Ok(None);
     }
@@ -310,6 +373,19 @@ pub fn read_project_file(
             &format!("it is {}", kind_name(meta.file_type())),
         ));
     }
+    read_open_capped(f, path, what, cap).map(Some)
+}
+
+/// Reads a file the user named (it may be a symbolic link, a FIFO or a
+/// device) whole, refused by name when it holds more than `cap` bytes:
+/// `/dev/zero` or a 10 GB file costs at most `cap` bytes of memory.
+pub fn read_capped(path: &Path, what: &str, cap: u64) -> Result<Vec<u8>> {
+    let f = File::open(path).at(path)?;
+    read_open_capped(f, path, what, cap)
+}
+
+fn read_open_capped(f: File, path: &Path, what: &str, cap: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
     let mut bytes = Vec::new();
     f.take(cap + 1).read_to_end(&mut bytes).at(path)?;
     if bytes.len() as u64 > cap {
@@ -319,7 +395,7 @@ pub fn read_project_file(
             human_bytes(cap)
         )));
     }
-    Ok(Some(bytes))
+    Ok(bytes)
 }
 
 /// Checks that the folder `dir` of a project is a real folder (not a

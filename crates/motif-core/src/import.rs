@@ -12,6 +12,10 @@ use super::error::{Error, Result};
 /// The largest transcript motif accepts, in bytes.
 pub const MAX_TRANSCRIPT_BYTES: usize = 64 * 1024 * 1024;
 
+/// The largest `.docx` or `.pdf` motif reads (pictures make them larger
+/// than the text they hold).
+pub const MAX_PACKED_BYTES: u64 = 512 * 1024 * 1024;
+
 /// The formats motif imports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -75,44 +79,12 @@ pub enum Legacy {
 
 /// Decodes the bytes of a text file and normalizes line ends.
 ///
-/// Strips a UTF-8 BOM, decodes UTF-16 with a BOM, refuses binary and empty
+/// Strips a UTF-8 BOM, decodes UTF-16 and UTF-32 (with a BOM, or found
+/// without one), refuses binary and empty
 /// files, and turns CRLF and lone CR into LF.
 pub fn decode(bytes: &[u8], path: &Path, legacy: Legacy) -> Result<Decoded> {
     let mut notices = Vec::new();
-    if bytes.len() > MAX_TRANSCRIPT_BYTES {
-        return Err(Error::parse(
-            path,
-            None,
-            None,
-            format!(
-                "the file is {} MB; motif accepts transcripts up to {} MB — split it into several interviews",
-                bytes.len() / 1_000_000,
-                MAX_TRANSCRIPT_BYTES / 1_000_000
-            ),
-        ));
-    }
-    let text = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        utf8(rest, path, legacy, &mut notices)?
-    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-        utf16(rest, path, u16::from_le_bytes)?
-    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
-        utf16(rest, path, u16::from_be_bytes)?
-    } else if let Some(big_endian) = bom_less_utf16(bytes) {
-        notices.push(format!(
-            "read as UTF-16 ({}-endian) without a byte-order mark",
-            if big_endian { "big" } else { "little" }
-        ));
-        if big_endian {
-            utf16(bytes, path, u16::from_be_bytes)?
-        } else {
-            utf16(bytes, path, u16::from_le_bytes)?
-        }
-    } else {
-        if looks_binary(bytes) {
-            return Err(binary(path));
-        }
-        utf8(bytes, path, legacy, &mut notices)?
-    };
+    let text = unicode(bytes, path, legacy, &mut notices)?;
     // The text is stored as UTF-8 without a BOM and read back through this
     // function, so it must pass the same checks: BOMs left after the first
     // go, and UTF-16 or BOM-marked text holding NULs or starting like a
@@ -136,28 +108,172 @@ pub fn decode(bytes: &[u8], path: &Path, legacy: Legacy) -> Result<Decoded> {
     })
 }
 
-/// Whether `bytes` look like UTF-16 without a byte-order mark, and which
-/// order (`true`: big-endian): an even length, and in the first 4 KiB NULs
-/// at least in two of five places of one byte position of each pair (text
-/// mostly in Latin script) and almost never in the other. Binary files put
-/// NULs at both positions.
-fn bom_less_utf16(bytes: &[u8]) -> Option<bool> {
-    if bytes.len() < 4 || !bytes.len().is_multiple_of(2) {
+/// Decodes a table or other text read as it is, as [`decode`] does but
+/// keeping its line ends (a lone CR or a CRLF inside a quoted CSV value is
+/// part of the value) and accepting an empty file.
+pub fn decode_keeping_line_ends(bytes: &[u8], path: &Path, legacy: Legacy) -> Result<String> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(String::from_utf8_lossy(bytes).into_owned());
+    }
+    let text = unicode(bytes, path, legacy, &mut Vec::new())?;
+    let text = text.trim_start_matches('\u{feff}');
+    if looks_binary(text.as_bytes()) {
+        return Err(binary(path));
+    }
+    Ok(text.to_owned())
+}
+
+/// The bytes as Unicode text: the encoding found (by BOM, wide-encoding
+/// detection or UTF-8, else `legacy`), nothing normalized.
+fn unicode(bytes: &[u8], path: &Path, legacy: Legacy, notices: &mut Vec<String>) -> Result<String> {
+    if bytes.len() > MAX_TRANSCRIPT_BYTES {
+        return Err(Error::parse(
+            path,
+            None,
+            None,
+            format!(
+                "the file is {} MB; motif accepts transcripts up to {} MB — split it into several interviews",
+                bytes.len() / 1_000_000,
+                MAX_TRANSCRIPT_BYTES / 1_000_000
+            ),
+        ));
+    }
+    Ok(if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        utf8(rest, path, legacy, notices)?
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE\0\0") {
+        utf32(rest, path, u32::from_le_bytes)?
+    } else if let Some(rest) = bytes.strip_prefix(b"\0\0\xFE\xFF") {
+        utf32(rest, path, u32::from_be_bytes)?
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        utf16(rest, path, u16::from_le_bytes)?
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        utf16(rest, path, u16::from_be_bytes)?
+    } else if let Some(wide) = bom_less_wide(bytes) {
+        notices.push(format!("read as {} without a byte-order mark", wide.name()));
+        wide.decode(bytes, path)?
+    } else {
+        if let Some((last, cut)) = bytes.split_last()
+            && cut.len() >= 8
+            && cut.len().is_multiple_of(2)
+            && let Some(wide @ Wide::Utf16 { .. }) = bom_less_wide(cut)
+        {
+            return Err(Error::parse(
+                path,
+                None,
+                None,
+                format!(
+                    "this reads as {} without a byte-order mark, but has an odd number of bytes: its last byte (0x{last:02X}) is left over, so the file was cut short or had a byte added at its end; remove that byte, or save the file again as UTF-8",
+                    wide.name()
+                ),
+            ));
+        }
+        if looks_binary(bytes) {
+            return Err(binary(path));
+        }
+        utf8(bytes, path, legacy, notices)?
+    })
+}
+
+/// A wide Unicode encoding a file without a byte-order mark was found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wide {
+    Utf16 { big: bool },
+    Utf32 { big: bool },
+}
+
+impl Wide {
+    fn name(self) -> String {
+        let (bits, big) = match self {
+            Wide::Utf16 { big } => (16, big),
+            Wide::Utf32 { big } => (32, big),
+        };
+        format!("UTF-{bits} ({}-endian)", if big { "big" } else { "little" })
+    }
+
+    fn decode(self, bytes: &[u8], path: &Path) -> Result<String> {
+        match self {
+            Wide::Utf16 { big: true } => utf16(bytes, path, u16::from_be_bytes),
+            Wide::Utf16 { big: false } => utf16(bytes, path, u16::from_le_bytes),
+            Wide::Utf32 { big: true } => utf32(bytes, path, u32::from_be_bytes),
+            Wide::Utf32 { big: false } => utf32(bytes, path, u32::from_le_bytes),
+        }
+    }
+}
+
+/// Whether `bytes` (no byte-order mark) look like UTF-32 or UTF-16, and
+/// which order. Only a file with NUL bytes is a candidate (UTF-8 text has
+/// none). Each reading of the first 4 KiB must give only characters text
+/// holds (no NUL, no other control but tab, form feed and line ends, no
+/// private-use or non-character, no lone surrogate) and at least one
+/// ASCII character (a space, a line end, a digit: in the wrong byte order
+/// those become U+0A00, U+2000…). Of two UTF-16 readings that pass, the one
+/// with more ASCII wins (emoji read in the wrong order give Latin-1
+/// letters, not ASCII). Binary files fail at once: their
+/// runs of zeros read as NUL.
+fn bom_less_wide(bytes: &[u8]) -> Option<Wide> {
+    let head = &bytes[..bytes.len().min(4096)];
+    if bytes.len() < 2 || !head.contains(&0) {
         return None;
     }
-    let head = &bytes[..bytes.len().min(4096)];
-    let pairs = head.len() / 2;
-    let zeros = |at: usize| head.iter().skip(at).step_by(2).filter(|&&b| b == 0).count();
-    let (first, second) = (zeros(0), zeros(1));
-    let mostly = |n: usize| n * 5 >= pairs * 2;
-    let hardly = |n: usize| n * 50 <= pairs;
-    if mostly(second) && hardly(first) {
-        Some(false)
-    } else if mostly(first) && hardly(second) {
-        Some(true)
-    } else {
-        None
+    if bytes.len().is_multiple_of(4) {
+        let quads = &head[..head.len() / 4 * 4];
+        for big in [false, true] {
+            let units = quads.chunks_exact(4).map(|c| {
+                let b = [c[0], c[1], c[2], c[3]];
+                if big {
+                    u32::from_be_bytes(b)
+                } else {
+                    u32::from_le_bytes(b)
+                }
+            });
+            if wide_score(units.map(char::from_u32)).is_some() {
+                return Some(Wide::Utf32 { big });
+            }
+        }
     }
+    if !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    let score = |big: bool| {
+        let units = head.chunks_exact(2).map(|c| {
+            if big {
+                u16::from_be_bytes([c[0], c[1]])
+            } else {
+                u16::from_le_bytes([c[0], c[1]])
+            }
+        });
+        // A pair cut by the 4 KiB window is not a fault of the file.
+        let mut chars: Vec<Option<char>> = char::decode_utf16(units)
+            .map(std::result::Result::ok)
+            .collect();
+        if head.len() < bytes.len() && chars.last() == Some(&None) {
+            chars.pop();
+        }
+        wide_score(chars.into_iter())
+    };
+    match (score(false), score(true)) {
+        (Some(le), Some(be)) => Some(Wide::Utf16 { big: be > le }),
+        (Some(_), None) => Some(Wide::Utf16 { big: false }),
+        (None, Some(_)) => Some(Wide::Utf16 { big: true }),
+        (None, None) => None,
+    }
+}
+
+/// How many ASCII characters a reading holds, or `None` when it
+/// holds anything a text would not (see [`bom_less_wide`]) or none at all.
+fn wide_score(chars: impl Iterator<Item = Option<char>>) -> Option<usize> {
+    let mut small = 0;
+    for c in chars {
+        let c = c?;
+        let control = c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}');
+        let private = ('\u{E000}'..='\u{F8FF}').contains(&c) || c >= '\u{F0000}';
+        let non_char = ('\u{FDD0}'..='\u{FDEF}').contains(&c) || (u32::from(c) & 0xFFFE) == 0xFFFE;
+        if control || private || non_char {
+            return None;
+        }
+        small += usize::from(c.is_ascii());
+    }
+    (small > 0).then_some(small)
 }
 
 /// [`decode`] for bytes the caller owns: text that is already plain,
@@ -168,6 +284,7 @@ pub fn decode_owned(bytes: Vec<u8>, path: &Path, legacy: Legacy) -> Result<Decod
         && !bytes.starts_with(b"\xEF\xBB\xBF")
         && !bytes.starts_with(b"\xFF\xFE")
         && !bytes.starts_with(b"\xFE\xFF")
+        && !bytes.starts_with(b"\0\0\xFE\xFF")
         && !looks_binary(&bytes)
         && !bytes.contains(&b'\r');
     if plain {
@@ -258,6 +375,25 @@ fn utf16(bytes: &[u8], path: &Path, read: fn([u8; 2]) -> u16) -> Result<String> 
     })
 }
 
+fn utf32(bytes: &[u8], path: &Path, read: fn([u8; 4]) -> u32) -> Result<String> {
+    let fault = |why: &str| {
+        Error::parse(
+            path,
+            None,
+            None,
+            format!("the file claims to be UTF-32 but {why}"),
+        )
+    };
+    if !bytes.len().is_multiple_of(4) {
+        return Err(fault("its length is not a multiple of four bytes"));
+    }
+    bytes
+        .chunks_exact(4)
+        .map(|c| char::from_u32(read([c[0], c[1], c[2], c[3]])))
+        .collect::<Option<String>>()
+        .ok_or_else(|| fault("holds a value that is not a character"))
+}
+
 /// CRLF and lone CR become LF.
 pub fn normalize_newlines(text: &str) -> String {
     if !text.contains('\r') {
@@ -276,7 +412,26 @@ pub fn read_transcript(path: &Path) -> Result<Decoded> {
             "motif imports .txt, .md, .vtt, .srt, .docx and .pdf files",
         )
     })?;
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    // Packed formats may carry pictures; a text is read only up to the
+    // size a transcript may have.
+    let cap = match format {
+        Format::Docx | Format::Pdf => MAX_PACKED_BYTES,
+        _ => MAX_TRANSCRIPT_BYTES as u64,
+    };
+    // A FIFO would block the import, a device never end: only files.
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::parse(
+            path,
+            None,
+            None,
+            format!(
+                "this is {}, not a file; import a regular file",
+                crate::fsio::kind_name(meta.file_type())
+            ),
+        ));
+    }
+    let bytes = crate::fsio::read_capped(path, "the file to import", cap)?;
     read_transcript_bytes(&bytes, format, path)
 }
 
@@ -426,6 +581,11 @@ fn cue_start(line: &str, at: usize, path: &Path) -> Result<u64> {
     let bad = |what: String| Error::parse(path, Some(at + 1), None, what);
     let (start, rest) = line.split_once("-->").unwrap_or((line, ""));
     let (start, end) = (start.trim(), rest.trim());
+    if end.contains("-->") {
+        return Err(bad(
+            "this cue timing line has two `-->`; a cue runs from one time to one other (`00:00:01.000 --> 00:00:04.000`)".into(),
+        ));
+    }
     let time = |s: &str| {
         parse_timestamp(s).ok_or_else(|| {
             bad(format!(
@@ -892,6 +1052,74 @@ mod tests {
             );
         }
         assert!(decode(&[0u8; 64], Path::new("z.bin"), Legacy::Refuse).is_err());
+        // Chinese in UTF-16 without a mark (only its line ends give NULs),
+        // and UTF-32 with and without one, both orders.
+        let cjk = "北京的研究者说：我们每天都用。\n第二行，没有英文。\n";
+        let wide = |text: &str, width: usize, big: bool, bom: bool| -> Vec<u8> {
+            let text = if bom {
+                format!("\u{feff}{text}")
+            } else {
+                text.to_owned()
+            };
+            if width == 2 {
+                text.encode_utf16()
+                    .flat_map(|u| {
+                        if big {
+                            u.to_be_bytes()
+                        } else {
+                            u.to_le_bytes()
+                        }
+                    })
+                    .collect()
+            } else {
+                text.chars()
+                    .flat_map(|c| {
+                        let u = u32::from(c);
+                        if big {
+                            u.to_be_bytes()
+                        } else {
+                            u.to_le_bytes()
+                        }
+                    })
+                    .collect()
+            }
+        };
+        for (width, bom) in [(2, false), (4, false), (4, true)] {
+            for big in [false, true] {
+                for t in [cjk, text] {
+                    let d = decode(
+                        &wide(t, width, big, bom),
+                        Path::new("w.txt"),
+                        Legacy::Refuse,
+                    )
+                    .unwrap_or_else(|e| panic!("{width} {big} {bom}: {e}"));
+                    assert_eq!(d.text, t.replace("\r\n", "\n"), "{width} {big} {bom}");
+                    if !bom {
+                        let bits = if width == 2 { "UTF-16" } else { "UTF-32" };
+                        assert!(d.notices[0].contains(bits), "{:?}", d.notices);
+                    }
+                }
+            }
+        }
+        // UTF-16 without a mark and a byte appended (or one cut off) is
+        // named as such, not called binary; the shortest UTF-16 file (one
+        // character) is read.
+        let mut odd = wide(text, 2, false, false);
+        odd.push(b'\n');
+        let e = decode(&odd, Path::new("odd.txt"), Legacy::Refuse).unwrap_err();
+        assert!(
+            e.to_string().contains("UTF-16 (little-endian)")
+                && e.to_string().contains("odd number of bytes")
+                && e.to_string().contains("0x0A"),
+            "{e}"
+        );
+        let d = decode(b"A\0", Path::new("a.txt"), Legacy::Refuse).unwrap();
+        assert_eq!(d.text, "A");
+        // Binary with NULs and high bytes is still binary.
+        let noise: Vec<u8> = (0u32..4096)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        assert!(decode(&noise, Path::new("n.bin"), Legacy::Refuse).is_err());
         // Minutes and seconds past 59 are not a time.
         assert_eq!(parse_timestamp("0:0:18446744073709551615"), None);
         assert_eq!(parse_timestamp("00:60:00"), None);
@@ -905,6 +1133,13 @@ mod tests {
 
     #[test]
     fn vtt_without_header_is_refused_with_line() {
+        let two = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000 --> 00:00:03.000\nhi\n";
+        let e = subtitles(two, Path::new("two.vtt"), true).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("two.vtt:3: this cue timing line has two `-->`"),
+            "{e}"
+        );
         let e = subtitles("00:00:01.000 --> x\n", Path::new("x.vtt"), true).unwrap_err();
         assert!(e.to_string().contains("x.vtt:1"));
     }

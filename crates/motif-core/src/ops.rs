@@ -11,7 +11,7 @@ use super::codebook::Codebook;
 use super::error::{Error, Result};
 use super::ids::{new_id, now_rfc3339};
 use super::journal::{Batch, Coding, CodingFields, Journal, Op, Record};
-use super::segments::{Placement, anchor, place};
+use super::segments::{anchor, place};
 use super::transcript::Transcript;
 
 /// A span as a researcher gives it.
@@ -173,10 +173,7 @@ pub fn new_coding(t: &Transcript, req: &NewCoding, coder: &str, time: &str) -> C
 
 /// Current span of coding `c` if its transcript is `t`.
 fn current_span(c: &Coding, t: &Transcript) -> Option<(usize, usize)> {
-    match place(c, t) {
-        Placement::Exact { start, end } | Placement::Moved { start, end } => Some((start, end)),
-        Placement::Orphaned => None,
-    }
+    place(c, t).span()
 }
 
 /// What coding a list of requests would do for one coder: the requests
@@ -457,8 +454,28 @@ pub fn describe(batch: &Batch, book: &Codebook) -> String {
     let mut removed = 0;
     let mut other = 0;
     let mut first: Option<String> = None;
+    // A removal and an addition of the same id: a coding re-attached
+    // (`crate::review::reattach`).
+    let removed_ids: std::collections::HashSet<&str> = batch
+        .forward
+        .iter()
+        .filter_map(|op| match op {
+            Op::Remove(id) => Some(id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut moved = 0;
     for op in &batch.forward {
         match op {
+            Op::Add(c) if removed_ids.contains(c.id.as_str()) => {
+                moved += 1;
+                first.get_or_insert_with(|| {
+                    let code = book
+                        .by_id(&c.code)
+                        .map_or(c.code.as_str(), |k| k.path.as_str());
+                    format!("{} {}-{} {code}", c.transcript, c.start, c.end)
+                });
+            }
             Op::Add(c) => {
                 added += 1;
                 first.get_or_insert_with(|| {
@@ -468,11 +485,25 @@ pub fn describe(batch: &Batch, book: &Codebook) -> String {
                     format!("{} {}-{} {code}", c.transcript, c.start, c.end)
                 });
             }
-            Op::Remove(_) => removed += 1,
+            Op::Remove(id) => {
+                let again = batch
+                    .forward
+                    .iter()
+                    .any(|op| matches!(op, Op::Add(c) if c.id == *id));
+                if !again {
+                    removed += 1;
+                }
+            }
             Op::Memo(..) | Op::Recode(..) => other += 1,
         }
     }
     let mut parts = Vec::new();
+    if moved > 0 {
+        parts.push(format!(
+            "{moved} coding{} re-attached",
+            if moved == 1 { "" } else { "s" }
+        ));
+    }
     if added > 0 {
         parts.push(format!(
             "{added} coding{} added",
@@ -493,7 +524,7 @@ pub fn describe(batch: &Batch, book: &Codebook) -> String {
     }
     let mut s = parts.join(", ");
     if let Some(f) = first {
-        let _ = write!(s, " ({f}{})", if added > 1 { ", …" } else { "" });
+        let _ = write!(s, " ({f}{})", if added + moved > 1 { ", …" } else { "" });
     }
     s
 }

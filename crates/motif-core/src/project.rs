@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::codebook::Codebook;
 use super::error::{Error, IoContext, Result};
 use super::fsio::{atomic_write, create_dirs};
-use super::import::{Legacy, decode, decode_owned};
+use super::import::{Legacy, decode_keeping_line_ends, decode_owned};
 use super::journal::Journal;
 use super::transcript::{FileStamp, MetaCache, Transcript};
 
@@ -52,6 +52,9 @@ fn default_codebook() -> String {
 pub struct Attributes {
     pub names: Vec<String>,
     pub rows: BTreeMap<String, BTreeMap<String, String>>,
+    /// The table's lines end in CRLF (as a spreadsheet writes them); a
+    /// rewrite keeps them so.
+    pub crlf: bool,
 }
 
 impl Attributes {
@@ -192,7 +195,7 @@ impl Project {
     /// and delete wherever it leads.
     fn check_folders(&self) -> Result<()> {
         let derived = self.derived_dir();
-        for dir in ["", "index", "cache", "locks"] {
+        for dir in ["", "index", "cache", "locks", "texts"] {
             let d = if dir.is_empty() {
                 derived.clone()
             } else {
@@ -465,7 +468,14 @@ impl Project {
             })
     }
 
-    /// Loads one transcript by id.
+    /// The project's earlier versions of transcripts (`.motif/texts/`).
+    pub fn history(&self) -> std::sync::Arc<super::history::TextHistory> {
+        std::sync::Arc::new(super::history::TextHistory::new(
+            self.derived_dir().join("texts"),
+        ))
+    }
+
+    /// Loads one transcript by id (its version is kept in the history).
     pub fn transcript(&self, id: &str) -> Result<Transcript> {
         let path = self.transcript_file(id).ok_or_else(|| {
             Error::invalid(format!(
@@ -474,11 +484,15 @@ impl Project {
                 self.transcripts_dir().display()
             ))
         })?;
-        Ok(Transcript::with_speakers(
+        let mut t = Transcript::with_speakers(
             id,
             read_transcript_text(&path)?,
             self.readings.speakers_of(id),
-        ))
+        );
+        let history = self.history();
+        history.keep(&t);
+        t.history = Some(history);
+        Ok(t)
     }
 
     /// Loads every transcript; the ones that cannot be read are returned
@@ -525,6 +539,11 @@ impl Project {
                 Err(e) => bad.push(e),
             }
         }
+        let history = self.history();
+        for t in &mut ok {
+            history.keep(t);
+            t.history = Some(std::sync::Arc::clone(&history));
+        }
         let detected = |t: &Transcript| self.readings.speakers_of(&t.id).is_auto();
         if !all_hit || !all_trusted || !cache.covers_exactly(&ok, &detected) {
             MetaCache::save(&cache_path, &ok, &plain, &detected);
@@ -544,15 +563,12 @@ impl Project {
         else {
             return Ok(Attributes::default());
         };
-        let text = decode(&bytes, &path, Legacy::Refuse)
-            .map(|d| d.text)
-            .or_else(|e| {
-                if bytes.iter().all(u8::is_ascii_whitespace) {
-                    Ok(String::new())
-                } else {
-                    Err(e)
-                }
-            })?;
+        // Line ends are kept: a line break inside a quoted value is part of
+        // the value, and a rewrite keeps the table's own (CRLF or LF).
+        let text = decode_keeping_line_ends(&bytes, &path, Legacy::Refuse)?;
+        let crlf = text
+            .find(['\r', '\n'])
+            .is_some_and(|i| text[i..].starts_with("\r\n"));
         super::attributes::check_shape(&text, &path)?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(false)
@@ -577,10 +593,29 @@ impl Project {
         let mut rows = BTreeMap::new();
         for rec in reader.records() {
             let rec = rec.map_err(|e| csv_error(&path, &e))?;
-            let line = rec.position().map_or(0, |p| p.line() as usize);
+            // Counted here: the crate counts a CRLF's CR as a line too, and
+            // a record's place is before the blank lines it skipped.
+            let line = rec.position().map_or(0, |p| {
+                let at = p.byte() as usize;
+                let rest = text.get(at..).unwrap_or("");
+                let at = at + rest.len() - rest.trim_start_matches(['\r', '\n']).len();
+                let before = text.get(..at).unwrap_or("");
+                1 + before.matches('\n').count() + before.matches('\r').count()
+                    - before.matches("\r\n").count()
+            });
             let id = rec.get(0).unwrap_or("").trim().to_owned();
             if id.is_empty() {
-                continue;
+                // A row of nothing is a spacer; values without an id would
+                // be lost by the next rewrite, so they are refused.
+                if rec.iter().all(|v| v.trim().is_empty()) {
+                    continue;
+                }
+                return Err(Error::parse(
+                    &path,
+                    Some(line),
+                    Some(1),
+                    "this row has values but no transcript id; give the id (as `motif transcripts` lists it) or delete the row",
+                ));
             }
             let values: BTreeMap<String, String> = names
                 .iter()
@@ -597,7 +632,7 @@ impl Project {
                 ));
             }
         }
-        Ok(Attributes { names, rows })
+        Ok(Attributes { names, rows, crlf })
     }
 
     /// Coders with a journal, sorted.
@@ -758,19 +793,35 @@ fn collect_transcripts(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>
             continue;
         }
         let kind = entry.file_type().at(&path)?;
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let text = ext == "txt" || ext == "md";
         if kind.is_dir() {
             collect_transcripts(base, &path, out)?;
-        } else if kind.is_file() {
-            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-            if ext == "txt" || ext == "md" {
-                let rel = path.strip_prefix(base).unwrap_or(&path).with_extension("");
-                let id = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                out.push((id, path));
-            }
+        } else if kind.is_symlink() && fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+            // Not followed: it may lead out of the project, or in a loop.
+            return Err(super::fsio::not_regular(
+                &path,
+                kind,
+                "a folder of transcripts",
+                "Transcripts must be real files in real folders under transcripts/: copy the folder in (or move it there) instead of linking it",
+            ));
+        } else if text && !kind.is_file() {
+            // A link, FIFO or device named like a transcript is one the
+            // user meant to be read: skipping it would lose it silently.
+            return Err(super::fsio::not_regular(
+                &path,
+                kind,
+                "a transcript",
+                "Transcripts must be regular files in transcripts/: put the file itself there (or remove this one)",
+            ));
+        } else if kind.is_file() && text {
+            let rel = path.strip_prefix(base).unwrap_or(&path).with_extension("");
+            let id = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push((id, path));
         }
     }
     Ok(())
@@ -798,7 +849,7 @@ fn load_with(id: &str, path: &Path, cache: &MetaCache) -> Result<Loaded> {
     if let Some(hash) = stamp.as_ref().and_then(|s| cache.trusted_hash(id, s)) {
         // Unchanged since it was found plain: only UTF-8 is checked again
         // (a file that fails it is read the long way, which says why).
-        if let Ok(text) = String::from_utf8(fs::read(path).at(path)?) {
+        if let Ok(text) = String::from_utf8(read_transcript_bytes(path)?) {
             let (transcript, cached) =
                 Transcript::with_cache_and_hash(id, text, hash.to_owned(), cache);
             return Ok(Loaded {
@@ -809,7 +860,7 @@ fn load_with(id: &str, path: &Path, cache: &MetaCache) -> Result<Loaded> {
             });
         }
     }
-    let bytes = fs::read(path).at(path)?;
+    let bytes = read_transcript_bytes(path)?;
     let len = bytes.len();
     let text = decode_owned(bytes, path, Legacy::Refuse)?.text;
     // Same length: nothing was stripped or normalized (a file that was
@@ -850,8 +901,18 @@ fn file_stamp(path: &Path) -> Option<FileStamp> {
     }
 }
 
+/// The bytes of a transcript file, refused past the size an import
+/// accepts (a file dropped into `transcripts/` is not trusted more).
+fn read_transcript_bytes(path: &Path) -> Result<Vec<u8>> {
+    super::fsio::read_capped(
+        path,
+        "the transcript",
+        super::import::MAX_TRANSCRIPT_BYTES as u64,
+    )
+}
+
 /// The normalized text of a transcript file in `transcripts/`.
 pub fn read_transcript_text(path: &Path) -> Result<String> {
-    let bytes = fs::read(path).at(path)?;
+    let bytes = read_transcript_bytes(path)?;
     Ok(decode_owned(bytes, path, Legacy::Refuse)?.text)
 }

@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap;
 
 use super::codebook::{Code, Codebook};
 use super::journal::{Coding, Journal};
+use super::reanchor::{self, Mapped};
 use super::text::{last_chars, take_chars};
 use super::transcript::Transcript;
 
@@ -20,10 +21,25 @@ pub const CONTEXT_CHARS: usize = 24;
 pub enum Placement {
     /// The transcript is unchanged; the span stands.
     Exact { start: usize, end: usize },
-    /// The transcript changed and the quote was found again here.
+    /// The transcript changed; the coded text is unchanged, here.
     Moved { start: usize, end: usize },
-    /// The quote is no longer in the transcript.
+    /// The transcript changed inside the coded text: this is where that
+    /// text is now, changed (kept for review; see [`crate::reanchor`]).
+    Edited { start: usize, end: usize },
+    /// The coded text is no longer in the transcript.
     Orphaned,
+}
+
+impl Placement {
+    /// The span it lands on, unless orphaned.
+    pub fn span(self) -> Option<(usize, usize)> {
+        match self {
+            Placement::Exact { start, end }
+            | Placement::Moved { start, end }
+            | Placement::Edited { start, end } => Some((start, end)),
+            Placement::Orphaned => None,
+        }
+    }
 }
 
 /// The anchor of span `start..end` (code points) of `t`: quote, context
@@ -42,9 +58,11 @@ pub fn anchor(t: &Transcript, start: usize, end: usize) -> [&str; 4] {
 
 /// Places a coding on the current text of its transcript.
 ///
-/// Unchanged transcript: the span as recorded. Changed: the occurrence of
-/// the quote nearest the old offset, preferring occurrences whose context
-/// still matches; none: orphaned.
+/// Unchanged transcript: the span as recorded. Changed: through the diff
+/// of the text it was coded on (when the project keeps that version) and
+/// the current one; else by its quote and context
+/// ([`crate::reanchor::by_quote`]). Text that survived is `Moved`, text
+/// an edit reached into is `Edited`, text that is gone `Orphaned`.
 pub fn place(c: &Coding, t: &Transcript) -> Placement {
     if c.anchor.hash == t.hash && c.end <= t.char_len() {
         return Placement::Exact {
@@ -56,36 +74,27 @@ pub fn place(c: &Coding, t: &Transcript) -> Placement {
     if quote.is_empty() {
         return Placement::Orphaned;
     }
-    let mut best: Option<(usize, usize, usize)> = None; // (score, distance, byte)
-    // Every occurrence, overlapping ones too (`no no` twice in `no no no`):
-    // `match_indices` would skip those and could leave only a wrong one.
-    let occurrences = {
-        let mut from = 0;
-        std::iter::from_fn(move || {
-            let b = from + t.text.get(from..)?.find(quote.as_str())?;
-            from = b + t.text[b..].chars().next().map_or(1, char::len_utf8);
-            Some(b)
-        })
+    let map = t
+        .history
+        .as_ref()
+        .and_then(|h| h.map_to(&c.anchor.hash, t))
+        .filter(|m| m.old_holds(c.start, c.end, quote));
+    let mapped = match map {
+        Some(m) => reanchor::through_edit(&m, t, c.start, c.end),
+        None => reanchor::by_quote(
+            reanchor::Clues {
+                quote,
+                before: &c.anchor.before,
+                after: &c.anchor.after,
+                start: c.start,
+            },
+            &t.text,
+        ),
     };
-    for b in occurrences {
-        let before_ok = t.text[..b].ends_with(c.anchor.before.as_str());
-        let after_ok = t.text[b + quote.len()..].starts_with(c.anchor.after.as_str());
-        let score = 2 - usize::from(before_ok) - usize::from(after_ok);
-        let cp = t.char_at(b);
-        let dist = cp.abs_diff(c.start);
-        if best.is_none_or(|(s, d, _)| (score, dist) < (s, d)) {
-            best = Some((score, dist, b));
-        }
-    }
-    match best {
-        Some((_, _, b)) => {
-            let start = t.char_at(b);
-            Placement::Moved {
-                start,
-                end: start + quote.chars().count(),
-            }
-        }
-        None => Placement::Orphaned,
+    match mapped {
+        Mapped::Same { start, end } => Placement::Moved { start, end },
+        Mapped::Edited { start, end } => Placement::Edited { start, end },
+        Mapped::Gone => Placement::Orphaned,
     }
 }
 
@@ -102,6 +111,9 @@ pub struct Segment<'a> {
     pub end: usize,
     /// Whether the span was re-anchored after a transcript change.
     pub moved: bool,
+    /// Whether its text was changed by that edit (it awaits review:
+    /// `motif check` lists it; accepting it re-anchors it to the new text).
+    pub edited: bool,
 }
 
 /// Codings that could not be turned into segments.
@@ -190,9 +202,10 @@ pub fn place_all<'a>(
                 unplaced.no_transcript.push(c);
                 continue;
             };
-            let (start, end, moved) = match place(c, t) {
-                Placement::Exact { start, end } => (start, end, false),
-                Placement::Moved { start, end } => (start, end, true),
+            let (start, end, moved, edited) = match place(c, t) {
+                Placement::Exact { start, end } => (start, end, false, false),
+                Placement::Moved { start, end } => (start, end, true, false),
+                Placement::Edited { start, end } => (start, end, true, true),
                 Placement::Orphaned => {
                     unplaced.orphaned.push(c);
                     continue;
@@ -206,6 +219,7 @@ pub fn place_all<'a>(
                 start,
                 end,
                 moved,
+                edited,
             };
             keyed.push((rank, coder_rank, seg));
         }

@@ -47,6 +47,10 @@ pub struct Transcript {
     pub hash: String,
     pub index: TextIndex,
     pub turns: Vec<Turn>,
+    /// The project's earlier versions of transcripts, when loaded from a
+    /// project: codings made on another version are carried through the
+    /// edit ([`crate::reanchor`]); without it, placed by their quotes.
+    pub history: Option<std::sync::Arc<crate::history::TextHistory>>,
 }
 
 static TURN_START: LazyLock<Regex> = LazyLock::new(|| {
@@ -90,6 +94,7 @@ impl Transcript {
             hash,
             index,
             turns,
+            history: None,
         };
         (t, hit)
     }
@@ -110,6 +115,7 @@ impl Transcript {
             hash,
             index,
             turns,
+            history: None,
         }
     }
 

@@ -46,6 +46,7 @@ pub enum Popup {
     Stats(Stats),
     Agreement(Disagreements),
     Choose(ChooseCoding),
+    Review(crate::tui::review::Review),
 }
 
 /// Whether a popup stays open after a key.
@@ -69,6 +70,7 @@ impl Popup {
             Popup::List(_) | Popup::Choose(_) => Context::List,
             Popup::Stats(_) => Context::Stats,
             Popup::Agreement(_) => Context::Agreement,
+            Popup::Review(_) => Context::Review,
         })
     }
 
@@ -89,7 +91,7 @@ impl Popup {
             Popup::Command(_) => "COMMAND",
             Popup::Search(_) => "SEARCH",
             Popup::Memo(_) => "MEMO",
-            Popup::List(_) | Popup::Help(_) => "LIST",
+            Popup::List(_) | Popup::Help(_) | Popup::Review(_) => "LIST",
             Popup::Stats(_) => "STATS",
             Popup::Agreement(_) => "AGREE",
             Popup::Choose(_) => "WHICH",
@@ -110,6 +112,7 @@ impl Popup {
             Popup::Stats(p) => p.render(f, app, area),
             Popup::Agreement(p) => p.render(f, app, area),
             Popup::Choose(p) => p.render(f, app, area),
+            Popup::Review(p) => p.render(f, app, area),
         }
     }
 }
@@ -143,6 +146,7 @@ impl App {
             Popup::Stats(p) => p.on_key(self, action),
             Popup::Agreement(p) => p.on_key(self, action),
             Popup::Choose(p) => p.on_key(self, action),
+            Popup::Review(p) => p.on_key(self, action),
         };
         // A popup that opened another one gives way to it.
         if flow == Flow::Stay && matches!(self.popup, Popup::None) {

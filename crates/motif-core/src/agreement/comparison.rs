@@ -256,9 +256,10 @@ fn place_compared<'a>(
                 unplaced += 1;
                 continue;
             };
-            let (start, end, moved) = match place(c, all_t[ti]) {
-                Placement::Exact { start, end } => (start, end, false),
-                Placement::Moved { start, end } => (start, end, true),
+            let (start, end, moved, edited) = match place(c, all_t[ti]) {
+                Placement::Exact { start, end } => (start, end, false, false),
+                Placement::Moved { start, end } => (start, end, true, false),
+                Placement::Edited { start, end } => (start, end, true, true),
                 Placement::Orphaned => {
                     unplaced += 1;
                     continue;
@@ -275,6 +276,7 @@ fn place_compared<'a>(
                     start,
                     end,
                     moved,
+                    edited,
                 },
             ));
         }

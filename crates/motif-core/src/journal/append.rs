@@ -92,21 +92,18 @@ impl Journal {
 
     /// Opens (creating) the lock file.
     pub(super) fn lock_file(&self) -> Result<File> {
-        if let Some(dir) = self.lock_path.parent() {
-            crate::fsio::create_dirs(dir)?;
-        }
-        OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&self.lock_path)
-            .at(&self.lock_path)
+        crate::fsio::open_lock_file(&self.lock_path)
     }
 
     /// Moves a torn tail to `CODER.torn` and cuts it from the journal.
     fn set_aside(&mut self, f: &mut File, at: u64, line: usize) -> Result<()> {
         f.seek(SeekFrom::Start(at)).at(&self.path)?;
         let torn = self.torn_path();
+        crate::fsio::refuse_unless_regular(
+            &torn,
+            "the file of set-aside journal tails",
+            "Move it out of the project",
+        )?;
         let mut out = OpenOptions::new()
             .create(true)
             .append(true)

@@ -111,22 +111,16 @@ pub const MAX_LINE_BYTES: usize = 16 << 20;
 /// device, a FIFO, a folder): it could grow without end or write outside
 /// the project. A missing journal is fine (it is empty).
 pub(crate) fn check_regular(path: &Path) -> Result<()> {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_file() => Ok(()),
-        Ok(m) => Err(not_regular(path, m.file_type())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io(path, e)),
-    }
+    crate::fsio::refuse_unless_regular(path, JOURNAL, JOURNAL_FIX)
 }
 
 pub(crate) fn not_regular(path: &Path, kind: std::fs::FileType) -> Error {
-    Error::invalid(format!(
-        "{}: a journal must be a regular file inside the project, and this is {}; \
-         nothing was read or written. Move it out of codings/",
-        path.display(),
-        crate::fsio::kind_name(kind)
-    ))
+    crate::fsio::not_regular(path, kind, JOURNAL, JOURNAL_FIX)
 }
+
+const JOURNAL: &str = "the journal";
+const JOURNAL_FIX: &str =
+    "A journal must be a regular file inside the project: move this one out of codings/";
 
 impl Journal {
     /// Reads a coder's journal; a missing file is an empty journal.

@@ -65,6 +65,87 @@ pub fn check_entry_name(name: &str) -> std::result::Result<String, String> {
     Ok(parts.join("/"))
 }
 
+/// How many entries the archive's central directory lists, read from its
+/// end record (and the Zip64 one when the count does not fit in 16 bits);
+/// `None` when those records cannot be found (the zip reader, which found
+/// them, decides then).
+fn listed_entries(path: &Path) -> Option<u64> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    // The end record (22 bytes) with a comment of up to 65,535 bytes, and
+    // the 20-byte Zip64 locator before it.
+    let tail_len = len.min(22 + 65_535 + 20);
+    f.seek(SeekFrom::Start(len - tail_len)).ok()?;
+    let mut tail = Vec::new();
+    f.by_ref().take(tail_len).read_to_end(&mut tail).ok()?;
+    let at = (0..=tail.len().checked_sub(22)?)
+        .rev()
+        .find(|&i| tail[i..i + 4] == [0x50, 0x4b, 0x05, 0x06])?;
+    let u16_at = |b: &[u8], i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+    let count = u16_at(&tail, at + 10);
+    if count != u16::MAX {
+        return Some(u64::from(count));
+    }
+    // Zip64: the locator just before the end record gives the offset of
+    // the Zip64 end record, whose count is at byte 32.
+    let loc = at.checked_sub(20)?;
+    if tail[loc..loc + 4] != [0x50, 0x4b, 0x06, 0x07] {
+        return None;
+    }
+    let offset = u64::from_le_bytes(tail[loc + 8..loc + 16].try_into().ok()?);
+    f.seek(SeekFrom::Start(offset)).ok()?;
+    let mut rec = [0u8; 40];
+    f.read_exact(&mut rec).ok()?;
+    if rec[..4] != [0x50, 0x4b, 0x06, 0x06] {
+        return None;
+    }
+    Some(u64::from_le_bytes(rec[32..40].try_into().ok()?))
+}
+
+/// Opens the zip archive at `path`, refusing one that is not a zip, lists
+/// too many entries, or lists two entries under one name.
+fn open_zip(path: &Path) -> Result<zip::ZipArchive<File>> {
+    let bad = |m: String| Error::parse(path, None, None, m);
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let zip = zip::ZipArchive::new(file).map_err(|e| {
+        let mut head = [0u8; 64];
+        let n = File::open(path)
+            .and_then(|mut f| f.read(&mut head))
+            .unwrap_or(0);
+        let xml = head[..n]
+            .iter()
+            .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF)
+            == Some(&b'<');
+        let hint = if xml {
+            "; it looks like XML — for a codebook (.qdc) use `motif import-qdc`"
+        } else {
+            ""
+        };
+        bad(format!(
+            "not a readable .qdpx file (a .qdpx is a zip archive): {e}{hint}"
+        ))
+    })?;
+    if zip.len() > MAX_ENTRIES {
+        return Err(bad(format!(
+            "the archive lists {} entries; motif opens archives of at most {MAX_ENTRIES}",
+            zip.len()
+        )));
+    }
+    // The zip reader keeps one entry per name; the central directory
+    // may list more. Which of two same-named entries the project means
+    // cannot be told: refused.
+    if let Some(listed) = listed_entries(path)
+        && listed > zip.len() as u64
+    {
+        return Err(bad(format!(
+            "refused: the archive lists {listed} entries but only {} distinct names: some entries share a name, and motif cannot tell which one the project means. Export the project again",
+            zip.len()
+        )));
+    }
+    Ok(zip)
+}
+
 fn mb(n: u64) -> String {
     format!("{:.1} MiB", n as f64 / 1_048_576.0)
 }
@@ -74,31 +155,7 @@ impl Archive {
     /// unsafe.
     pub fn open(path: &Path) -> Result<Archive> {
         let bad = |m: String| Error::parse(path, None, None, m);
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut zip = zip::ZipArchive::new(file).map_err(|e| {
-            let mut head = [0u8; 64];
-            let n = File::open(path)
-                .and_then(|mut f| f.read(&mut head))
-                .unwrap_or(0);
-            let xml = head[..n]
-                .iter()
-                .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF)
-                == Some(&b'<');
-            let hint = if xml {
-                "; it looks like XML — for a codebook (.qdc) use `motif import-qdc`"
-            } else {
-                ""
-            };
-            bad(format!(
-                "not a readable .qdpx file (a .qdpx is a zip archive): {e}{hint}"
-            ))
-        })?;
-        if zip.len() > MAX_ENTRIES {
-            return Err(bad(format!(
-                "the archive lists {} entries; motif opens archives of at most {MAX_ENTRIES}",
-                zip.len()
-            )));
-        }
+        let mut zip = open_zip(path)?;
         let mut index = HashMap::new();
         for i in 0..zip.len() {
             let entry = zip
@@ -135,7 +192,17 @@ impl Archive {
             if entry.is_dir() {
                 continue;
             }
-            index.entry(name.to_lowercase()).or_insert(i);
+            // Two entries under one name (or names that differ only in
+            // case, as the project's paths are matched): which one the
+            // project means cannot be told.
+            if let Some(&first) = index.get(&name.to_lowercase()) {
+                return Err(bad(format!(
+                    "refused: the archive holds two entries named `{shown}` (entries {} and {}); motif cannot tell which one the project means. Export the project again",
+                    first + 1,
+                    i + 1
+                )));
+            }
+            index.insert(name.to_lowercase(), i);
         }
         let base = if index.contains_key("project.qde") {
             String::new()

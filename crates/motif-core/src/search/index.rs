@@ -30,7 +30,9 @@
 //! and the report says why.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions, TryLockError};
+use std::fs::{self, File, TryLockError};
+
+use crate::fsio::open_lock_file;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -374,18 +376,6 @@ fn wait_lock(path: &Path) -> Result<File> {
         ))
     })?;
     Ok(file)
-}
-
-fn open_lock_file(path: &Path) -> Result<File> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).at(dir)?;
-    }
-    OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .at(path)
 }
 
 /// A transcript's text, prepared for indexing: what `Transcript::new`

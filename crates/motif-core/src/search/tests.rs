@@ -33,6 +33,7 @@ fn corpus() -> (Vec<Transcript>, Attributes) {
         Attributes {
             names: vec!["role".into()],
             rows,
+            crlf: false,
         },
     )
 }

@@ -164,7 +164,19 @@ impl Session {
     /// durable batch per coder (a row without a coder is the acting
     /// coder's). Returns each coder's report.
     pub fn code_rows(&mut self, from: &Path) -> Result<Vec<(String, CodeReport)>> {
-        let bytes = std::fs::read(from).map_err(|e| Error::io(from, e))?;
+        let bytes = crate::fsio::read_capped(
+            from,
+            "the file of codings",
+            crate::import::MAX_TRANSCRIPT_BYTES as u64,
+        )?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::parse(
+                from,
+                None,
+                None,
+                "the file of codings is empty",
+            ));
+        }
         let text = decode(&bytes, from, Legacy::Refuse)?.text;
         let rows = export::read_from_rows(from, &text)?;
         if rows.is_empty() {
@@ -252,12 +264,7 @@ impl Session {
     pub fn uncode_id(&mut self, id: &str) -> Result<crate::journal::Coding> {
         let journal = self.journal()?;
         if journal.get(id).is_none() {
-            return Err(crate::error::Error::invalid(format!(
-                "{} has no coding {}; `motif check` lists orphaned codings with their ids, \
-                 `motif segments --json` every coding's id",
-                journal.coder,
-                crate::text::one_line(id)
-            )));
+            return Err(crate::review::no_coding(journal, id));
         }
         let mut gone = ops::remove_ids(journal, &[id.to_owned()], true)?;
         Ok(gone.remove(0))

@@ -28,6 +28,10 @@ pub struct ImportOptions {
     pub replace: bool,
     /// Attributes to set on every imported transcript, `NAME=VALUE`.
     pub attrs: Vec<String>,
+    /// The recording behind the one imported transcript (`--media`): a
+    /// file inside the project, absolute or relative to the project root;
+    /// kept as its `media` attribute.
+    pub media: Option<PathBuf>,
     /// How to read the files (`--speakers`, `--no-speakers`,
     /// `--speaker-pattern`, `--reflow`); the default reading means "as
     /// remembered for the id in `import.toml`, else detected".
@@ -63,9 +67,10 @@ pub struct Imported {
     pub speakers: Vec<String>,
     /// What the reader noticed (a legacy encoding, a format quirk…).
     pub notices: Vec<String>,
-    /// For a replaced transcript: its codings that moved with their quote
-    /// and those orphaned.
-    pub replaced: Option<(usize, usize)>,
+    /// For a replaced transcript: its codings that moved with their text,
+    /// those whose text the new version changed (edited, for review) and
+    /// those orphaned.
+    pub replaced: Option<(usize, usize, usize)>,
     /// The transcript was already there with exactly this text (an import
     /// run again): nothing was written.
     pub unchanged: bool,
@@ -102,13 +107,32 @@ impl Session {
         options: &ImportOptions,
         progress: &mut dyn FnMut(ImportStage, usize, usize, &str),
     ) -> Result<ImportReport> {
-        let attrs: Vec<(String, String)> = options
+        let mut attrs: Vec<(String, String)> = options
             .attrs
             .iter()
             .map(|a| attributes::parse_assignment(a))
             .collect::<Result<_>>()?;
         options.reading.speakers().map_err(Error::invalid)?;
         let plan = import_plan(&options.paths, options.into.as_deref())?;
+        if let Some(media) = &options.media {
+            let real = crate::media::check_media(&self.project.root, media)?;
+            if plan.len() != 1 {
+                return Err(Error::invalid(format!(
+                    "--media names the recording of one transcript, and this import reads {} files; import them one at a time, or give each a `media` column in attributes.csv",
+                    plan.len()
+                )));
+            }
+            attrs.retain(|(k, _)| !k.eq_ignore_ascii_case(crate::media::MEDIA_ATTRIBUTE));
+            attrs.push((
+                crate::media::MEDIA_ATTRIBUTE.to_owned(),
+                crate::media::relative_media(&self.project.root, &real),
+            ));
+        }
+        if !attrs.is_empty() {
+            // A table the attributes cannot go into refuses the whole
+            // import, before any transcript is written.
+            attributes::check_update(&self.project)?;
+        }
         // One import at a time; first finish or clean up a killed one.
         let _lock = self.project.file_lock("import")?;
         let recovered = staging::recover(&self.project)?;
@@ -120,6 +144,15 @@ impl Session {
         } else {
             Vec::new()
         };
+        // The versions being replaced stay known, so that their codings
+        // follow the edit (loading a transcript keeps its version).
+        for r in ready
+            .iter()
+            .filter(|r| r.existing.is_some() && !r.unchanged)
+        {
+            let _ = self.project.transcript(&r.id);
+        }
+        let history = self.project.history();
         let mut report = ImportReport {
             recovered,
             ..ImportReport::default()
@@ -138,7 +171,7 @@ impl Session {
                     .moves
                     .push((self.relative(&tmp), self.relative(&dest)));
             }
-            report.imported.push(imported(r, &journals));
+            report.imported.push(imported(r, &journals, &history));
         }
         if !attrs.is_empty() {
             staged.ids = ready.iter().map(|r| r.id.clone()).collect();
@@ -226,9 +259,10 @@ impl Session {
                 }
                 // The same text again (an import run twice, or after a
                 // killed one was finished): nothing to do.
-                let unchanged = existing
-                    .as_ref()
-                    .is_some_and(|e| std::fs::read(e).is_ok_and(|b| b == decoded.text.as_bytes()));
+                let unchanged = existing.as_ref().is_some_and(|e| {
+                    crate::fsio::read_capped(e, "the transcript", decoded.text.len() as u64)
+                        .is_ok_and(|b| b == decoded.text.as_bytes())
+                });
                 if existing.is_some() && !replace && !unchanged {
                     return Err(Error::invalid(format!(
                         "{}: transcript `{id}` already exists with another text; pass --replace to replace it (its codings re-attach by quote), or --into FOLDER",
@@ -312,18 +346,24 @@ fn preview(r: &Ready) -> Preview {
 }
 
 /// What the report says of one file.
-fn imported(r: &Ready, journals: &[crate::journal::Journal]) -> Imported {
-    let t = Transcript::with_speakers(r.id.clone(), r.decoded.text.clone(), &r.speakers);
+fn imported(
+    r: &Ready,
+    journals: &[crate::journal::Journal],
+    history: &std::sync::Arc<crate::history::TextHistory>,
+) -> Imported {
+    let mut t = Transcript::with_speakers(r.id.clone(), r.decoded.text.clone(), &r.speakers);
+    t.history = Some(std::sync::Arc::clone(history));
     let replaced = r.existing.as_ref().filter(|_| !r.unchanged).map(|_| {
-        let (mut moved, mut orphaned) = (0, 0);
+        let (mut moved, mut edited, mut orphaned) = (0, 0, 0);
         for c in journals.iter().flat_map(|j| j.codings_in(&r.id)) {
             match place(c, &t) {
                 Placement::Exact { .. } => {}
                 Placement::Moved { .. } => moved += 1,
+                Placement::Edited { .. } => edited += 1,
                 Placement::Orphaned => orphaned += 1,
             }
         }
-        (moved, orphaned)
+        (moved, edited, orphaned)
     });
     Imported {
         id: r.id.clone(),
@@ -406,7 +446,13 @@ fn walk(base: &Path, dir: &Path, out: &mut Vec<(PathBuf, PathBuf)>) -> Result<()
         let kind = e.file_type().map_err(|err| Error::io(&path, err))?;
         if kind.is_dir() {
             walk(base, &path, out)?;
-        } else if kind.is_file() && Format::of(&path).is_some() {
+        } else if Format::of(&path).is_some()
+            // A link to a folder is not followed: it could make the walk loop.
+            && !(kind.is_symlink() && std::fs::metadata(&path).is_ok_and(|m| m.is_dir()))
+        {
+            // A link to a file is read like the file; a link to a FIFO or
+            // a device is refused when read (see `read_transcript`), not
+            // skipped unsaid.
             out.push((path.strip_prefix(base).unwrap_or(&path).to_path_buf(), path));
         }
     }

@@ -9,6 +9,10 @@
 //! - coding ([`code`](Session::code), [`code_rows`](Session::code_rows),
 //!   [`uncode`](Session::uncode), [`autocode`](Session::autocode) with its
 //!   dry run, [`undo`](Session::undo), [`redo`](Session::redo));
+//! - review of codings an edit left behind
+//!   ([`pending_review`](Session::pending_review),
+//!   [`accept`](Session::accept), [`reattach`](Session::reattach),
+//!   [`uncode_id`](Session::uncode_id));
 //! - memos ([`memo_target`](Session::memo_target) and the memo calls);
 //! - codebook changes ([`add_code`](Session::add_code), rename, move,
 //!   merge, delete);
@@ -23,12 +27,15 @@ mod analysis;
 mod codebook;
 mod coding;
 mod import;
+mod review;
 mod staging;
 
 pub use analysis::{Frequencies, count_frequencies, frequencies, frequencies_of_all, scope};
 pub use codebook::{CodebookChange, Deleted, Merged};
 pub use coding::{AutocodeOutcome, Coded, HitSpan, Planned, Target, Uncoded};
 pub use import::{ImportOptions, ImportReport, ImportStage, Imported, Preview};
+pub use review::Reattached;
+pub use staging::finish_interrupted_import;
 
 use super::codebook::Codebook;
 use super::error::{Error, Result};

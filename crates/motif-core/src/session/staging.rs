@@ -77,6 +77,7 @@ fn remove_plan(project: &Project) -> Result<()> {
 /// attributes: repeatable, as a killed run may have done part of it.
 /// Returns how many attribute values changed.
 fn carry_out(project: &Project, plan: &Plan) -> Result<usize> {
+    check_moves(project, plan)?;
     let mut dirs: Vec<PathBuf> = Vec::new();
     for (tmp, dest) in &plan.moves {
         let (tmp, dest) = (project.root.join(tmp), project.root.join(dest));
@@ -99,6 +100,52 @@ fn carry_out(project: &Project, plan: &Plan) -> Result<usize> {
         let n = table.assign(&plan.ids, &plan.attrs);
         Ok((n > 0, n))
     })
+}
+
+/// A plan on disk may have been planted: it may move only motif's staged
+/// files (`.motif-import-*.tmp`) to a transcript's `.txt` under
+/// `transcripts/` or to the remembered readings, through real folders
+/// inside the project, onto nothing or a regular file.
+fn check_moves(project: &Project, plan: &Plan) -> Result<()> {
+    let relative = |p: &Path| {
+        !p.as_os_str().is_empty()
+            && p.components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+    };
+    // Every folder on the way a real one, the file (if there) a file.
+    let real = |rel: &Path| {
+        let mut at = project.root.clone();
+        let mut parts = rel.components().peekable();
+        while let Some(c) = parts.next() {
+            at.push(c);
+            let ok = match (parts.peek().is_some(), fs::symlink_metadata(&at)) {
+                (_, Err(_)) => true,
+                (true, Ok(m)) => m.is_dir(),
+                (false, Ok(m)) => m.is_file(),
+            };
+            if !ok {
+                return false;
+            }
+        }
+        true
+    };
+    let readings = Path::new(crate::readings::FILE);
+    for (tmp, dest) in &plan.moves {
+        let staged = tmp
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(STAGED_PREFIX));
+        let place = dest == readings
+            || (dest.starts_with("transcripts") && dest.extension().is_some_and(|e| e == "txt"));
+        if !(staged && place && relative(tmp) && relative(dest) && real(tmp) && real(dest)) {
+            return Err(Error::invalid(format!(
+                "{}: the plan of an interrupted import moves `{}` to `{}`, which is not an import's; nothing was moved. Remove the plan to go on",
+                plan_path(project).display(),
+                crate::text::one_line(&tmp.to_string_lossy()),
+                crate::text::one_line(&dest.to_string_lossy())
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Finishes an import a killed process left planned, and removes staged
@@ -131,6 +178,18 @@ pub(super) fn recover(project: &Project) -> Result<usize> {
     };
     remove_leftovers(&project.transcripts_dir())?;
     Ok(finished)
+}
+
+/// Finishes an import a killed process left planned, before anything reads
+/// the project, so that no command sees part of its batch. Cheap when there
+/// is none (one look for the plan). Waits for an import that is running.
+/// Returns how many transcripts it put in place.
+pub fn finish_interrupted_import(project: &Project) -> Result<usize> {
+    if fs::symlink_metadata(plan_path(project)).is_err() {
+        return Ok(0);
+    }
+    let _lock = project.file_lock("import")?;
+    recover(project)
 }
 
 /// Removes the hidden temporary files of killed imports and atomic writes

@@ -189,9 +189,9 @@ pub fn apply(project: &Project, pkg: &Package, opts: &ImportOptions) -> Result<I
         memos.insert(0, (MemoTarget::Project, text.join("\n\n")));
     }
 
-    // A damaged attributes.csv stops the import before anything is
-    // written; the merge itself happens under the lock, below.
-    project.attributes()?;
+    // A damaged (or unwritable) attributes.csv stops the import before
+    // anything is written; the merge itself happens under the lock, below.
+    crate::attributes::check_update(project)?;
 
     let per_coder = plan_codings(pkg, &plan.ids, &source_ids, &mut report);
     for coder in per_coder.keys() {

@@ -198,7 +198,7 @@ impl Reader<'_> {
     }
 
     /// The value of a `VariableValue`, with its variable's name.
-    pub(super) fn variable_value(&self, vv: &Element) -> Option<(String, String)> {
+    pub(super) fn variable_value(&mut self, vv: &Element) -> Option<(String, String)> {
         let g = vv
             .child("VariableRef")?
             .attr("targetGUID")
@@ -210,7 +210,15 @@ impl Reader<'_> {
             .find(|c| c.name.to_ascii_lowercase().ends_with("value"))
             .map(|c| c.text.trim().to_owned())?;
         // An attribute is a short value (a role, a date…): a longer one is
-        // cut, so a hostile archive cannot make attributes.csv huge.
+        // cut, so a hostile archive cannot make attributes.csv huge, and
+        // the cut is said.
+        let total = value.chars().count();
+        if total > MAX_ATTRIBUTE_CHARS {
+            self.notices.push(format!(
+                "the value of attribute `{}` was cut to its first {MAX_ATTRIBUTE_CHARS} of {total} characters (an attribute is a short value; keep long text in a memo)",
+                crate::text::one_line(&name)
+            ));
+        }
         let value: String = value.chars().take(MAX_ATTRIBUTE_CHARS).collect();
         (!value.is_empty()).then_some((name, value))
     }
