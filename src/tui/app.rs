@@ -20,7 +20,11 @@ use motif_core::transcript::Transcript;
 use motif_core::workspace::Workspace;
 
 use super::keymap::{Action, Context, Keymap, key_name};
-use super::popup::{CodeKeyPrompt, CommandLine, Help, ListItem, Popup, SearchPrompt, step};
+use super::popup::list::ListKind;
+use super::popup::{
+    CodeKeyPrompt, CommandLine, Help, ListItem, ListPopup, Popup, SearchPrompt, step,
+};
+use super::retrieval::Highlights;
 use super::textview::{self, Scroll};
 use super::theme::Theme;
 
@@ -90,6 +94,9 @@ pub struct App {
     pub status: Status,
     pub last_code: Option<String>,
     pub show_all: bool,
+    /// The researcher's choice to show or fold the side panes; `None`:
+    /// shown from [`SIDE_PANES_FROM`] columns.
+    pub side_panes: Option<bool>,
     pub keymap: Keymap,
     pub theme: Theme,
     /// Terminal size (columns, rows).
@@ -97,8 +104,17 @@ pub struct App {
     pub quit: bool,
     /// Ctrl-z was pressed: the event loop suspends motif as a shell job.
     pub suspend: bool,
+    /// The items `n`/`N` step through (the last list's, as filtered).
     pub hits: Vec<ListItem>,
     pub hit: usize,
+    /// Whether `hits` are quotes or search hits.
+    pub hits_kind: ListKind,
+    /// The last list jumped from or searched: the reopen key shows it.
+    pub last_list: Option<ListPopup>,
+    /// The last search's matches, highlighted in the text.
+    pub highlights: Highlights,
+    /// The last `/` search was by regular expression (the prompt starts so).
+    pub search_regex: bool,
     /// The passages (transcript, code points) of the listed hits.
     pub hit_passages: Vec<(String, usize, usize)>,
     /// How many search hits a search lists (and `a` can code at once).
@@ -107,6 +123,9 @@ pub struct App {
     pub(super) index_rx: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
     /// Byte sizes of the journals last read, to notice other processes.
     pub(super) seen_sizes: Vec<(String, u64)>,
+    /// Each transcript file's id, size and time of change when last read,
+    /// to notice transcripts imported or replaced by other processes.
+    pub(super) seen_transcripts: Vec<super::refresh::FileStamp>,
     drag_from: Option<usize>,
     /// The last key was ctrl-c (asking to quit): another one quits.
     interrupted: bool,
@@ -118,18 +137,84 @@ pub const CONSENSUS: &str = "consensus";
 /// Layout of the screen, shared by drawing and mouse handling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
+    /// The transcript list; zero-wide when the side panes are folded away
+    /// and it does not have the focus.
     pub list: (u16, u16, u16, u16),
     pub text: (u16, u16, u16, u16),
+    /// The codebook; zero-wide like the list.
     pub book: (u16, u16, u16, u16),
     /// Inside the text pane's border: gutter, text, margin columns.
     pub gutter: u16,
     pub margin: u16,
+    /// The side panes are folded away: the transcript has the whole
+    /// width, and the list or codebook with the focus is drawn over it.
+    pub folded: bool,
 }
 
+/// What the layout depends on besides the terminal's size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayoutFor {
+    /// Show the transcript list and codebook beside the text.
+    pub side_panes: bool,
+    /// The focused pane (a folded pane with the focus is drawn over the
+    /// text).
+    pub focus: Pane,
+    /// Lines of the open transcript (the gutter fits the largest number).
+    pub lines: usize,
+    /// Display width of the longest transcript id.
+    pub longest_id: usize,
+}
+
+impl Default for LayoutFor {
+    fn default() -> Self {
+        LayoutFor {
+            side_panes: true,
+            focus: Pane::Text,
+            lines: 0,
+            longest_id: 0,
+        }
+    }
+}
+
+/// Below this many columns the side panes fold away by default.
+pub const SIDE_PANES_FROM: u16 = 100;
+
 impl Areas {
-    /// The areas for a terminal of `w` × `h`.
+    /// The areas for a terminal of `w` × `h` with the side panes shown
+    /// and a transcript of fewer than 10,000 lines.
     pub fn of(w: u16, h: u16) -> Areas {
+        Areas::layout(w, h, LayoutFor::default())
+    }
+
+    /// The areas for a terminal of `w` × `h`.
+    pub fn layout(w: u16, h: u16, f: LayoutFor) -> Areas {
         let body_h = h.saturating_sub(2);
+        // Wide enough for the largest line number and a space.
+        let digits = f.lines.max(1).to_string().len() as u16;
+        let gutter = (digits + 1).max(5);
+        if !f.side_panes {
+            let margin = if w >= 72 { 16 } else { 7 };
+            // A folded pane with the focus covers the text's left or right.
+            let list_w = (f.longest_id as u16).saturating_add(8).max(24).min(w);
+            let book_w = 40.min(w);
+            let hidden = (0, 1, 0, body_h);
+            return Areas {
+                list: if f.focus == Pane::Transcripts {
+                    (0, 1, list_w, body_h)
+                } else {
+                    hidden
+                },
+                text: (0, 1, w, body_h),
+                book: if f.focus == Pane::Codebook {
+                    (w - book_w, 1, book_w, body_h)
+                } else {
+                    hidden
+                },
+                gutter,
+                margin,
+                folded: true,
+            };
+        }
         let list_w = if w >= 120 {
             24
         } else if w >= 100 {
@@ -150,8 +235,9 @@ impl Areas {
             list: (0, 1, list_w, body_h),
             text: (list_w, 1, text_w, body_h),
             book: (list_w + text_w, 1, book_w, body_h),
-            gutter: 5,
+            gutter,
             margin,
+            folded: false,
         }
     }
 
@@ -216,6 +302,7 @@ impl App {
             status: Status::default(),
             last_code: None,
             show_all: true,
+            side_panes: None,
             keymap,
             theme: Theme::from_env(),
             size: (120, 40),
@@ -223,16 +310,22 @@ impl App {
             quit: false,
             hits: Vec::new(),
             hit: 0,
+            hits_kind: ListKind::default(),
+            last_list: None,
+            highlights: Highlights::default(),
+            search_regex: false,
             hit_passages: Vec::new(),
             search_limit: 500,
             index: IndexState::Ready,
             index_rx: None,
             seen_sizes: Vec::new(),
+            seen_transcripts: Vec::new(),
             drag_from: None,
             interrupted: false,
         };
         app.recount();
         app.remember_sizes();
+        app.seen_transcripts = app.transcript_stamps();
         if let Some(first) = app.ids.first().cloned() {
             app.open(&first);
         } else {
@@ -245,6 +338,53 @@ impl App {
             ));
         }
         Ok(app)
+    }
+
+    /// Whether the transcript list and codebook are shown beside the text.
+    pub fn side_panes_shown(&self) -> bool {
+        self.side_panes.unwrap_or(self.size.0 >= SIDE_PANES_FROM)
+    }
+
+    /// The screen's layout now.
+    pub fn areas(&self) -> Areas {
+        Areas::layout(
+            self.size.0,
+            self.size.1,
+            LayoutFor {
+                side_panes: self.side_panes_shown(),
+                focus: self.focus,
+                lines: self.transcript().map_or(0, |t| t.index.line_count()),
+                longest_id: self
+                    .ids
+                    .iter()
+                    .map(|id| unicode_width::UnicodeWidthStr::width(id.as_str()))
+                    .max()
+                    .unwrap_or(0),
+            },
+        )
+    }
+
+    /// The terminal is now `w` × `h`: the cursor stays in view.
+    pub fn resize(&mut self, w: u16, h: u16) {
+        if self.size != (w, h) {
+            self.size = (w, h);
+            self.move_to(self.cursor);
+        }
+    }
+
+    /// Shows or folds the side panes, keeping the cursor in view.
+    pub fn toggle_side_panes(&mut self) {
+        let shown = !self.side_panes_shown();
+        self.side_panes = Some(shown);
+        if !shown {
+            self.focus = Pane::Text;
+        }
+        self.move_to(self.cursor);
+        self.say(if shown {
+            "side panes shown"
+        } else {
+            "side panes folded: tab shows the transcript list, then the codebook, over the text"
+        });
     }
 
     /// A message in the status line.
@@ -375,7 +515,13 @@ impl App {
                 let step = if action == Action::NextPane { 1 } else { 2 };
                 self.focus = order[(i + step) % 3];
             }
-            Action::Search => self.popup = Popup::Search(SearchPrompt::default()),
+            Action::Search => {
+                self.popup = Popup::Search(SearchPrompt {
+                    regex: self.search_regex,
+                    ..SearchPrompt::default()
+                });
+            }
+            Action::ReopenList => self.reopen_list(),
             Action::NextHit | Action::PrevHit => self.step_hit(action == Action::NextHit),
             Action::Undo => self.undo_redo(true),
             Action::Redo => self.undo_redo(false),
@@ -384,6 +530,7 @@ impl App {
                 self.say("reloaded codings and codebook from disk");
             }
             Action::ToggleCoders => self.show_coders(!self.show_all),
+            Action::TogglePanes => self.toggle_side_panes(),
             Action::Stats => self.open_stats(),
             Action::Agreement => self.open_agreement(0),
             _ => return false,
@@ -415,10 +562,10 @@ impl App {
             },
             Action::Memo => self.open_memo(),
             Action::RemoveSegment => self.remove_here(),
-            Action::Recode => match self.segment_here(true).map(|s| s.id.clone()) {
-                Some(id) => self.open_picker(Some(id)),
-                None => self.error("none of your codings is under the cursor"),
-            },
+            // The guard acts (or asks which coding) when there is one.
+            Action::Recode if !self.on_coding_here(super::popup::ChoiceFor::Recode) => {
+                self.error("none of your codings is under the cursor");
+            }
             Action::Cancel => self.cancel(),
             Action::Open => self.open_from_list(),
             Action::ListDown | Action::ListUp => {
@@ -473,7 +620,7 @@ impl App {
 
     /// Handles a mouse event.
     pub fn on_mouse(&mut self, ev: MouseEvent) {
-        let areas = Areas::of(self.size.0, self.size.1);
+        let areas = self.areas();
         let inside = |a: (u16, u16, u16, u16)| {
             ev.column >= a.0 && ev.column < a.0 + a.2 && ev.row >= a.1 && ev.row < a.1 + a.3
         };
@@ -481,14 +628,8 @@ impl App {
             MouseEventKind::ScrollDown => self.update(Action::Down),
             MouseEventKind::ScrollUp => self.update(Action::Up),
             MouseEventKind::Down(MouseButton::Left) => {
-                if inside(areas.text) {
-                    self.focus = Pane::Text;
-                    if let Some(p) = self.pos_at(ev.column, ev.row) {
-                        self.selection = None;
-                        self.drag_from = Some(p);
-                        self.move_to(p);
-                    }
-                } else if inside(areas.list) {
+                // The list and codebook first: folded, they lie over the text.
+                if inside(areas.list) {
                     self.focus = Pane::Transcripts;
                     let i = usize::from(ev.row.saturating_sub(areas.list.1 + 1));
                     if let Some(id) = self.ids.get(i).cloned() {
@@ -500,6 +641,13 @@ impl App {
                     let i = usize::from(ev.row.saturating_sub(areas.book.1 + 1));
                     if i < self.book.len() {
                         self.code_sel = i;
+                    }
+                } else if inside(areas.text) {
+                    self.focus = Pane::Text;
+                    if let Some(p) = self.pos_at(ev.column, ev.row) {
+                        self.selection = None;
+                        self.drag_from = Some(p);
+                        self.move_to(p);
                     }
                 }
             }
@@ -521,7 +669,7 @@ impl App {
 
     /// The text position under a screen cell of the transcript view.
     pub fn pos_at(&self, col: u16, row: u16) -> Option<usize> {
-        let areas = Areas::of(self.size.0, self.size.1);
+        let areas = self.areas();
         let t = self.transcript()?;
         let (w, h) = areas.text_size();
         let rows = textview::visible_rows(t, self.scroll, w, h);

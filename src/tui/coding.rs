@@ -4,7 +4,8 @@
 
 use motif_core::ops::{self, NewCoding};
 
-use super::app::App;
+use super::app::{App, ViewSeg};
+use super::popup::ChoiceFor;
 use super::textview;
 
 impl App {
@@ -77,12 +78,16 @@ impl App {
         }
     }
 
-    /// Removes my innermost coding under the cursor.
+    /// Removes my coding under the cursor (asking which when there are
+    /// several).
     pub(super) fn remove_here(&mut self) {
-        let Some(seg) = self.segment_here(true).cloned() else {
+        if !self.on_coding_here(ChoiceFor::Remove) {
             self.error("none of your codings is under the cursor");
-            return;
-        };
+        }
+    }
+
+    /// Removes one of my codings.
+    pub(super) fn remove_coding(&mut self, seg: &ViewSeg) {
         match ops::remove_ids(self.my_journal(), std::slice::from_ref(&seg.id), true) {
             Ok(_) => {
                 let path = self.book.codes()[seg.code_pos].path.clone();

@@ -526,7 +526,7 @@ fn goto(app: &mut App, inv: &Invocation<'_>) {
                     .iter()
                     .find(|x| x.start == p)
                     .map_or(p, |x| x.body_start);
-                app.move_to(p);
+                app.jump_cursor(p);
             }
         }
         _ => app.error("usage: :goto LINE"),

@@ -57,7 +57,7 @@ impl Context {
             Context::Visual => "Selecting (VISUAL)",
             Context::Transcripts => "Transcript list",
             Context::Codebook => "Codebook",
-            Context::List => "Lists (segments, search hits)",
+            Context::List => "Lists (quotes, search hits)",
             Context::Help => "Help",
             Context::CodeKey => "Code keys (after c)",
             Context::Picker => "Code picker",
@@ -152,12 +152,14 @@ actions! {
     NextPane "next_pane" "focus the next pane",
     PrevPane "prev_pane" "focus the previous pane",
     Search "search" "search all interviews",
-    NextHit "next_hit" "jump to the next search hit",
-    PrevHit "prev_hit" "jump to the previous search hit",
+    NextHit "next_hit" "jump to the next item of the last list (search hit or quote)",
+    PrevHit "prev_hit" "jump to the previous item of the last list (search hit or quote)",
+    ReopenList "reopen_list" "show the last list again (quotes, hits) where you left it",
     Undo "undo" "undo your last coding change (even from an earlier session)",
     Redo "redo" "redo what undo undid",
     Refresh "refresh" "reload codings and codebook changed by other motif processes",
     ToggleCoders "toggle_coders" "show everyone's codings or only yours",
+    TogglePanes "toggle_panes" "show or fold the side panes (folded below 100 columns)",
     Down "down" "move down a line",
     Up "up" "move up a line",
     Left "left" "move left a character",
@@ -183,13 +185,16 @@ actions! {
     CodePicker "code_picker" "code the selection with a code found by name (or a new code)",
     RepeatCode "repeat_code" "code the selection with the last code used",
     Memo "memo" "write a memo on the selection, the segment here or the transcript",
-    RemoveSegment "remove_segment" "remove your coding under the cursor",
-    Recode "recode" "give your coding under the cursor another code",
+    RemoveSegment "remove_segment" "remove your coding under the cursor (several there: asks which)",
+    Recode "recode" "give your coding under the cursor another code (several: asks which)",
     Cancel "cancel" "cancel the selection / go back one step",
     Open "open" "open / jump to the item under the cursor",
     ListDown "list_down" "next item",
     ListUp "list_up" "previous item",
-    CodeSegments "code_segments" "list every segment of this code across interviews",
+    CodeSegments "code_segments" "list every quote of this code across interviews",
+    FilterCoder "filter_coder" "show only the quotes of this quote's coder (again: every coder's)",
+    FilterTranscript "filter_transcript" "show only the quotes in this quote's transcript (again: every transcript's)",
+    ToggleRegex "toggle_regex" "search by words or by a regular expression (as motif search --regex)",
     CodeMemo "code_memo" "write a memo on this code",
     AddCode "add_code" "add a code (under the one here with a `/` path)",
     Stats "stats" "statistics: frequencies, co-occurrence, code × role (tab switches, enter lists segments)",
@@ -266,10 +271,12 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Global, "/", Action::Search),
     (Context::Global, "n", Action::NextHit),
     (Context::Global, "N", Action::PrevHit),
+    (Context::Global, "L", Action::ReopenList),
     (Context::Global, "u", Action::Undo),
     (Context::Global, "ctrl-r", Action::Redo),
     (Context::Global, "R", Action::Refresh),
     (Context::Global, "A", Action::ToggleCoders),
+    (Context::Global, "P", Action::TogglePanes),
     (Context::Global, "S", Action::Stats),
     (Context::Global, "D", Action::Agreement),
     (Context::Normal, "j", Action::Down),
@@ -332,6 +339,8 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::List, "up", Action::ListUp),
     (Context::List, "enter", Action::Open),
     (Context::List, "a", Action::CodeAll),
+    (Context::List, "c", Action::FilterCoder),
+    (Context::List, "t", Action::FilterTranscript),
     (Context::List, "esc", Action::Cancel),
     (Context::List, "ctrl-c", Action::Cancel),
     (Context::List, "q", Action::Cancel),
@@ -351,6 +360,7 @@ const DEFAULTS: &[(Context, &str, Action)] = &[
     (Context::Picker, "esc", Action::Cancel),
     (Context::Picker, "ctrl-c", Action::Cancel),
     (Context::Search, "enter", Action::Accept),
+    (Context::Search, "tab", Action::ToggleRegex),
     (Context::Search, "esc", Action::Cancel),
     (Context::Search, "ctrl-c", Action::Cancel),
     (Context::Command, "enter", Action::Accept),
@@ -671,6 +681,21 @@ mod tests {
                 a.name()
             );
             assert_eq!(Action::from_name(a.name()), Some(*a));
+        }
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        // The lookup index keeps one action per (context, key): a second
+        // default for the same key would silently shadow the first.
+        let mut seen = std::collections::HashSet::new();
+        for (context, key, action) in DEFAULTS {
+            assert!(
+                seen.insert((*context, *key)),
+                "`{key}` in {} is bound twice (again to {})",
+                context.name(),
+                action.name()
+            );
         }
     }
 

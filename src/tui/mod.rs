@@ -1,7 +1,8 @@
 //! The terminal interface: a coding workspace (transcript list, transcript
 //! view, codebook) built on the same core calls as the CLI. Shared state
 //! and key routing live in [`app`] (with [`selection`], [`coding`],
-//! [`codebook_edit`], [`refresh`] and [`play`] adding to it), each popup in
+//! [`codebook_edit`], [`refresh`], [`retrieval`], [`place`] and [`play`]
+//! adding to it), each popup in
 //! [`popup`], the one keymap table in [`keymap`], the one `:` command
 //! table in [`commands`], drawing in [`ui`] and [`transcript_view`],
 //! geometry in [`textview`], colours in [`theme`]. The terminal is
@@ -17,9 +18,11 @@ pub mod commands;
 pub mod exports;
 pub mod input;
 pub mod keymap;
+pub mod place;
 pub mod play;
 pub mod popup;
 pub mod refresh;
+pub mod retrieval;
 pub mod review;
 pub mod selection;
 pub mod textview;
@@ -47,6 +50,7 @@ use app::App;
 /// quits.
 pub fn run(project: Project, coder: String) -> anyhow::Result<()> {
     let mut app = App::load(project, coder)?;
+    app.restore_place();
     app.update_index_in_background();
     // Restore the terminal (mouse capture included) even on panic.
     let default_hook = std::panic::take_hook();
@@ -71,6 +75,9 @@ pub fn run(project: Project, coder: String) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let _ = execute!(stdout(), EnableMouseCapture);
     let result = event_loop(&mut terminal, &mut app, &signals);
+    // Derived data: a place that cannot be written only means starting
+    // at the first transcript next time.
+    let _ = app.save_place();
     let _ = execute!(stdout(), DisableMouseCapture);
     ratatui::restore();
     result
@@ -110,10 +117,11 @@ fn event_loop(
             return Ok(());
         }
         if signals.suspend.swap(false, Ordering::Relaxed) || std::mem::take(&mut app.suspend) {
+            let _ = app.save_place();
             suspend(terminal)?;
         }
         let size = terminal.size()?;
-        app.size = (size.width, size.height);
+        app.resize(size.width, size.height);
         terminal.draw(|f| ui::draw(f, app))?;
         if app.quit {
             return Ok(());
@@ -122,19 +130,24 @@ fn event_loop(
             match event::read()? {
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
                     app.status = app::Status::default();
+                    let before = app.current.clone();
                     app.on_key(k);
+                    // Another transcript: remembered at once, so that even
+                    // a motif killed later reopens there.
+                    if app.current != before {
+                        let _ = app.save_place();
+                    }
                 }
                 Event::Mouse(m) => app.on_mouse(m),
                 _ => {}
             }
         }
         app.poll_index();
-        // Pick up codings made by other motif processes.
+        // Pick up codings and transcripts from other motif processes
+        // (`poll_changes` says what it reloaded).
         if last_poll.elapsed() > Duration::from_millis(900) {
             last_poll = Instant::now();
-            if app.poll_changes() {
-                app.say("codings changed on disk: reloaded");
-            }
+            app.poll_changes();
         }
     }
 }

@@ -1,15 +1,21 @@
 //! Keeping the loaded state in step with the disk: counts and progress,
 //! the open transcript's placed codings (recomputed in full or updated by
 //! difference after a keystroke), opening transcripts, noticing other
-//! motif processes' writes, and the search index's background update.
+//! motif processes' writes (codings, the codebook, transcripts imported
+//! or replaced), and the search index's background update.
 
 use std::collections::HashMap;
+use std::time::SystemTime;
 
+use motif_core::project::Project;
 use motif_core::segments::{Filter, place_all};
 use motif_core::stats;
 
 use super::app::{App, IndexState, ViewSeg};
 use super::textview::Scroll;
+
+/// A transcript file as last seen: id, size, time of change.
+pub type FileStamp = (String, u64, Option<SystemTime>);
 
 impl App {
     /// Recomputes counts, progress and the open transcript's segments.
@@ -163,6 +169,7 @@ impl App {
             self.scroll = Scroll::default();
             self.selection = None;
             self.refresh_view_segments();
+            self.refresh_highlights();
         }
         if let Some(i) = self.ids.iter().position(|x| x == id) {
             self.list_sel = i;
@@ -186,16 +193,130 @@ impl App {
         self.seen_sizes.push(("\u{0}codebook".into(), book));
     }
 
-    /// Reloads journals and the codebook if another process changed them;
+    /// Reloads journals and the codebook if another process changed them,
+    /// and the transcripts if one was imported, replaced or removed;
     /// returns whether anything changed.
     pub fn poll_changes(&mut self) -> bool {
+        let transcripts = self.transcript_stamps();
+        if transcripts != self.seen_transcripts {
+            let before = self.seen_transcripts.clone();
+            self.seen_transcripts = transcripts;
+            self.reload_transcripts(&before);
+            return true;
+        }
         let before = self.seen_sizes.clone();
         self.remember_sizes();
         if before == self.seen_sizes {
             return false;
         }
         self.reload();
+        if !self.status.error {
+            self.say("codings changed on disk: reloaded");
+        }
         true
+    }
+
+    /// Every transcript file's id, size and time of change.
+    pub(super) fn transcript_stamps(&self) -> Vec<FileStamp> {
+        self.project
+            .transcript_files()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(id, path)| {
+                let meta = std::fs::metadata(&path).ok();
+                let size = meta.as_ref().map_or(0, std::fs::Metadata::len);
+                (id, size, meta.and_then(|m| m.modified().ok()))
+            })
+            .collect()
+    }
+
+    /// Reads the transcripts that are new or changed since `before` (with
+    /// the project opened again, for the readings their import recorded),
+    /// drops the removed ones, and reloads the attributes; the search
+    /// index catches up in the background.
+    fn reload_transcripts(&mut self, before: &[FileStamp]) {
+        let project = match Project::open(&self.project.root) {
+            Ok(p) => p,
+            Err(e) => {
+                self.error(&e.to_string());
+                return;
+            }
+        };
+        let mut added = 0;
+        let mut problems = Vec::new();
+        for stamp in &self.seen_transcripts {
+            if before.contains(stamp) {
+                continue;
+            }
+            match project.transcript(&stamp.0) {
+                Ok(t) => {
+                    if !self.texts.contains_key(&stamp.0) {
+                        added += 1;
+                    }
+                    self.texts.insert(stamp.0.clone(), t);
+                }
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        let now: std::collections::HashSet<&str> =
+            self.seen_transcripts.iter().map(|s| s.0.as_str()).collect();
+        self.texts.retain(|id, _| now.contains(id.as_str()));
+        self.ids = self.texts.keys().cloned().collect();
+        if let Ok(a) = project.attributes() {
+            self.attributes = a;
+        }
+        self.project = project;
+        let open = self.current.clone();
+        match open {
+            Some(id) if !self.texts.contains_key(&id) => {
+                self.current = None;
+                if let Some(first) = self.ids.first().cloned() {
+                    self.open(&first);
+                }
+            }
+            Some(id) => {
+                // The open one may have been replaced: its words, turns
+                // and cursor again.
+                let t = &self.texts[&id];
+                self.current_words = t.words();
+                self.current_speakers = t.speakers();
+                let cursor = self.cursor.min(t.text.len());
+                let cursor = (0..=cursor)
+                    .rev()
+                    .find(|&b| t.text.is_char_boundary(b))
+                    .unwrap_or(0);
+                self.cursor = cursor;
+                self.selection = None;
+                self.move_to(cursor);
+            }
+            None => {
+                if let Some(first) = self.ids.first().cloned() {
+                    self.open(&first);
+                }
+            }
+        }
+        // Codings re-placed on the new texts, counts and progress again.
+        self.reload();
+        self.refresh_highlights();
+        self.list_sel = self
+            .current
+            .as_ref()
+            .and_then(|c| self.ids.iter().position(|x| x == c))
+            .unwrap_or(0)
+            .min(self.ids.len().saturating_sub(1));
+        if let Some(p) = problems.first() {
+            self.error(&format!(
+                "{} transcript(s) could not be read: {p}",
+                problems.len()
+            ));
+        } else if added > 0 {
+            self.say(&format!(
+                "{added} new transcript(s) imported elsewhere: in the list"
+            ));
+        } else if !self.status.error {
+            self.say("transcripts changed on disk: reloaded");
+        }
+        self.update_index_in_background();
     }
 
     /// Reloads codings and the codebook from disk.

@@ -242,7 +242,7 @@ fn jump(app: &mut App, p: &Pending) {
     let byte = t.byte_range(at, at).map_or(0, |r| r.0);
     app.focus = Pane::Text;
     app.selection = None;
-    app.move_to(byte);
+    app.jump_cursor(byte);
 }
 
 /// Counts and the open transcript's segments after a change.

@@ -2,7 +2,7 @@
 //! by character, word, sentence, line or speaker turn, growing and
 //! shrinking by a unit. Geometry comes from `textview`.
 
-use super::app::{App, Areas, ViewSeg};
+use super::app::{App, ViewSeg};
 use super::keymap::Action;
 use super::textview;
 
@@ -48,10 +48,20 @@ impl App {
         } else {
             textview::prev_char(&t.text, pos)
         };
-        let (w, h) = Areas::of(self.size.0, self.size.1).text_size();
+        let (w, h) = self.areas().text_size();
         let scroll = textview::keep_visible(t, self.scroll, pos, w, h);
         self.cursor = pos;
         self.scroll = scroll;
+    }
+
+    /// Jumps to `pos` (a line, a quote, a search hit, a disagreement):
+    /// the cursor lands there with its row in the middle of the view.
+    pub fn jump_cursor(&mut self, pos: usize) {
+        self.move_to(pos);
+        let (w, h) = self.areas().text_size();
+        if let Some(t) = self.transcript() {
+            self.scroll = textview::centre(t, self.cursor, w, h);
+        }
     }
 
     /// A cursor motion; false when `action` is not one.
@@ -73,7 +83,7 @@ impl App {
                     | Action::TurnPrev
             );
         };
-        let page = Areas::of(self.size.0, self.size.1).text_size().1 / 2;
+        let page = self.areas().text_size().1 / 2;
         let target = match action {
             Action::Down => Some(textview::move_lines(t, self.cursor, 1)),
             Action::Up => Some(textview::move_lines(t, self.cursor, -1)),

@@ -160,6 +160,28 @@ pub fn keep_visible(
     Scroll { line: l, row: r }
 }
 
+/// The scroll that puts byte `pos`'s row in the middle of a view
+/// `height` rows high (as near as the start of the text allows).
+pub fn centre(t: &Transcript, pos: usize, width: usize, height: usize) -> Scroll {
+    let (line, row) = row_in_line(t, pos, width);
+    let mut remaining = height.max(1) / 2;
+    let (mut l, mut r) = (line, row);
+    while remaining > 0 {
+        if r > 0 {
+            let step = r.min(remaining);
+            r -= step;
+            remaining -= step;
+        } else if l > 0 {
+            l -= 1;
+            r = line_rows(t, l, width).len().saturating_sub(1);
+            remaining -= 1;
+        } else {
+            break;
+        }
+    }
+    Scroll { line: l, row: r }
+}
+
 /// Moves `pos` by `delta` logical lines, keeping the character column.
 pub fn move_lines(t: &Transcript, pos: usize, delta: isize) -> usize {
     let line = t.index.line_of_byte(pos);
@@ -337,6 +359,23 @@ mod tests {
             "Then"
         );
         assert_eq!(word_prev(&t.text, p), t.text.find("We").unwrap());
+    }
+
+    #[test]
+    fn centre_puts_the_row_mid_view_except_near_the_start() {
+        let text: String = (0..100).fold(String::new(), |mut s, i| {
+            s.push_str("line ");
+            s.push_str(&i.to_string());
+            s.push('\n');
+            s
+        });
+        let t = Transcript::new("x", text);
+        let pos = t.index.line_bytes(&t.text, 60).unwrap().0;
+        let s = centre(&t, pos, 40, 20);
+        assert_eq!(s, Scroll { line: 50, row: 0 });
+        let rows = visible_rows(&t, s, 40, 20);
+        assert_eq!(rows[10].line, 60);
+        assert_eq!(centre(&t, 0, 40, 20), Scroll::default());
     }
 
     #[test]

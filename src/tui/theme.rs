@@ -112,6 +112,18 @@ impl Theme {
         }
     }
 
+    /// A search match, in the text and in lists.
+    pub fn search_match(self) -> Style {
+        if self.color {
+            Style::default()
+                .bg(Color::Yellow)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().add_modifier(Modifier::BOLD | Modifier::ITALIC)
+        }
+    }
+
     /// The cursor cell.
     pub fn cursor(self) -> Style {
         Style::default().add_modifier(Modifier::REVERSED)

@@ -4,6 +4,8 @@
 //! each row, and every character is sanitized before it reaches the
 //! terminal.
 
+use std::fmt::Write as _;
+
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::widgets::{Paragraph, Wrap};
@@ -37,6 +39,8 @@ struct Painter<'a> {
     t: &'a Transcript,
     codes: &'a [Code],
     visible: Vec<&'a ViewSeg>,
+    /// The last search's matches on the visible rows, bytes.
+    matches: &'a [(usize, usize)],
     selection: Option<(usize, usize)>,
     text_x: u16,
     text_w: u16,
@@ -83,6 +87,12 @@ pub fn transcript_view(f: &mut Frame<'_>, app: &App, areas: &Areas) {
         t,
         codes: app.book.codes(),
         visible: overlapping(&app.segs, vis_a, vis_b).collect(),
+        matches: {
+            let here = &app.highlights.here;
+            let from = here.partition_point(|m| m.1 <= vis_a);
+            let to = here.partition_point(|m| m.0 < vis_b);
+            &here[from..to.max(from)]
+        },
         selection: app.selection_range().or_else(|| {
             // A char selection of one character still shows.
             app.selection
@@ -97,7 +107,7 @@ pub fn transcript_view(f: &mut Frame<'_>, app: &App, areas: &Areas) {
     for (i, row) in rows.iter().enumerate() {
         let y = inner.y + i as u16;
         if row.first {
-            let n = format!("{:>4} ", row.line + 1);
+            let n = format!("{:>w$} ", row.line + 1, w = usize::from(areas.gutter) - 1);
             put(buf, inner.x, y, &n, areas.gutter, app.theme.dim());
         }
         let row_segs: Vec<&&ViewSeg> = painter
@@ -156,6 +166,9 @@ impl Painter<'_> {
                 style = style
                     .patch(theme.coded(&self.codes[inner_most.code_pos].color, covering.len()));
             }
+            if self.matches.iter().any(|&(ma, mb)| ma <= b && b < mb) {
+                style = style.patch(theme.search_match());
+            }
             if self.selection.is_some_and(|(sa, sb)| b >= sa && b < sb) {
                 style = style.patch(theme.selection());
             }
@@ -181,7 +194,11 @@ impl Painter<'_> {
         }
     }
 
-    /// The margin: the codes on this row, named.
+    /// The margin: a stripe in each code's colour (up to three; one in a
+    /// narrow margin), then
+    /// the codes on this row named — in full where the margin is wide,
+    /// else by the shortest beginning no other code's name shares — and
+    /// `+N` for those that do not fit.
     fn margin(&self, buf: &mut Buffer, row: &Row, y: u16, row_segs: &[&&ViewSeg]) {
         let mut on_row: Vec<usize> = row_segs.iter().map(|s| s.code_pos).collect();
         on_row.sort_unstable();
@@ -194,33 +211,100 @@ impl Painter<'_> {
         let memo = row_segs
             .iter()
             .any(|s| s.memo && s.start >= row.start && s.start < row.end.max(row.start + 1));
-        let mx = put(
-            buf,
-            self.margin_x,
-            y,
-            "▐",
-            1,
-            theme.code(&codes[on_row[0]].color),
-        );
+        // A narrow margin keeps its room for names: one stripe.
+        let stripes = if self.margin_w >= 12 {
+            on_row.len().min(3)
+        } else {
+            1
+        };
+        let mut x = self.margin_x;
+        for &p in on_row.iter().take(stripes) {
+            x = put(buf, x, y, "▐", 1, theme.code(&codes[p].color));
+        }
+        let room = usize::from(self.margin_w).saturating_sub(stripes + 1);
+        // Full names where they all fit, else short ones.
+        let full: usize = on_row
+            .iter()
+            .map(|&p| codes[p].name().chars().count() + 1)
+            .sum();
         let names: Vec<String> = on_row
             .iter()
             .map(|&p| {
-                let name = codes[p].name();
-                if self.margin_w >= 12 {
-                    name.to_owned()
+                if full + usize::from(memo) <= room + 1 {
+                    codes[p].name().to_owned()
                 } else {
-                    name.chars().take(3).collect()
+                    short_name(codes, p)
                 }
             })
             .collect();
-        let label = format!("{}{}", if memo { "✎" } else { "" }, names.join(","));
-        put(
-            buf,
-            mx,
-            y,
-            &one_line(&label),
-            self.margin_w.saturating_sub(1),
-            theme.dim(),
-        );
+        let mut label = String::from(if memo { "✎" } else { "" });
+        for (i, name) in names.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            let rest = names.len() - i - 1;
+            let more = if rest > 0 {
+                format!("+{rest}")
+            } else {
+                String::new()
+            };
+            let used = label.chars().count();
+            if used + sep.len() + name.chars().count() + more.len() > room {
+                let _ = write!(label, "+{}", names.len() - i);
+                break;
+            }
+            label.push_str(sep);
+            label.push_str(name);
+        }
+        put(buf, x, y, &one_line(&label), room as u16, theme.dim());
+    }
+}
+
+/// Code `p`'s name cut to the shortest beginning (three letters at least)
+/// that no other code's name starts with, ignoring case: `comm` and
+/// `comp` for community and complements. A name that is the beginning of
+/// another stays whole.
+pub fn short_name(codes: &[Code], p: usize) -> String {
+    let name = codes[p].name();
+    let lower = name.to_lowercase();
+    let others: Vec<String> = codes
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| i != p && c.name() != name)
+        .map(|(_, c)| c.name().to_lowercase())
+        .collect();
+    let chars: Vec<(usize, char)> = lower.char_indices().collect();
+    for (n, &(cut, _)) in chars.iter().enumerate().skip(3) {
+        if !others.iter().any(|o| o.starts_with(&lower[..cut])) {
+            return name.chars().take(n).collect();
+        }
+    }
+    name.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use motif_core::codebook::Codebook;
+
+    #[test]
+    fn short_names_never_read_the_same() {
+        let mut book = Codebook::default();
+        for path in [
+            "community",
+            "complements",
+            "jobs",
+            "jobs-later",
+            "Éducation",
+            "éducation-formelle",
+        ] {
+            book.add(path, "", None, None).unwrap();
+        }
+        let codes = book.codes();
+        let short: Vec<String> = (0..codes.len()).map(|p| short_name(codes, p)).collect();
+        assert_eq!(short[0], "comm");
+        assert_eq!(short[1], "comp");
+        assert_eq!(short[2], "jobs");
+        assert_eq!(short[3], "jobs-");
+        assert_eq!(short[4], "Éducation");
+        assert_eq!(short[5], "éducation-");
     }
 }

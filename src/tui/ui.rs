@@ -11,11 +11,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use motif_core::text::one_line;
 
-use super::app::{App, Areas, Pane};
+use super::app::{App, Pane};
 use super::keymap::{Action, Context};
 use super::popup::Popup;
 use super::transcript_view::transcript_view;
@@ -28,11 +30,19 @@ pub(crate) fn rect((x, y, w, h): (u16, u16, u16, u16)) -> Rect {
 /// Draws the whole screen.
 pub fn draw(f: &mut Frame<'_>, app: &App) {
     let area = f.area();
-    let areas = Areas::of(area.width, area.height);
+    let areas = app.areas();
     title_bar(f.buffer_mut(), app, area);
-    transcript_list(f, app, rect(areas.list));
     transcript_view(f, app, &areas);
-    codebook(f, app, rect(areas.book));
+    // After the text: a folded pane with the focus is drawn over it.
+    let (list, book) = (rect(areas.list), rect(areas.book));
+    if list.width > 0 {
+        f.render_widget(Clear, list);
+        transcript_list(f, app, list);
+    }
+    if book.width > 0 {
+        f.render_widget(Clear, book);
+        codebook(f, app, book);
+    }
     status_line(f.buffer_mut(), app, area);
     app.popup.render(f, app, area);
 }
@@ -51,28 +61,54 @@ pub(crate) fn put(buf: &mut Buffer, x: u16, y: u16, text: &str, max: u16, style:
 
 fn title_bar(buf: &mut Buffer, app: &App, area: Rect) {
     let codings: usize = app.counts.iter().sum();
-    let left = format!(
-        " motif · {} · coder {} · {} transcripts · {} codings{}",
+    let yours = if app.show_all { "" } else { " (yours)" };
+    let full = format!(
+        " motif · {} · coder {} · {} transcripts · {codings} codings{yours}",
         one_line(&app.project.config.name),
         one_line(&app.coder),
         app.ids.len(),
-        codings,
-        if app.show_all { "" } else { " (yours)" }
+    );
+    let compact = format!(
+        " {} · {} · {} transcripts · {codings} codings{yours}",
+        one_line(&app.project.config.name),
+        one_line(&app.coder),
+        app.ids.len(),
     );
     let index = match &app.index {
         super::app::IndexState::Updating => "index …",
         super::app::IndexState::Ready => "index ✓",
         super::app::IndexState::Failed(_) => "index ✗",
     };
-    let right = if area.width >= 100 {
-        format!("{index}   ? help  : commands ")
+    let key = |a| one_line(app.keymap.first_key(Context::Global, a));
+    let help = format!("{} help ", key(Action::Help));
+    let mut rights = Vec::new();
+    if area.width >= 100 {
+        rights.push(format!(
+            "{index}   {help} {} commands ",
+            key(Action::CommandLine)
+        ));
+    }
+    if app.side_panes_shown() {
+        rights.push(format!("{index}  {help}"));
     } else {
-        format!("{index}  ? help ")
-    };
-    let right = right.as_str();
-    put(buf, 0, 0, &left, area.width, app.theme.accent());
-    let rw = right.chars().count() as u16;
-    if area.width > rw + left.chars().count() as u16 {
+        let panes = format!("{} panes", key(Action::TogglePanes));
+        rights.push(format!("{index}  {panes}  {help}"));
+        rights.push(format!("{panes}  {help}"));
+        rights.push(format!("{index}  {help}"));
+    }
+    rights.push(help);
+    let width = |s: &str| s.width() as u16;
+    // The fullest left and right that fit side by side.
+    let fit = rights.iter().find_map(|r| {
+        [&full, &compact]
+            .into_iter()
+            .find(|left| width(left) + width(r) + 2 <= area.width)
+            .map(|left| (left, r))
+    });
+    let (left, right) = fit.unwrap_or((&compact, &rights[rights.len() - 1]));
+    put(buf, 0, 0, left, area.width, app.theme.accent());
+    let rw = width(right);
+    if area.width >= rw + width(left) + 2 {
         put(buf, area.width - rw, 0, right, rw, app.theme.dim());
     }
 }
@@ -97,6 +133,9 @@ fn transcript_list(f: &mut Frame<'_>, app: &App, area: Rect) {
     let buf = f.buffer_mut();
     let h = usize::from(inner.height);
     let first = app.list_sel.saturating_sub(h.saturating_sub(1));
+    // Marker, id, a space, the percentage.
+    let id_w = inner.width.saturating_sub(6);
+    let labels = distinct_labels(&app.ids, usize::from(id_w));
     for (row, (i, id)) in app.ids.iter().enumerate().skip(first).take(h).enumerate() {
         let y = inner.y + row as u16;
         let pct = app.progress.get(id).copied().unwrap_or(0.0);
@@ -106,14 +145,14 @@ fn transcript_list(f: &mut Frame<'_>, app: &App, area: Rect) {
         } else {
             " "
         };
-        let w = inner.width.saturating_sub(5);
         let style = if i == app.list_sel && app.focus == Pane::Transcripts {
             app.theme.list_selected()
         } else {
             app.theme.text()
         };
         let x = put(buf, inner.x, y, marker, 1, style);
-        put(buf, x, y, &one_line(id), w.saturating_sub(1), style);
+        let label = labels.as_ref().map_or(id.as_str(), |l| l[i].as_str());
+        put(buf, x, y, label, id_w, style);
         put(
             buf,
             inner.x + inner.width.saturating_sub(4),
@@ -123,6 +162,77 @@ fn transcript_list(f: &mut Frame<'_>, app: &App, area: Rect) {
             app.theme.dim(),
         );
     }
+}
+
+/// Each id made safe for the terminal and shortened to `width` columns,
+/// one `…` standing for what was cut. Where a cut can keep them apart, no
+/// two shortened ids read the same: the cut keeps more of the end (where
+/// `wave2/p10` and `wave2/p11` differ) and moves until the labels are
+/// distinct. `None`: every id is plain and fits as it is (most projects;
+/// nothing is copied).
+pub fn distinct_labels(ids: &[String], width: usize) -> Option<Vec<String>> {
+    let plain = |id: &String| id.len() <= width && id.bytes().all(|b| (0x20..0x7f).contains(&b));
+    if ids.iter().all(plain) {
+        return None;
+    }
+    let shown: Vec<String> = ids.iter().map(|id| one_line(id)).collect();
+    let long: Vec<bool> = shown.iter().map(|s| s.width() > width).collect();
+    if !long.contains(&true) {
+        return Some(shown);
+    }
+    let room = width.saturating_sub(1);
+    let mut heads: Vec<usize> = (0..=room).collect();
+    heads.sort_by_key(|h| h.abs_diff(room / 3));
+    let mut best: Option<(usize, Vec<String>)> = None;
+    for head in heads {
+        let labels: Vec<String> = shown
+            .iter()
+            .zip(&long)
+            .map(|(s, &l)| {
+                if l {
+                    elide(s, head, room - head)
+                } else {
+                    s.clone()
+                }
+            })
+            .collect();
+        let mut sorted: Vec<&String> = labels.iter().collect();
+        sorted.sort_unstable();
+        let same = sorted.windows(2).filter(|p| p[0] == p[1]).count();
+        if same == 0 {
+            return Some(labels);
+        }
+        if best.as_ref().is_none_or(|(n, _)| same < *n) {
+            best = Some((same, labels));
+        }
+    }
+    Some(best.map_or(shown, |(_, l)| l))
+}
+
+/// `s` cut to its first `head` and last `tail` columns with `…` between.
+fn elide(s: &str, head: usize, tail: usize) -> String {
+    let cw = |c: char| c.width().unwrap_or(0);
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        if used + cw(c) > head {
+            break;
+        }
+        used += cw(c);
+        out.push(c);
+    }
+    let mut end = Vec::new();
+    let mut used = 0;
+    for c in s.chars().rev() {
+        if used + cw(c) > tail {
+            break;
+        }
+        used += cw(c);
+        end.push(c);
+    }
+    out.push('…');
+    out.extend(end.into_iter().rev());
+    out
 }
 
 fn codebook(f: &mut Frame<'_>, app: &App, area: Rect) {
@@ -266,7 +376,58 @@ fn status_line(buf: &mut Buffer, app: &App, area: Rect) {
         );
         return;
     }
+    // The keys first, as many as fit in their order; the rest of the
+    // line for what is selected and the last code.
+    let mut hints = String::new();
+    for (c, a) in &keys {
+        let hint = format!("{} {}", one_line(&app.keymap.keys_for(*c, *a)), short(*a));
+        let sep = if hints.is_empty() { "" } else { "  " };
+        if x + (hints.width() + sep.len() + hint.width()) as u16 + 1 > area.width {
+            break;
+        }
+        hints.push_str(sep);
+        hints.push_str(&hint);
+    }
+    let hw = hints.width() as u16;
+    if hw > 0 {
+        put(buf, area.width - hw - 1, y, &hints, hw, app.theme.dim());
+    }
+    let room = usize::from(
+        area.width
+            .saturating_sub(x + hw + if hw > 0 { 3 } else { 1 }),
+    );
+    let info = status_info(app);
+    if info.width() <= room {
+        put(buf, x, y, &info, room as u16, app.theme.text());
+    } else if room >= 12 {
+        // Cut short, and saying so; a few letters would only puzzle.
+        let cut = elide(&info, room - 1, 0);
+        put(buf, x, y, &cut, room as u16, app.theme.text());
+    }
+}
+
+/// The status line's account of the selection and the last code used.
+fn status_info(app: &App) -> String {
     let mut info = String::new();
+    if app.selection.is_none() && app.focus == Pane::Text {
+        // The codes here, innermost first: what x, r and m act on.
+        let mut here: Vec<&super::app::ViewSeg> = app
+            .segs
+            .iter()
+            .filter(|s| s.start <= app.cursor && app.cursor < s.end)
+            .collect();
+        here.sort_by_key(|s| (s.end - s.start, s.code_pos));
+        let names: Vec<String> = here
+            .iter()
+            .filter_map(|s| {
+                let c = app.book.codes().get(s.code_pos)?;
+                Some(format!("{} ({})", c.name(), s.coder))
+            })
+            .collect();
+        if !names.is_empty() {
+            let _ = write!(info, "here: {}", names.join(", "));
+        }
+    }
     if let (Some((s, e)), Some(t)) = (app.selection_range(), app.transcript()) {
         let (l1, l2) = t.lines_of(s, e);
         let _ = write!(
@@ -281,23 +442,7 @@ fn status_line(buf: &mut Buffer, app: &App, area: Rect) {
         }
         let _ = write!(info, "last code: {}", c.name());
     }
-    x = put(
-        buf,
-        x,
-        y,
-        &one_line(&info),
-        area.width.saturating_sub(x),
-        app.theme.text(),
-    );
-    let hints: Vec<String> = keys
-        .iter()
-        .map(|(c, a)| format!("{} {}", app.keymap.keys_for(*c, *a), short(*a)))
-        .collect();
-    let hints = hints.join("  ");
-    let hw = hints.chars().count() as u16;
-    if area.width > x + hw + 2 {
-        put(buf, area.width - hw - 1, y, &hints, hw, app.theme.dim());
-    }
+    one_line(&info)
 }
 
 fn short(a: Action) -> &'static str {
@@ -329,4 +474,47 @@ pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn ids_that_fit_are_left_alone() {
+        assert_eq!(distinct_labels(&ids(&["p01", "p02"]), 8), None);
+    }
+
+    #[test]
+    fn shortened_ids_stay_distinct_and_within_the_width() {
+        let list = ids(&["wave2/p10", "wave2/p11", "wave2/p12", "p1"]);
+        let labels = distinct_labels(&list, 8).unwrap();
+        assert_eq!(labels[3], "p1");
+        for l in &labels {
+            assert!(l.width() <= 8, "{l}");
+        }
+        let mut unique = labels.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 4, "{labels:?}");
+        assert!(
+            labels[0].ends_with("p10") && labels[0].contains('…'),
+            "{labels:?}"
+        );
+        // Ids that differ only in the middle: the cut moves to keep them apart.
+        let list = ids(&["interview-a-final-notes", "interview-b-final-notes"]);
+        let labels = distinct_labels(&list, 12).unwrap();
+        assert_ne!(labels[0], labels[1], "{labels:?}");
+        assert!(labels.iter().all(|l| l.width() <= 12), "{labels:?}");
+        // Wide characters count two columns; controls are made visible.
+        let list = ids(&["北京访谈第一次", "北京访谈第二次", "a\u{1b}b"]);
+        let labels = distinct_labels(&list, 7).unwrap();
+        assert_ne!(labels[0], labels[1], "{labels:?}");
+        assert!(labels.iter().all(|l| l.width() <= 7), "{labels:?}");
+        assert!(!labels[2].contains('\u{1b}'), "{labels:?}");
+    }
 }

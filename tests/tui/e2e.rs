@@ -12,6 +12,7 @@
 //! #[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
 //! ```
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -391,4 +392,209 @@ fn p_plays_the_recording_from_the_turn_under_the_cursor() {
     // A transcript without a recording says so in the status line.
     tmux.keys(&["tab", "tab", "j", "enter", "p"]);
     tmux.wait_for("names no recording");
+}
+
+/// The widest run of transcript text on any row of a screen: after the
+/// border and the line-number gutter, up to the margin or the border.
+fn widest_text_row(screen: &str, gutter: usize) -> usize {
+    screen
+        .lines()
+        .filter_map(|l| l.strip_prefix('│'))
+        .map(|l| {
+            let text: String = l
+                .chars()
+                .skip(gutter)
+                .take_while(|c| *c != '▐' && *c != '│')
+                .collect();
+            unicode_width::UnicodeWidthStr::width(text.trim_end())
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+fn at_60_by_20_the_transcript_gets_the_room_and_p_shows_the_panes() {
+    let f = Fixture::new();
+    let tm = Tmux::start(f.root(), 60, 20);
+    let s = tm.wait_for("NORMAL");
+    assert!(widest_text_row(&s, 5) >= 40, "{s}");
+    let status = s.lines().rfind(|l| !l.trim().is_empty()).unwrap();
+    assert!(
+        status.contains("NORMAL") && status.contains("u undo") && status.contains("/ search"),
+        "{s}"
+    );
+    // P shows the side panes beside the text; P again folds them.
+    tm.keys(&["P"]);
+    let s = tm.wait_for("Codebook");
+    assert!(s.contains("Transcripts"), "{s}");
+    tm.keys(&["P"]);
+    let s = tm.wait_for("side panes folded");
+    assert!(
+        !s.contains("Codebook") && widest_text_row(&s, 5) >= 40,
+        "{s}"
+    );
+}
+
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+fn a_jump_lands_mid_screen() {
+    let f = Fixture::new();
+    let text: String = (1..=400).fold(String::new(), |mut s, i| {
+        writeln!(s, "ANA: line {i} of a long talk").unwrap();
+        s
+    });
+    std::fs::write(f.root().join("transcripts/long.txt"), text).unwrap();
+    let tm = Tmux::start(f.root(), 100, 30);
+    tm.wait_for("NORMAL");
+    tm.keys(&[":", "open long", "Enter", ":", "goto 200", "Enter"]);
+    let s = tm.wait_for("line 200 of");
+    // The text pane's rows: those inside its side borders.
+    let rows: Vec<&str> = s.lines().filter(|r| r.starts_with('│')).collect();
+    let at = rows.iter().position(|r| r.contains("line 200 of")).unwrap();
+    assert_eq!(rows.len(), 26, "{s}");
+    assert_eq!(
+        at,
+        rows.len() / 2,
+        "line 200 on row {at} of {}:\n{s}",
+        rows.len()
+    );
+}
+
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+fn the_quote_list_steps_with_n_and_comes_back() {
+    let f = Fixture::new();
+    f.cli(&[
+        "code",
+        "p01",
+        "--lines",
+        "3-3",
+        "frameworks",
+        "--coder",
+        "ana",
+    ]);
+    f.cli(&[
+        "code",
+        "p01",
+        "--lines",
+        "9-9",
+        "frameworks",
+        "--coder",
+        "ana",
+    ]);
+    f.cli(&[
+        "code",
+        "p02",
+        "--lines",
+        "3-3",
+        "frameworks",
+        "--coder",
+        "ana",
+    ]);
+    let tm = Tmux::start(f.root(), 120, 30);
+    tm.wait_for("NORMAL");
+    // The codebook, its second code (frameworks), its quotes.
+    tm.keys(&["Tab", "j", "Enter"]);
+    let s = tm.wait_for("quotes of standardization/frameworks · 3");
+    assert!(s.contains("p01 · ZOË · line 9"), "{s}");
+    tm.keys(&["Enter"]);
+    tm.wait_for("NORMAL");
+    tm.keys(&["n"]);
+    let s = tm.wait_for("quote 2 of 3");
+    assert!(s.contains("line 9"), "{s}");
+    tm.keys(&["n"]);
+    let s = tm.wait_for("quote 3 of 3");
+    assert!(s.contains("p02 · student"), "{s}");
+    tm.keys(&["N"]);
+    tm.wait_for("quote 2 of 3");
+    tm.keys(&["L"]);
+    tm.wait_for("quotes of standardization/frameworks");
+}
+
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+fn a_regex_from_slash_finds_what_the_cli_regex_finds() {
+    let f = Fixture::new();
+    let pattern = "(free|bug) (course|report)";
+    let cli = f.cli(&["search", "--regex", pattern, "--json"]);
+    let cli: serde_json::Value = serde_json::from_str(&cli).unwrap();
+    let total = cli["total"].as_u64().unwrap();
+    assert_eq!(total, 2);
+    let tm = Tmux::start(f.root(), 120, 30);
+    tm.wait_for("NORMAL");
+    tm.keys(&["/", "Tab"]);
+    tm.wait_for("regex /");
+    tm.keys(&[pattern, "Enter"]);
+    let s = tm.wait_for(&format!("regex: {pattern} · {total}"));
+    for hit in cli["hits"].as_array().unwrap() {
+        let place = format!(
+            "{} · {} · line {}",
+            hit["transcript"].as_str().unwrap(),
+            hit["speaker"].as_str().unwrap(),
+            hit["line"]
+        );
+        assert!(s.contains(&place), "{place}:\n{s}");
+    }
+}
+
+/// Waits until motif's tmux session is gone (it quit).
+fn wait_gone(tm: &Tmux) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Command::new("tmux")
+        .args(["-L", &tm.socket, "has-session"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        assert!(Instant::now() < deadline, "motif did not quit");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+fn motif_reopens_where_the_coder_left_even_after_kill_9() {
+    let f = Fixture::new();
+    let text: String = (1..=300).fold(String::new(), |mut s, i| {
+        writeln!(s, "ANA: line {i} of a long talk").unwrap();
+        s
+    });
+    std::fs::write(f.root().join("transcripts/long.txt"), text).unwrap();
+    let tm = Tmux::start(f.root(), 100, 30);
+    tm.wait_for("NORMAL");
+    tm.keys(&[":", "open long", "Enter", ":", "goto 250", "Enter"]);
+    tm.wait_for("line 250 of");
+    tm.keys(&["q"]);
+    wait_gone(&tm);
+    let tm = Tmux::start(f.root(), 100, 30);
+    let s = tm.wait_for("line 250 of");
+    assert!(s.contains("long · "), "{s}");
+    // Another transcript, then kill -9: the switch was remembered at once.
+    tm.keys(&[":", "open p02", "Enter"]);
+    tm.wait_for("p02 · student");
+    std::thread::sleep(Duration::from_millis(300));
+    let ok = Command::new("kill")
+        .args(["-9", &tm.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let tm = Tmux::start(f.root(), 100, 30);
+    let s = tm.wait_for("NORMAL");
+    assert!(s.contains("p02 · student"), "{s}");
+}
+
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux not found: apt-get install tmux")]
+fn a_transcript_imported_elsewhere_appears_on_its_own() {
+    let f = Fixture::new();
+    let tm = Tmux::start(f.root(), 120, 30);
+    tm.wait_for("NORMAL");
+    let dir = f.root().parent().unwrap().join("new");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("p07.txt"), "[00:00:01] LEA: a late interview\n").unwrap();
+    f.cli(&["import", dir.join("p07.txt").to_str().unwrap()]);
+    let s = tm.wait_for("1 new transcript(s) imported elsewhere");
+    assert!(s.contains("p07"), "{s}");
+    tm.keys(&[":", "open p07", "Enter"]);
+    tm.wait_for("a late interview");
 }

@@ -3,6 +3,8 @@
 //! runs of the real binary in a pseudo-terminal (tmux).
 
 mod e2e;
+mod place;
+mod retrieval;
 mod review;
 mod snapshots;
 mod state;

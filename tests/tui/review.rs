@@ -126,3 +126,32 @@ fn review_accepts_reattaches_and_removes_with_undo() {
         "{check}"
     );
 }
+
+#[test]
+fn review_enter_lands_mid_screen_like_every_jump() {
+    let f = crate::retrieval::long_fixture();
+    {
+        let mut app = f.app();
+        press(
+            &mut app,
+            ": text:open_long enter : text:select_150-150 enter : text:code_frameworks enter",
+        );
+    }
+    // An edit inside the coded line: the coding is placed on the new
+    // text and waits for review.
+    let path = f.root().join("transcripts/long.txt");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("line 150 speaks of tools", "line 150 talks of tools"),
+    )
+    .unwrap();
+    let mut app = f.app();
+    press(&mut app, ": text:open_long enter : text:review enter");
+    assert_eq!(review_items(&app).len(), 1);
+    press(&mut app, "enter");
+    let t = app.transcript().unwrap();
+    assert_eq!(t.index.line_of_byte(app.cursor), 149);
+    let h = app.areas().text_size().1;
+    assert_eq!(crate::retrieval::cursor_row(&app), h / 2);
+}

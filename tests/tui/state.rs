@@ -269,10 +269,9 @@ fn jumping_past_line_65535_works() {
 #[test]
 fn mouse_drag_selects_and_wheel_scrolls() {
     use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-    use motif::tui::app::Areas;
     let f = Fixture::new();
     let mut app = f.app();
-    let areas = Areas::of(app.size.0, app.size.1);
+    let areas = app.areas();
     // The screen row where line 3 starts.
     let (w, h) = areas.text_size();
     let rows = motif::tui::textview::visible_rows(app.transcript().unwrap(), app.scroll, w, h);
@@ -861,4 +860,53 @@ fn colon_code_with_two_codes_applies_both_to_the_selection() {
     let mut codes: Vec<&str> = coded.iter().map(|(c, _)| c.as_str()).collect();
     codes.sort_unstable();
     assert_eq!(codes, ["community", "standardization"]);
+}
+
+#[test]
+fn actions_on_the_coding_here_ask_which_when_there_are_several() {
+    let f = Fixture::new();
+    let mut app = f.app();
+    // Two of my codings on the same turn: a sentence inside the turn.
+    press(&mut app, ") t c s");
+    press(&mut app, "( s c f");
+    assert_eq!(my_codings(&app).len(), 2);
+    press(&mut app, ": text:goto_3 enter w");
+    // The status line names both codes here, innermost first.
+    let info = {
+        app.status = motif::tui::app::Status::default();
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        term.draw(|fr| motif::tui::ui::draw(fr, &app)).unwrap();
+        term.backend().to_string()
+    };
+    assert!(
+        info.contains("here: frameworks (ana), standardization (ana)"),
+        "{info}"
+    );
+    press(&mut app, "x");
+    let Popup::Choose(choice) = &app.popup else {
+        panic!("{:?}", app.popup)
+    };
+    assert_eq!(choice.options.len(), 2);
+    assert_eq!(
+        my_codings(&app).len(),
+        2,
+        "nothing removed before the choice"
+    );
+    // The second one (the whole turn) goes; the sentence stays.
+    press(&mut app, "j enter");
+    let left = my_codings(&app);
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].0, "standardization/frameworks");
+    assert_eq!(left[0].1, "Honestly it wasn't a decision.");
+    // Esc cancels a choice; r and m ask too.
+    press(&mut app, "u x");
+    assert!(matches!(app.popup, Popup::Choose(_)));
+    press(&mut app, "esc");
+    assert_eq!(my_codings(&app).len(), 2);
+    press(&mut app, "r");
+    assert!(matches!(app.popup, Popup::Choose(_)));
+    press(&mut app, "esc m");
+    assert!(matches!(app.popup, Popup::Choose(_)));
+    press(&mut app, "enter");
+    assert!(matches!(app.popup, Popup::Memo(_)), "{:?}", app.popup);
 }

@@ -269,8 +269,7 @@ impl App {
             transcript: r.transcript.clone(),
             start: r.start,
             end: r.end,
-            label: String::new(),
-            text: String::new(),
+            ..ListItem::default()
         };
         self.show_all = true;
         self.recount();

@@ -81,13 +81,13 @@ pub fn line_prompt(
     let r = Rect::new(0, y, area.width, 1);
     f.render_widget(Clear, r);
     let buf = f.buffer_mut();
-    let x = put(buf, 0, y, prefix, 1, app.theme.accent());
+    let x = put(buf, 0, y, prefix, area.width, app.theme.accent());
     put(
         buf,
         x,
         y,
         &one_line(&input.text),
-        area.width.saturating_sub(1),
+        area.width.saturating_sub(x),
         app.theme.text(),
     );
     if completions.len() > 1 {
@@ -107,5 +107,5 @@ pub fn line_prompt(
         .chars()
         .map(char_width)
         .sum::<usize>() as u16;
-    f.set_cursor_position(Position::new(1 + cx, y));
+    f.set_cursor_position(Position::new(x + cx, y));
 }

@@ -238,17 +238,21 @@ impl App {
             );
             return;
         }
-        if let Some(seg) = self.segment_here(true).cloned() {
-            let memo = self.my_coding_memo(&seg.id);
-            let path = self.book.codes()[seg.code_pos].path.clone();
-            self.edit_memo(
-                format!("memo on your {path} coding"),
-                MemoFor::Coding(seg.id),
-                &memo,
-            );
+        if self.on_coding_here(super::ChoiceFor::Memo) {
             return;
         }
         self.open_target_memo(MemoTarget::Transcript(id));
+    }
+
+    /// Opens the memo editor on one of my codings.
+    pub fn open_coding_memo(&mut self, seg: &crate::tui::app::ViewSeg) {
+        let memo = self.my_coding_memo(&seg.id);
+        let path = self.book.codes()[seg.code_pos].path.clone();
+        self.edit_memo(
+            format!("memo on your {path} coding"),
+            MemoFor::Coding(seg.id.clone()),
+            &memo,
+        );
     }
 
     /// Opens the memo editor on the project's, a transcript's or a code's

@@ -4,6 +4,7 @@
 //! routes keys to it through [`App::popup_key`].
 
 pub mod agreement;
+pub mod choose;
 pub mod code_key;
 pub mod command_line;
 pub mod help;
@@ -21,6 +22,7 @@ use super::app::App;
 use super::keymap::{Action, Context, key_name};
 
 pub use agreement::{AgreeRow, Disagreements};
+pub use choose::{ChoiceFor, ChooseCoding};
 pub use code_key::CodeKeyPrompt;
 pub use command_line::CommandLine;
 pub use help::Help;
@@ -43,6 +45,7 @@ pub enum Popup {
     List(ListPopup),
     Stats(Stats),
     Agreement(Disagreements),
+    Choose(ChooseCoding),
     Review(crate::tui::review::Review),
 }
 
@@ -64,7 +67,7 @@ impl Popup {
             Popup::Command(_) => Context::Command,
             Popup::Search(_) => Context::Search,
             Popup::Memo(_) => Context::Memo,
-            Popup::List(_) => Context::List,
+            Popup::List(_) | Popup::Choose(_) => Context::List,
             Popup::Stats(_) => Context::Stats,
             Popup::Agreement(_) => Context::Agreement,
             Popup::Review(_) => Context::Review,
@@ -91,6 +94,7 @@ impl Popup {
             Popup::List(_) | Popup::Help(_) | Popup::Review(_) => "LIST",
             Popup::Stats(_) => "STATS",
             Popup::Agreement(_) => "AGREE",
+            Popup::Choose(_) => "WHICH",
         })
     }
 
@@ -107,6 +111,7 @@ impl Popup {
             Popup::List(p) => p.render(f, app, area),
             Popup::Stats(p) => p.render(f, app, area),
             Popup::Agreement(p) => p.render(f, app, area),
+            Popup::Choose(p) => p.render(f, app, area),
             Popup::Review(p) => p.render(f, app, area),
         }
     }
@@ -140,6 +145,7 @@ impl App {
             Popup::List(p) => p.on_key(self, action),
             Popup::Stats(p) => p.on_key(self, action),
             Popup::Agreement(p) => p.on_key(self, action),
+            Popup::Choose(p) => p.on_key(self, action),
             Popup::Review(p) => p.on_key(self, action),
         };
         // A popup that opened another one gives way to it.
