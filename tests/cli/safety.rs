@@ -945,6 +945,26 @@ fn a_read_command_never_sees_part_of_a_killed_import() {
     assert!(!p.path("transcripts/w/.motif-import-dead-1.tmp").exists());
 }
 
+/// Files staged by an import stopped before it committed are named by
+/// `check` and removed by the next import.
+#[test]
+fn check_names_files_left_by_a_stopped_import() {
+    let p = Proj::with_sample();
+    p.write("transcripts/w/.motif-import-dead-0.tmp", b"ANA: half\n");
+    p.write("transcripts/.motif-import-dead-1.tmp", b"ANA: half\n");
+    let out = p.ok(&["check"]);
+    assert!(
+        out.contains("2 hidden file(s)") && out.contains("next `motif import` removes them"),
+        "{out}"
+    );
+    p.ok(&[
+        "import",
+        crate::util::fixture("import/zoom.txt").to_str().unwrap(),
+    ]);
+    assert!(!p.path("transcripts/w/.motif-import-dead-0.tmp").exists());
+    assert!(!p.ok(&["check"]).contains("hidden file"));
+}
+
 #[test]
 fn a_planted_import_plan_moves_nothing_outside() {
     let p = Proj::with_sample();

@@ -423,13 +423,17 @@ pub fn read(path: &Path, kind: &str) -> Option<Body> {
     if !f.metadata().ok()?.is_file() {
         return None;
     }
-    let mut data = Vec::new();
-    f.take(MAX_BYTES + 1).read_to_end(&mut data).ok()?;
-    if data.len() as u64 > MAX_BYTES {
+    // The header first: a file of another kind (or of zeros, planted or
+    // damaged) is left unread instead of being read whole.
+    let head = header(kind);
+    let mut f = f.take(MAX_BYTES + 1);
+    let mut data = vec![0; head.len()];
+    f.read_exact(&mut data).ok()?;
+    if data != head {
         return None;
     }
-    let head = header(kind);
-    if data.len() < head.len() + CHECKSUM_LEN || !data.starts_with(&head) {
+    f.read_to_end(&mut data).ok()?;
+    if data.len() as u64 > MAX_BYTES || data.len() < head.len() + CHECKSUM_LEN {
         return None;
     }
     let sum_at = data.len() - CHECKSUM_LEN;

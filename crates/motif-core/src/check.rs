@@ -244,9 +244,45 @@ pub fn check(ws: &Workspace) -> Report {
             );
         }
     }
+    items.extend(staged_note(ws));
     Report {
         transcripts: ws.transcripts.len(),
         codings: ws.journals.iter().map(super::journal::Journal::len).sum(),
         items,
     }
+}
+
+/// A note on the files an import stopped before it committed left in
+/// transcripts/, if any.
+fn staged_note(ws: &Workspace) -> Option<Item> {
+    let staged = staged_files(&ws.project.transcripts_dir());
+    (staged > 0).then(|| Item {
+        level: Level::Note,
+        kind: "staged-files",
+        message: format!(
+            "{staged} hidden file(s) `{}*.tmp` in transcripts/ were left by an import that was stopped before it committed (it changed nothing); the next `motif import` removes them",
+            crate::session::STAGED_PREFIX
+        ),
+        coding: None,
+    })
+}
+
+/// How many files an unfinished import staged under `dir` (folders
+/// followed, links not).
+fn staged_files(dir: &std::path::Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => staged_files(&e.path()),
+            Ok(t) if t.is_file() => usize::from(
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(crate::session::STAGED_PREFIX),
+            ),
+            _ => 0,
+        })
+        .sum()
 }

@@ -152,18 +152,34 @@ fn unicode(bytes: &[u8], path: &Path, legacy: Legacy, notices: &mut Vec<String>)
         notices.push(format!("read as {} without a byte-order mark", wide.name()));
         wide.decode(bytes, path)?
     } else {
-        if let Some((last, cut)) = bytes.split_last()
-            && cut.len() >= 8
-            && cut.len().is_multiple_of(2)
-            && let Some(wide @ Wide::Utf16 { .. }) = bom_less_wide(cut)
-        {
+        // Wide text with a few bytes too many (or too few) at its end.
+        for extra in 1..=3 {
+            let Some(cut) = bytes.len().checked_sub(extra).map(|n| &bytes[..n]) else {
+                break;
+            };
+            let unit = match bom_less_wide(cut) {
+                Some(Wide::Utf16 { .. }) if extra == 1 => 2,
+                Some(Wide::Utf32 { .. }) => 4,
+                _ => continue,
+            };
+            if cut.len() < 8 {
+                break;
+            }
+            let wide = bom_less_wide(cut).expect("found above");
+            let left: Vec<String> = bytes[cut.len()..]
+                .iter()
+                .map(|b| format!("0x{b:02X}"))
+                .collect();
             return Err(Error::parse(
                 path,
                 None,
                 None,
                 format!(
-                    "this reads as {} without a byte-order mark, but has an odd number of bytes: its last byte (0x{last:02X}) is left over, so the file was cut short or had a byte added at its end; remove that byte, or save the file again as UTF-8",
-                    wide.name()
+                    "this reads as {} without a byte-order mark, but its length is not a multiple of {unit} bytes: its last {} ({}) {} left over, so the file was cut short or had bytes added at its end; remove them, or save the file again as UTF-8",
+                    wide.name(),
+                    if extra == 1 { "byte" } else { "bytes" },
+                    left.join(" "),
+                    if extra == 1 { "is" } else { "are" },
                 ),
             ));
         }
@@ -1171,8 +1187,20 @@ mod tests {
         let e = decode(&odd, Path::new("odd.txt"), Legacy::Refuse).unwrap_err();
         assert!(
             e.to_string().contains("UTF-16 (little-endian)")
-                && e.to_string().contains("odd number of bytes")
-                && e.to_string().contains("0x0A"),
+                && e.to_string().contains("not a multiple of 2 bytes")
+                && e.to_string().contains("last byte (0x0A) is left over"),
+            "{e}"
+        );
+        let mut odd32: Vec<u8> = text
+            .chars()
+            .flat_map(|c| u32::from(c).to_le_bytes())
+            .collect();
+        odd32.extend_from_slice(b"\n\0");
+        let e = decode(&odd32, Path::new("odd32.txt"), Legacy::Refuse).unwrap_err();
+        assert!(
+            e.to_string().contains("UTF-32 (little-endian)")
+                && e.to_string()
+                    .contains("last bytes (0x0A 0x00) are left over"),
             "{e}"
         );
         let d = decode(b"A\0", Path::new("a.txt"), Legacy::Refuse).unwrap();

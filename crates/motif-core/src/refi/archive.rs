@@ -47,6 +47,14 @@ pub fn check_entry_name(name: &str) -> std::result::Result<String, String> {
     if name.contains('\0') {
         return Err("contains a NUL character".into());
     }
+    // Kept files are named after their entries: no name that could act
+    // on a terminal when listed (or be stored differently than recorded).
+    if name
+        .chars()
+        .any(|c| c.is_control() || crate::text::is_hidden_control(c))
+    {
+        return Err("holds a control or direction character".into());
+    }
     let n = name.replace('\\', "/");
     let bytes = n.as_bytes();
     if n.starts_with('/')
@@ -325,6 +333,9 @@ mod tests {
             "C:/x.txt",
             "c:\\x.txt",
             "a\0b",
+            "im\u{1b}[31mg.png",
+            "r\u{202e}gnp.exe",
+            "a\u{85}b.txt",
         ] {
             assert!(check_entry_name(bad).is_err(), "{bad}");
         }

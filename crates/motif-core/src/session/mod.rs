@@ -35,6 +35,7 @@ pub use codebook::{CodebookChange, Deleted, Merged};
 pub use coding::{AutocodeOutcome, Coded, HitSpan, Planned, Target, Uncoded};
 pub use import::{ImportOptions, ImportReport, ImportStage, Imported, Preview};
 pub use review::Reattached;
+pub(crate) use staging::STAGED_PREFIX;
 pub use staging::finish_interrupted_import;
 
 use super::codebook::Codebook;

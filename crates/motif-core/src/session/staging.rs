@@ -19,7 +19,7 @@ use crate::fsio::{atomic_write, sync_dir};
 use crate::project::Project;
 
 /// Prefix of the temporary files an import stages.
-const STAGED_PREFIX: &str = ".motif-import-";
+pub(crate) const STAGED_PREFIX: &str = ".motif-import-";
 
 /// What an import is about to do once its texts are staged.
 #[derive(Debug, Default, Serialize, Deserialize)]
