@@ -3,7 +3,8 @@
 //! Where the text a coding was made on is known (kept by hash in
 //! `.motif/texts/`, see [`crate::history`]), the two versions are diffed
 //! character by character (a minimal diff, Myers' algorithm) and the
-//! coding's span is mapped through it ([`EditMap`]). Text no edit
+//! coding's span is mapped through it ([`EditMap`]). The work is bounded
+//! by size, never by the clock, so the same edit always maps the same way. Text no edit
 //! touched keeps its coding exactly; a span an edit reached inside is
 //! *edited* (its new text differs from the quote); a span whose text is
 //! gone (or of which less than a third of its characters survive) is
@@ -16,16 +17,16 @@
 //! text between the old context's two sides (edited). Anything ambiguous
 //! is orphaned rather than guessed.
 
-use std::time::{Duration, Instant};
-
-use similar::{Algorithm, DiffTag, capture_diff_slices_deadline};
+use similar::{Algorithm, DiffTag, capture_diff_slices};
 
 use crate::transcript::Transcript;
 
-/// How long a diff may take before it settles for a coarser answer (a
-/// transcript rewritten from top to bottom); the answer is still a valid
-/// alignment, only less fine.
-const DIFF_DEADLINE: Duration = Duration::from_secs(2);
+/// The largest stretch (old length × new length, in characters or in
+/// lines) diffed at once. A minimal diff costs up to about twice this, so
+/// it bounds the work by the size of the edit, not by the clock: the same
+/// two texts always align the same way, however busy the machine. A
+/// stretch over it is aligned a level up (lines, then one replaced block).
+const DIFF_BUDGET: usize = 16_000_000;
 
 /// Where a span lands after an edit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,23 +63,9 @@ impl EditMap {
     /// Aligns `old` with `new`, character by character (a minimal diff:
     /// text no edit touched is aligned with itself).
     pub fn new(old: &str, new: &str) -> EditMap {
-        let deadline = Instant::now() + DIFF_DEADLINE;
         let old_chars: Vec<char> = old.chars().collect();
         let new_chars: Vec<char> = new.chars().collect();
-        let mut pieces: Vec<Piece> =
-            capture_diff_slices_deadline(Algorithm::Myers, &old_chars, &new_chars, Some(deadline))
-                .into_iter()
-                .map(|op| {
-                    let (tag, o, n) = op.as_tag_tuple();
-                    Piece {
-                        old: o.start,
-                        old_len: o.len(),
-                        new: n.start,
-                        new_len: n.len(),
-                        equal: tag == DiffTag::Equal,
-                    }
-                })
-                .collect();
+        let mut pieces = align(&old_chars, &new_chars);
         slide_blocks(&mut pieces, &old_chars, &new_chars);
         EditMap {
             pieces,
@@ -142,6 +129,107 @@ impl EditMap {
             .filter(|c| !c.is_whitespace())
             .count();
         (new_start, new_end.max(new_start), kept, had)
+    }
+}
+
+/// Aligns two texts: their common start and end as they are, the middle
+/// character by character when it is small enough (see [`DIFF_BUDGET`]),
+/// else line by line with each replaced run of lines diffed by character
+/// when it is small enough, else left as one replaced block.
+fn align(old: &[char], new: &[char]) -> Vec<Piece> {
+    let pre = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let suf = old[pre..]
+        .iter()
+        .rev()
+        .zip(new[pre..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut pieces = Vec::new();
+    push_equal(&mut pieces, 0, 0, pre);
+    let (o, n) = (&old[pre..old.len() - suf], &new[pre..new.len() - suf]);
+    if o.len().saturating_mul(n.len()) <= DIFF_BUDGET {
+        by_chars(&mut pieces, o, n, pre, pre);
+    } else {
+        by_lines(&mut pieces, o, n, pre, pre);
+    }
+    push_equal(&mut pieces, old.len() - suf, new.len() - suf, suf);
+    pieces
+}
+
+fn push_equal(pieces: &mut Vec<Piece>, old: usize, new: usize, len: usize) {
+    if len > 0 {
+        pieces.push(Piece {
+            old,
+            old_len: len,
+            new,
+            new_len: len,
+            equal: true,
+        });
+    }
+}
+
+/// A replaced (or deleted, or inserted) block, unless empty.
+fn push_changed(pieces: &mut Vec<Piece>, old: usize, old_len: usize, new: usize, new_len: usize) {
+    if old_len + new_len > 0 {
+        pieces.push(Piece {
+            old,
+            old_len,
+            new,
+            new_len,
+            equal: false,
+        });
+    }
+}
+
+/// A minimal character diff of `o` and `n` (at `at_old`, `at_new`).
+fn by_chars(pieces: &mut Vec<Piece>, o: &[char], n: &[char], at_old: usize, at_new: usize) {
+    for op in capture_diff_slices(Algorithm::Myers, o, n) {
+        let (tag, a, b) = op.as_tag_tuple();
+        pieces.push(Piece {
+            old: at_old + a.start,
+            old_len: a.len(),
+            new: at_new + b.start,
+            new_len: b.len(),
+            equal: tag == DiffTag::Equal,
+        });
+    }
+}
+
+/// `text` cut after each line break.
+fn lines(text: &[char]) -> Vec<&[char]> {
+    text.split_inclusive(|c| *c == '\n').collect()
+}
+
+/// A line diff of `o` and `n`, each replaced run of lines diffed by
+/// character when small enough; a middle too large even for lines is
+/// one replaced block.
+fn by_lines(pieces: &mut Vec<Piece>, o: &[char], n: &[char], at_old: usize, at_new: usize) {
+    let (ol, nl) = (lines(o), lines(n));
+    if ol.len().saturating_mul(nl.len()) > DIFF_BUDGET {
+        push_changed(pieces, at_old, o.len(), at_new, n.len());
+        return;
+    }
+    // Character offsets of each line's start (and the end).
+    let starts = |ls: &[&[char]]| -> Vec<usize> {
+        std::iter::once(0)
+            .chain(ls.iter().scan(0, |acc, l| {
+                *acc += l.len();
+                Some(*acc)
+            }))
+            .collect()
+    };
+    let (os, ns) = (starts(&ol), starts(&nl));
+    for op in capture_diff_slices(Algorithm::Myers, &ol, &nl) {
+        let (tag, a, b) = op.as_tag_tuple();
+        let (oa, ob) = (os[a.start], os[a.end]);
+        let (na, nb) = (ns[b.start], ns[b.end]);
+        if tag == DiffTag::Equal {
+            push_equal(pieces, at_old + oa, at_new + na, ob - oa);
+        } else if (ob - oa).saturating_mul(nb - na) <= DIFF_BUDGET {
+            by_chars(pieces, &o[oa..ob], &n[na..nb], at_old + oa, at_new + na);
+        } else {
+            push_changed(pieces, at_old + oa, ob - oa, at_new + na, nb - na);
+        }
     }
 }
 
@@ -403,6 +491,33 @@ mod tests {
         let e = s + quote.chars().count();
         let t = Transcript::new("p", new.to_owned());
         through_edit(&EditMap::new(old, new), &t, s, e)
+    }
+
+    /// A transcript rewritten in large part: beyond what is diffed by
+    /// character at once, it is aligned by lines (the same way every
+    /// time, with no clock), so untouched turns keep their codings and
+    /// rewritten ones are orphaned.
+    #[test]
+    fn a_large_rewrite_aligns_by_lines_the_same_way_every_time() {
+        let turn = |i: usize, w: &str| format!("[00:{i:02}:00] ANA: {w} turn {i} — 北京 café 🚀\n");
+        let mut old = String::new();
+        let mut new = String::new();
+        for i in 0..3000 {
+            old.push_str(&turn(i, "first"));
+            new.push_str(&turn(i, if i % 2 == 0 { "second" } else { "first" }));
+        }
+        old.push_str("closing words\n");
+        new.push_str("closing words\n");
+        assert!(old.chars().count() * new.chars().count() > DIFF_BUDGET);
+        let kept = "first turn 2999";
+        let m = via_diff(&old, &new, kept, 0);
+        assert_eq!(text_of(&new, m), kept);
+        assert!(matches!(m, Mapped::Same { .. }), "{m:?}");
+        let m = via_diff(&old, &new, "first turn 1000 — 北京", 0);
+        assert!(matches!(m, Mapped::Edited { .. } | Mapped::Gone), "{m:?}");
+        let a = EditMap::new(&old, &new);
+        let b = EditMap::new(&old, &new);
+        assert_eq!(format!("{:?}", a.pieces), format!("{:?}", b.pieces));
     }
 
     fn text_of(new: &str, m: Mapped) -> String {
