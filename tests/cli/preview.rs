@@ -126,6 +126,29 @@ fn speakers_override_is_remembered_for_replace() {
     assert_eq!(listed[0]["turns"], 4);
 }
 
+/// Search reads speakers as the transcript is read: an override given at
+/// import (and changed later with the same text) is what `speaker:` finds.
+#[test]
+fn search_follows_a_changed_speakers_override_of_the_same_text() {
+    let p = Proj::new();
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("talk.txt");
+    std::fs::copy(fixture("import/mixed-case.txt"), &src).unwrap();
+    let src_s = src.to_str().unwrap();
+    p.ok(&["import", src_s]);
+    let hits = |q: &str| -> usize {
+        p.json(&["search", q, "--json"])["total"].as_u64().unwrap() as usize
+    };
+    assert_eq!(hits("speaker:sam along"), 1);
+    p.ok(&["import", src_s, "--replace", "--speakers", "interviewer"]);
+    // Sam is no speaker now: their lines belong to the interviewer's turns.
+    assert_eq!(hits("speaker:sam along"), 0);
+    assert_eq!(hits("speaker:interviewer along"), 1);
+    p.ok(&["import", src_s, "--replace", "--no-speakers"]);
+    assert_eq!(hits("speaker:interviewer along"), 0);
+    assert_eq!(hits("along"), 1);
+}
+
 #[test]
 fn a_speaker_pattern_without_a_speaker_group_is_refused_and_changes_nothing() {
     let p = Proj::with_sample();

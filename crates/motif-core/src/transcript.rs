@@ -467,6 +467,17 @@ impl Speakers {
     pub fn is_auto(&self) -> bool {
         matches!(self, Speakers::Auto)
     }
+
+    /// A text that differs whenever the reading does (empty when
+    /// detected), for records that must notice a changed override.
+    pub fn key(&self) -> String {
+        match self {
+            Speakers::Auto => String::new(),
+            Speakers::Only(names) => format!("only:{}", names.join("\u{1f}")),
+            Speakers::Off => "off".into(),
+            Speakers::Pattern(re) => format!("pattern:{}", re.as_str()),
+        }
+    }
 }
 
 /// [`detect_turns`] with speakers found as `how` says.

@@ -49,7 +49,7 @@ use super::{Passage, passage_key, passages, passages_of};
 use crate::error::{Error, IoContext, Result};
 use crate::fsio::sync_dir;
 use crate::project::{Attributes, Project};
-use crate::transcript::{Transcript, content_hash, detect_turns};
+use crate::transcript::{Speakers, Transcript, content_hash, detect_turns_with};
 
 /// Version of the schema and analyzers; an index made with another is
 /// rebuilt.
@@ -128,6 +128,11 @@ pub(crate) struct Entry {
     #[serde(default)]
     pub attrs: BTreeMap<String, String>,
     pub passages: u64,
+    /// How its speakers were read ([`Speakers::key`]; empty: detected): a
+    /// changed `--speakers` override re-indexes a transcript whose text
+    /// did not change.
+    #[serde(default)]
+    pub reading: String,
 }
 
 /// The commit payload.
@@ -244,6 +249,8 @@ struct Job {
     size: u64,
     mtime: u64,
     attrs: BTreeMap<String, String>,
+    /// How its speakers are read (the researcher's override, if any).
+    how: Speakers,
     /// The text, when it was read while planning.
     text: Option<String>,
     new: bool,
@@ -304,12 +311,15 @@ fn plan(project: &Project, manifest: &Manifest) -> Result<Plan> {
             }
         };
         let attrs = attributes.of(&id);
+        let how = project.readings.speakers_of(&id).clone();
+        let reading = how.key();
         let entry = manifest.transcripts.get(&id);
         let racy = |e: &Entry| e.mtime.saturating_add(RACY_NS) >= manifest.committed;
         if let Some(e) = entry
             && e.size == size
             && e.mtime == mtime
             && e.attrs == attrs
+            && e.reading == reading
             && !racy(e)
         {
             continue;
@@ -320,6 +330,7 @@ fn plan(project: &Project, manifest: &Manifest) -> Result<Plan> {
             size,
             mtime,
             attrs,
+            how,
             text: None,
             new: entry.is_none(),
         };
@@ -333,7 +344,7 @@ fn plan(project: &Project, manifest: &Manifest) -> Result<Plan> {
                     continue;
                 }
             };
-            if e.attrs == job.attrs && content_hash(&text) == e.hash {
+            if e.attrs == job.attrs && e.reading == reading && content_hash(&text) == e.hash {
                 // Unchanged. Record the file's time once it is out of the
                 // racy window, so that it is not read again next time.
                 if now.saturating_sub(mtime) > RACY_NS {
@@ -388,8 +399,8 @@ struct Source {
 }
 
 impl Source {
-    fn new(id: String, text: String) -> Source {
-        let passages = passages_of(&text, &detect_turns(&text));
+    fn new(id: String, text: String, how: &Speakers) -> Source {
+        let passages = passages_of(&text, &detect_turns_with(&text, how));
         Source {
             hash: content_hash(&text),
             id,
@@ -589,6 +600,7 @@ impl SearchIndex {
                         mtime: 0,
                         attrs,
                         passages: n,
+                        reading: String::new(),
                     },
                 );
             }
@@ -807,7 +819,7 @@ impl SearchIndex {
                         }
                     },
                 };
-                let t = Source::new(job.id.clone(), text);
+                let t = Source::new(job.id.clone(), text, &job.how);
                 let n = add_transcript(&writer, &self.fields, &t, &job.attrs, !job.new, &path)
                     .map_err(Applied::Failed)?;
                 report.bytes += t.text.len() as u64;
@@ -824,6 +836,7 @@ impl SearchIndex {
                         mtime: job.mtime,
                         attrs: job.attrs,
                         passages: n,
+                        reading: job.how.key(),
                     },
                 );
             }
@@ -952,7 +965,7 @@ fn build(
                     continue;
                 }
             };
-            let t = Source::new(job.id.clone(), text);
+            let t = Source::new(job.id.clone(), text, &job.how);
             let n = add_transcript(&writer, &fields, &t, &job.attrs, false, &tmp)?;
             report.bytes += t.text.len() as u64;
             report.added += 1;
@@ -964,6 +977,7 @@ fn build(
                     mtime: job.mtime,
                     attrs: job.attrs,
                     passages: n,
+                    reading: job.how.key(),
                 },
             );
         }
