@@ -136,9 +136,8 @@ fn search_follows_a_changed_speakers_override_of_the_same_text() {
     std::fs::copy(fixture("import/mixed-case.txt"), &src).unwrap();
     let src_s = src.to_str().unwrap();
     p.ok(&["import", src_s]);
-    let hits = |q: &str| -> usize {
-        p.json(&["search", q, "--json"])["total"].as_u64().unwrap() as usize
-    };
+    let hits =
+        |q: &str| -> usize { p.json(&["search", q, "--json"])["total"].as_u64().unwrap() as usize };
     assert_eq!(hits("speaker:sam along"), 1);
     p.ok(&["import", src_s, "--replace", "--speakers", "interviewer"]);
     // Sam is no speaker now: their lines belong to the interviewer's turns.

@@ -3,8 +3,10 @@
 //! Where the text a coding was made on is known (kept by hash in
 //! `.motif/texts/`, see [`crate::history`]), the two versions are diffed
 //! character by character (a minimal diff, Myers' algorithm) and the
-//! coding's span is mapped through it ([`EditMap`]). The work is bounded
-//! by size, never by the clock, so the same edit always maps the same way. Text no edit
+//! coding's span is mapped through it ([`EditMap`]): lines first (lines
+//! both versions keep stay paired), then characters inside each run of
+//! changed lines. The work is bounded by size, never by the clock, so the
+//! same edit always maps the same way. Text no edit
 //! touched keeps its coding exactly; a span an edit reached inside is
 //! *edited* (its new text differs from the quote); a span whose text is
 //! gone (or of which less than a third of its characters survive) is
@@ -132,27 +134,17 @@ impl EditMap {
     }
 }
 
-/// Aligns two texts: their common start and end as they are, the middle
-/// character by character when it is small enough (see [`DIFF_BUDGET`]),
-/// else line by line with each replaced run of lines diffed by character
-/// when it is small enough, else left as one replaced block.
+/// Aligns two texts line by line first: whole lines both keep (at the
+/// start, at the end, and wherever a line diff pairs them) stay aligned
+/// as lines, and each run of changed lines is diffed by character when it
+/// is small enough (see [`DIFF_BUDGET`]), else left as one replaced block.
+/// A character diff of the whole would be as small either way when the
+/// new text holds the old one in more than one way (a line inserted above
+/// that starts like the old first line), and could pair a coding's
+/// characters with the inserted line's.
 fn align(old: &[char], new: &[char]) -> Vec<Piece> {
-    let pre = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-    let suf = old[pre..]
-        .iter()
-        .rev()
-        .zip(new[pre..].iter().rev())
-        .take_while(|(a, b)| a == b)
-        .count();
     let mut pieces = Vec::new();
-    push_equal(&mut pieces, 0, 0, pre);
-    let (o, n) = (&old[pre..old.len() - suf], &new[pre..new.len() - suf]);
-    if o.len().saturating_mul(n.len()) <= DIFF_BUDGET {
-        by_chars(&mut pieces, o, n, pre, pre);
-    } else {
-        by_lines(&mut pieces, o, n, pre, pre);
-    }
-    push_equal(&mut pieces, old.len() - suf, new.len() - suf, suf);
+    by_lines(&mut pieces, old, new, 0, 0);
     pieces
 }
 
@@ -205,8 +197,23 @@ fn lines(text: &[char]) -> Vec<&[char]> {
 /// one replaced block.
 fn by_lines(pieces: &mut Vec<Piece>, o: &[char], n: &[char], at_old: usize, at_new: usize) {
     let (ol, nl) = (lines(o), lines(n));
+    // Whole lines in common at the start and the end.
+    let pre = ol.iter().zip(&nl).take_while(|(a, b)| a == b).count();
+    let suf = ol[pre..]
+        .iter()
+        .rev()
+        .zip(nl[pre..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let chars = |ls: &[&[char]]| ls.iter().map(|l| l.len()).sum::<usize>();
+    let (head, tail) = (chars(&ol[..pre]), chars(&ol[ol.len() - suf..]));
+    push_equal(pieces, at_old, at_new, head);
+    let (o, n) = (&o[head..o.len() - tail], &n[head..n.len() - tail]);
+    let (at_old, at_new) = (at_old + head, at_new + head);
+    let (ol, nl) = (&ol[pre..ol.len() - suf], &nl[pre..nl.len() - suf]);
     if ol.len().saturating_mul(nl.len()) > DIFF_BUDGET {
         push_changed(pieces, at_old, o.len(), at_new, n.len());
+        push_equal(pieces, at_old + o.len(), at_new + n.len(), tail);
         return;
     }
     // Character offsets of each line's start (and the end).
@@ -218,8 +225,8 @@ fn by_lines(pieces: &mut Vec<Piece>, o: &[char], n: &[char], at_old: usize, at_n
             }))
             .collect()
     };
-    let (os, ns) = (starts(&ol), starts(&nl));
-    for op in capture_diff_slices(Algorithm::Myers, &ol, &nl) {
+    let (os, ns) = (starts(ol), starts(nl));
+    for op in capture_diff_slices(Algorithm::Myers, ol, nl) {
         let (tag, a, b) = op.as_tag_tuple();
         let (oa, ob) = (os[a.start], os[a.end]);
         let (na, nb) = (ns[b.start], ns[b.end]);
@@ -231,6 +238,7 @@ fn by_lines(pieces: &mut Vec<Piece>, o: &[char], n: &[char], at_old: usize, at_n
             push_changed(pieces, at_old + oa, ob - oa, at_new + na, nb - na);
         }
     }
+    push_equal(pieces, at_old + o.len(), at_new + n.len(), tail);
 }
 
 /// How natural a block of deleted or inserted text at `b..b + len` of
@@ -491,6 +499,30 @@ mod tests {
         let e = s + quote.chars().count();
         let t = Transcript::new("p", new.to_owned());
         through_edit(&EditMap::new(old, new), &t, s, e)
+    }
+
+    /// Lines inserted above that start like the coded line, and text
+    /// appended: the coding stays on its own line (a character diff of the
+    /// whole paired it with the inserted line's start).
+    #[test]
+    fn a_coding_stays_on_its_line_when_like_lines_are_inserted_above() {
+        let old = "[00:00:00] NOTE: e2 café line\nP03: 北京 words 🚀\n";
+        let new = format!(
+            "[00:00:00] NOTE: inserted one\n[00:00:00] NOTE: inserted two\n{old}POSTSCRIPT\n"
+        );
+        let m = via_diff(old, &new, "00:00]", 0);
+        let start = new.match_indices("[00:00:00] NOTE: e2").next().unwrap().0;
+        let s = new[..start].chars().count() + 4;
+        assert_eq!(
+            m,
+            Mapped::Same {
+                start: s,
+                end: s + 6
+            }
+        );
+        // Inside a line, a typo fixed maps character by character.
+        let m = via_diff(old, &new.replace("café line", "cafe line"), "e2 café", 0);
+        assert!(matches!(m, Mapped::Edited { .. }), "{m:?}");
     }
 
     /// A transcript rewritten in large part: beyond what is diffed by
