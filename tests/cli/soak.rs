@@ -2270,6 +2270,37 @@ fn a_quote_that_overlaps_itself_stays_in_place_after_an_edit() {
     assert_eq!(starts, [4, 19], "{segs}");
 }
 
+/// Found by the short soak (open, 2026-12-03; see docs/testing.md). A
+/// coding of `00:00]` on a `[00:00:00] NOTE: …` line stays on that line
+/// when two such lines are inserted before it alone, but when text is also
+/// appended at the end, the character diff of the two versions aligns the
+/// old first line's `[00:00:00] NOTE: ` with the first inserted line's
+/// (both alignments are minimal: the old text is a subsequence of the new
+/// one in more than one way), and the coding moves onto the wrong line
+/// (4-10 instead of 119-125), reported as unchanged.
+#[test]
+#[ignore = "bug: the character diff attaches the coding to an inserted line's identical prefix"]
+fn a_coding_stays_on_its_line_when_lines_are_inserted_before_it_and_text_appended() {
+    let p = Proj::new();
+    let old = format!("[00:00:00] NOTE: señal déjà micro façade ⟨e2⟩\n\n{P03}");
+    p.write("in/p03.txt", old.as_bytes());
+    p.ok(&["import", p.path("in/p03.txt").to_str().unwrap()]);
+    p.ok(&["codes", "add", "theme", "--description", "défini"]);
+    assert_eq!(cp_slice(&old, 4, 10), "00:00]");
+    p.ok(&["code", "p03", "--chars", "4-10", "theme", "--coder", "ana"]);
+    let inserted = "[00:00:00] NOTE: 👩\u{200d}🔬 🎤 Übergang crème micro 数据集 ⟨e12⟩\n\n\
+                    [00:00:00] NOTE: 模型 🎤 micro 模型 crème micro rires Zoë ⟨e10⟩\n\n";
+    let new = format!("{inserted}{old}POSTSCRIPT: 🙂 🎤 micro déjà ⟨a6⟩\n");
+    p.write("transcripts/p03.txt", new.as_bytes());
+    let segs = p.json(&["segments", "--json"]);
+    let at = chars(inserted) as u64 + 4;
+    assert_eq!(
+        (segs[0]["start"].as_u64(), segs[0]["end"].as_u64()),
+        (Some(at), Some(at + 6)),
+        "{segs}"
+    );
+}
+
 /// Found by the long soak. A batch is appended with one `write`, but
 /// Linux stops a write to a file at a page boundary when the process gets
 /// `kill -9`, and a crash can leave part of it on disk: the journal then
