@@ -34,6 +34,9 @@ use serde_json::Value;
 
 use crate::util::{Proj, SAMPLE, cp_slice, motif_cmd};
 
+mod review;
+use review::Review;
+
 /// The default run's seed (a long run picks one from the clock).
 const DEFAULT_SEED: u64 = 0x5eed_2026;
 
@@ -376,6 +379,9 @@ struct MCoding {
     memo: Option<String>,
     /// The coding's id, once seen in the real state.
     id: Option<String>,
+    /// Whether it awaits review after an edit of its transcript (only on
+    /// the review transcripts, see [`review`]).
+    review: Review,
 }
 
 /// A coding as compared: where it is now, under which code, what it
@@ -388,6 +394,7 @@ struct Sig {
     code: String,
     text: String,
     memo: Option<String>,
+    review: Review,
 }
 
 impl MCoding {
@@ -402,6 +409,7 @@ impl MCoding {
             code: code(&self.code),
             text: self.quote.clone(),
             memo: self.memo.clone(),
+            review: self.review,
         }
     }
 }
@@ -587,6 +595,7 @@ fn parse_segments(v: &Value) -> Vec<Seg> {
                 code: s(x, "code_id"),
                 text: s(x, "text"),
                 memo: x["memo"].as_str().map(str::to_owned),
+                review: Review::Settled,
             },
         })
         .collect()
@@ -868,8 +877,9 @@ impl Worker<'_> {
         self.next_uid
     }
 
-    /// One operation, of kind `k` (0 to 7) if given, else drawn.
+    /// One operation, of kind `k` (0 to 8) if given, else drawn.
     fn step(&mut self, k: Option<usize>) {
+        let forced = k.is_some();
         let k = k.unwrap_or_else(|| match self.rng.below(100) {
             0..35 => 0,
             35..47 => 1,
@@ -878,7 +888,8 @@ impl Worker<'_> {
             67..79 => 4,
             79..88 => 5,
             88..95 => 6,
-            _ => 7,
+            95..98 => 7,
+            _ => 8,
         });
         match k {
             0 => self.code_chars(),
@@ -888,8 +899,19 @@ impl Worker<'_> {
             4 => self.undo_redo(true),
             5 => self.undo_redo(false),
             6 => self.memo(),
-            _ => self.look(),
+            7 => self.look(),
+            _ => self.review(forced),
         }
+    }
+
+    /// The coder's codings on transcripts other than the review ones.
+    fn plain_live(&self) -> Vec<u64> {
+        self.state
+            .live
+            .iter()
+            .copied()
+            .filter(|u| !review::is_review(&self.state.all[u].transcript))
+            .collect()
     }
 
     fn memo_text(&mut self) -> String {
@@ -901,7 +923,7 @@ impl Worker<'_> {
     /// A transcript to work on: id, text, shift. Call with the edit lock.
     fn pick_transcript(&mut self) -> (String, String, i64) {
         let texts = lock(&self.shared.texts);
-        let ids: Vec<&String> = texts.keys().collect();
+        let ids: Vec<&String> = texts.keys().filter(|t| !review::is_review(t)).collect();
         let id = (*self.rng.pick(&ids)).clone();
         let t = &texts[&id];
         (id, t.now.clone(), t.shift)
@@ -999,6 +1021,7 @@ impl Worker<'_> {
                             code: r.id.clone(),
                             memo: memo.cloned(),
                             id: None,
+                            review: Review::Settled,
                         },
                     ));
                 }
@@ -1106,7 +1129,7 @@ impl Worker<'_> {
     fn code_again(&mut self) {
         let shared = self.shared;
         let _edit = shared.edit.read().unwrap();
-        let live: Vec<u64> = self.state.live.iter().copied().collect();
+        let live = self.plain_live();
         if live.is_empty() {
             return;
         }
@@ -1127,7 +1150,7 @@ impl Worker<'_> {
     fn uncode(&mut self) {
         let shared = self.shared;
         let _edit = shared.edit.read().unwrap();
-        let live: Vec<u64> = self.state.live.iter().copied().collect();
+        let live = self.plain_live();
         let (t, a, b, filter) = if live.is_empty() || self.rng.percent(15) {
             let (t, text, _) = self.pick_transcript();
             let n = chars(&text);
@@ -1267,8 +1290,22 @@ impl Worker<'_> {
 
     /// Reads this coder's codings and compares them with the model
     /// (codes that may be merging count as one). Call with the edit lock.
-    fn observe(&self) -> (Vec<Sig>, Vec<Sig>, Book, BTreeMap<String, i64>) {
-        let segs = self.shared.segments(Some(&self.name));
+    /// With `stacks`, codings awaiting review that undo or redo may bring
+    /// back count too (else only live ones make it read `check`).
+    fn observe(&self, stacks: bool) -> (Vec<Sig>, Vec<Sig>, Book, BTreeMap<String, i64>) {
+        let mut segs = self.shared.segments(Some(&self.name));
+        // Which codings await review, when any may: `check --json` lists
+        // them (the end of the round reads it in any case).
+        let pending = |u: &u64| self.state.all[u].review != Review::Settled;
+        let may = if stacks {
+            self.state.all.keys().any(pending)
+        } else {
+            self.state.live.iter().any(pending)
+        };
+        if may {
+            let (report, _) = review::read_check(self.shared);
+            review::mark(&mut segs, &report, Some(&self.name));
+        }
         // The codebook after the read: any merge the read could reflect is
         // known by now, as done or in flight.
         let book = lock(&self.shared.book).clone();
@@ -1290,7 +1327,7 @@ impl Worker<'_> {
     fn look(&mut self) {
         let shared = self.shared;
         let _edit = shared.edit.read().unwrap();
-        let (real, want, _, _) = self.observe();
+        let (real, want, _, _) = self.observe(false);
         assert!(
             real == want,
             "seed {}: {}'s codings differ from the model mid-round:\n{}",
@@ -1343,7 +1380,11 @@ impl Worker<'_> {
                     Predict::Fail => Effect::Nothing,
                 };
                 let _edit = (!locked).then(|| shared.edit.read().unwrap());
-                let (real, before, book, shifts) = self.observe();
+                let stacks = matches!(
+                    kind,
+                    "undo" | "redo" | "code --accept" | "code --reattach" | "uncode --id"
+                );
+                let (real, before, book, shifts) = self.observe(stacks);
                 let mut after_state = self.state.clone();
                 after_state.apply(&effect);
                 let after = after_state.sigs(&shifts, &|id| book.class(id));
@@ -1668,7 +1709,7 @@ impl Editor<'_> {
         self.n += 1;
         let (id, old) = {
             let texts = lock(&shared.texts);
-            let ids: Vec<&String> = texts.keys().collect();
+            let ids: Vec<&String> = texts.keys().filter(|t| !review::is_review(t)).collect();
             let id = (*self.rng.pick(&ids)).clone();
             let t = texts[&id].clone();
             (id, t)
@@ -1840,8 +1881,10 @@ fn check_round(shared: &Shared, workers: &mut [Worker<'_>], round: usize) {
         book.file_form(),
         "{here}: codebook"
     );
-    let segs = shared.segments(None);
+    let mut segs = shared.segments(None);
     check_segments(&segs, &texts, &book, &here);
+    let (report, checked) = review::read_check(shared);
+    review::mark(&mut segs, &report, None);
     // Each coder's codings are the model's.
     let shifts: BTreeMap<String, i64> = texts.iter().map(|(k, t)| (k.clone(), t.shift)).collect();
     for w in workers.iter_mut() {
@@ -1860,7 +1903,7 @@ fn check_round(shared: &Shared, workers: &mut [Worker<'_>], round: usize) {
         "{here}: codings of an unknown coder: {coders:?}"
     );
     check_project_memo(shared, workers, &here);
-    check_clean(shared, workers, &here);
+    check_clean(&report, checked, shared, workers, &here);
 }
 
 /// Transcripts are what was written (`texts`), and no others.
@@ -1947,14 +1990,13 @@ fn check_project_memo(shared: &Shared, workers: &[Worker<'_>], here: &str) {
 
 /// `motif check` is clean. A journal whose last writer was killed may end
 /// in a torn line, reported until the coder's next write sets it aside:
-/// that alone is allowed.
-fn check_clean(shared: &Shared, workers: &[Worker<'_>], here: &str) {
-    let ran = shared.run(&["check".to_owned(), "--json".to_owned()], None, "check");
-    let report: Value = serde_json::from_str(&ran.stdout)
-        .unwrap_or_else(|e| panic!("{here}: check --json: {e}\n{}{}", ran.stdout, ran.stderr));
+/// that alone is allowed, besides the orphaned codings of the review
+/// actions, which the model knows of (`check_exact` holds them to it).
+fn check_clean(report: &Value, checked: End, shared: &Shared, workers: &[Worker<'_>], here: &str) {
     let mut problems = Vec::new();
     for item in report["items"].as_array().unwrap() {
-        if item["level"] != "problem" {
+        // Orphaned codings were held to the model with the others.
+        if item["level"] != "problem" || item["kind"] == "orphaned-coding" {
             continue;
         }
         let msg = item["message"].as_str().unwrap_or_default();
@@ -1985,7 +2027,7 @@ fn check_clean(shared: &Shared, workers: &[Worker<'_>], here: &str) {
         .unwrap()
         .iter()
         .all(|i| i["level"] != "problem");
-    assert_eq!(ran.end == End::Ok, clean, "{here}: check's exit code");
+    assert_eq!(checked == End::Ok, clean, "{here}: check's exit code");
 }
 
 fn summary(shared: &Shared, rounds: usize, elapsed: Duration) -> String {
@@ -2090,7 +2132,7 @@ fn soak(cfg: &Config) -> BTreeMap<&'static str, KindStats> {
                     let _running = running;
                     for i in 0..cfg.ops_per_round {
                         // The first round starts with one of each kind.
-                        w.step((round == 1 && i < 8).then_some(i));
+                        w.step((round == 1 && i < 9).then_some(i));
                         w.shared.tick();
                     }
                 });
@@ -2149,6 +2191,9 @@ fn crash_soak_loses_nothing_reported_saved() {
         "codes merge",
         "import",
         "import --replace",
+        "code --accept",
+        "code --reattach",
+        "uncode --id",
     ] {
         assert!(
             kinds
@@ -2223,6 +2268,37 @@ fn a_quote_that_overlaps_itself_stays_in_place_after_an_edit() {
         .map(|s| s["start"].as_u64().unwrap())
         .collect();
     assert_eq!(starts, [4, 19], "{segs}");
+}
+
+/// Found by the short soak (open, 2026-12-03; see docs/testing.md). A
+/// coding of `00:00]` on a `[00:00:00] NOTE: …` line stays on that line
+/// when two such lines are inserted before it alone, but when text is also
+/// appended at the end, the character diff of the two versions aligns the
+/// old first line's `[00:00:00] NOTE: ` with the first inserted line's
+/// (both alignments are minimal: the old text is a subsequence of the new
+/// one in more than one way), and the coding moves onto the wrong line
+/// (4-10 instead of 119-125), reported as unchanged.
+#[test]
+#[ignore = "bug: the character diff attaches the coding to an inserted line's identical prefix"]
+fn a_coding_stays_on_its_line_when_lines_are_inserted_before_it_and_text_appended() {
+    let p = Proj::new();
+    let old = format!("[00:00:00] NOTE: señal déjà micro façade ⟨e2⟩\n\n{P03}");
+    p.write("in/p03.txt", old.as_bytes());
+    p.ok(&["import", p.path("in/p03.txt").to_str().unwrap()]);
+    p.ok(&["codes", "add", "theme", "--description", "défini"]);
+    assert_eq!(cp_slice(&old, 4, 10), "00:00]");
+    p.ok(&["code", "p03", "--chars", "4-10", "theme", "--coder", "ana"]);
+    let inserted = "[00:00:00] NOTE: 👩\u{200d}🔬 🎤 Übergang crème micro 数据集 ⟨e12⟩\n\n\
+                    [00:00:00] NOTE: 模型 🎤 micro 模型 crème micro rires Zoë ⟨e10⟩\n\n";
+    let new = format!("{inserted}{old}POSTSCRIPT: 🙂 🎤 micro déjà ⟨a6⟩\n");
+    p.write("transcripts/p03.txt", new.as_bytes());
+    let segs = p.json(&["segments", "--json"]);
+    let at = chars(inserted) as u64 + 4;
+    assert_eq!(
+        (segs[0]["start"].as_u64(), segs[0]["end"].as_u64()),
+        (Some(at), Some(at + 6)),
+        "{segs}"
+    );
 }
 
 /// Found by the long soak. A batch is appended with one `write`, but
