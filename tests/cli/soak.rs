@@ -2270,7 +2270,7 @@ fn a_quote_that_overlaps_itself_stays_in_place_after_an_edit() {
     assert_eq!(starts, [4, 19], "{segs}");
 }
 
-/// Found by the short soak (open, 2026-12-03; see docs/testing.md). A
+/// Found by the short soak (2026-12-03, fixed; see docs/testing.md). A
 /// coding of `00:00]` on a `[00:00:00] NOTE: …` line stays on that line
 /// when two such lines are inserted before it alone, but when text is also
 /// appended at the end, the character diff of the two versions aligns the
@@ -2279,7 +2279,6 @@ fn a_quote_that_overlaps_itself_stays_in_place_after_an_edit() {
 /// one in more than one way), and the coding moves onto the wrong line
 /// (4-10 instead of 119-125), reported as unchanged.
 #[test]
-#[ignore = "bug: the character diff attaches the coding to an inserted line's identical prefix"]
 fn a_coding_stays_on_its_line_when_lines_are_inserted_before_it_and_text_appended() {
     let p = Proj::new();
     let old = format!("[00:00:00] NOTE: señal déjà micro façade ⟨e2⟩\n\n{P03}");
